@@ -1,0 +1,281 @@
+"""Pipeline bench: a scan batch through the real bus and storage with 1 and with 2 OCR workers.
+
+    .venv/bin/python bench/pipeline_bench.py --pages 200            # the issue's figure
+    .venv/bin/python bench/pipeline_bench.py --pages 40 --json out.json
+
+Steps, all in one run on one machine:
+1. render ``--pages`` court pages with ``bench/pagegen.py`` (or reuse ``--pages-dir``);
+2. **raw engine**: decode each file and call ``engine.recognize`` directly, one process, in order;
+3. start an embedded stack (own SecantusDB and SeaweedFS, the machine's RabbitMQ under a fresh
+   namespace), the scan-ocr API (uvicorn) and N workers (``python -m juanzong_scan_ocr.entrypoints.worker``),
+   wait until the workers consume, then send the pages as a station job exactly as the station CLI does
+   (files into ``juanzong-stations``, command ``scan-ocr.job.process`` on the bus) and time until
+   ``scan.batch.completed`` is recorded; a fresh database per run so no result is reused;
+4. report pages/s, the ratio of pipeline time to raw engine time (overhead), mean seconds per stage,
+   and each worker's peak RSS (``VmHWM`` from /proc).
+
+The raw engine runs twice when the pages come with pagegen's ``pages.json``: on the pages as scanned,
+and on the pages turned upright from the recipe (``np.rot90``, no detection). The second is the
+baseline of the overhead ratio: it is the engine doing the same recognition work as the pipeline.
+
+With 1 worker ONNX Runtime gets 2 threads (as in the raw engine call); with 2 workers 1 thread each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+def _pagegen():
+    spec = importlib.util.spec_from_file_location("pagegen", REPO / "bench" / "pagegen.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["pagegen"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def recipe_rotations(folder: Path) -> dict[str, int]:
+    """How far pagegen turned each page clockwise (``pages.json``); empty when there is no recipe."""
+    recipes = folder / "pages.json"
+    if not recipes.exists():
+        return {}
+    return {r["file"]: int(r["distortions"]["rotation"]) for r in json.loads(recipes.read_text(encoding="utf-8"))}
+
+
+def raw_engine(files: list[Path], threads: int, rotations: dict[str, int] | None = None) -> dict:
+    """Decode + ``engine.recognize`` per page, nothing else (the baseline).
+
+    With ``rotations`` (from the generator's recipe) each page is first turned upright by a plain
+    ``np.rot90`` — free, and no detection — so the engine reads the same text the pipeline has it
+    read; without, sideways and upside-down pages are given as scanned and the engine finds little
+    text on them, which makes the baseline cheaper than the work the pipeline does.
+    """
+    import numpy as np
+    from juanzong_scan_ocr.adapters.ocr import OcrSettings, get_engine
+    from juanzong_scan_ocr.domain.formats import split_pages
+
+    engine = get_engine("ppocr", OcrSettings(ort_threads=threads))
+    engine.load()
+    started = time.perf_counter()
+    chars = 0
+    for path in files:
+        page = split_pages(path.read_bytes(), max_pixels=90_000_000, max_pages=10)[0]
+        image = page.image if page.image.ndim == 2 else page.image[:, :, ::-1].copy()
+        if rotations and rotations.get(path.name):
+            image = np.ascontiguousarray(np.rot90(image, k=rotations[path.name] // 90))
+        chars += len(engine.recognize(image).text)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 2), "pages_per_second": round(len(files) / seconds, 3),
+            "seconds_per_page": round(seconds / len(files), 3), "chars": chars}
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+async def _consumers(env: dict, queue: str) -> int:
+    import aio_pika
+
+    connection = await aio_pika.connect_robust(env["JZ_AMQP_URL"])
+    try:
+        channel = await connection.channel()
+        try:
+            declared = await channel.declare_queue(queue, passive=True)
+        except aio_pika.exceptions.ChannelClosed:  # not declared yet
+            return 0
+        return declared.declaration_result.consumer_count or 0
+    finally:
+        await connection.close()
+
+
+async def _send_job(env: dict, files: list[Path], station: str, job_id: str) -> None:
+    from juanzong_shared.bus import Bus
+    from juanzong_shared.events import REGISTRY
+    from juanzong_shared.storage import ObjectStore
+
+    store = ObjectStore(env["JZ_S3_ENDPOINT"], env["JZ_S3_ACCESS_KEY"], env["JZ_S3_SECRET_KEY"])
+    await store.ensure_bucket("juanzong-stations")
+    pages = []
+    for seq, path in enumerate(files, start=1):
+        key = f"{station}/{job_id}/{seq:04d}-{path.name}"
+        await store.put_bytes("juanzong-stations", key, path.read_bytes())
+        pages.append({"seq": seq, "object_key": key, "name": path.name})
+    bus = Bus(env["JZ_AMQP_URL"], env["JZ_BUS_NAMESPACE"], "bench-station")
+    await bus.connect()
+    try:
+        await bus.publish(REGISTRY.create("scan-ocr.job.process", {
+            "job_id": job_id, "scan_task_id": "bench", "case_number": "（2025）吉01民终1号", "station_id": station,
+            "operator": "bench", "bucket": "juanzong-stations", "pages": pages}, case_id="（2025）吉01民终1号"))
+    finally:
+        await bus.close()
+
+
+async def _wait_batch(env: dict, batch_id: str, timeout: float) -> dict:
+    from juanzong_shared.db import Mongo
+
+    mongo = Mongo(env["JZ_MONGO_URL"], env["JZ_MONGO_DB"])
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            doc = await mongo.db["batches"].find_one({"_id": batch_id})
+            if doc and doc.get("completed"):
+                stages: dict[str, list[float]] = {}
+                async for page in mongo.db["pages"].find({"batch_id": batch_id}, {"timings": 1}):
+                    for stage, seconds in (page.get("timings") or {}).items():
+                        stages.setdefault(stage, []).append(seconds)
+                doc["stage_means"] = {k: round(sum(v) / len(v), 3) for k, v in sorted(stages.items())}
+                return doc
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"batch {batch_id} not complete in {timeout:.0f} s")
+    finally:
+        await mongo.close()
+
+
+def pipeline_run(stack, files: list[Path], workers: int, port: int, logs: Path) -> dict:
+    from juanzong_scan_ocr.domain.batches import station_batch_id
+
+    env = stack.config.service_env("scan-ocr")
+    env.update(JZ_SERVICE_NAME="scan-ocr", JZ_MONGO_DB="bench_" + uuid.uuid4().hex[:10], JZ_AUTH_REQUIRED="false",
+               JZ_JWT_JWKS_URL="", JZ_ACCESS_CONTROL_URL="", JZ_HTTP_PORT=str(port), JZ_WORKER_METRICS_PORT="0",
+               JZ_LOG_LEVEL="WARNING", JUANZONG_OCR_ORT_THREADS=str(max(1, 2 // workers)))
+    full_env = {**os.environ, **env}
+    procs = [subprocess.Popen([PY, "-m", "uvicorn", "--factory", "juanzong_scan_ocr.entrypoints.app:create_app",
+                               "--host", "127.0.0.1", "--port", str(port)], env=full_env,
+                              stdout=(logs / f"api-{workers}.log").open("wb"), stderr=subprocess.STDOUT)]
+    worker_procs = [subprocess.Popen([PY, "-m", "juanzong_scan_ocr.entrypoints.worker"], env=full_env,
+                                     stdout=(logs / f"worker-{workers}-{i}.log").open("wb"), stderr=subprocess.STDOUT)
+                    for i in range(workers)]
+    procs += worker_procs
+    try:
+        import httpx
+
+        queue = f"{env['JZ_BUS_NAMESPACE']}.scan-ocr.pages"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                ready = False
+            if ready and asyncio.run(_consumers(env, queue)) >= workers:
+                break
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"a process exited during start-up; see {logs}")
+            time.sleep(0.5)
+        station, job_id = "station-bench", uuid.uuid4().hex[:12]
+        started = time.perf_counter()
+        asyncio.run(_send_job(env, files, station, job_id))
+        batch = asyncio.run(_wait_batch(env, station_batch_id(station, job_id), timeout=60 * len(files)))
+        seconds = time.perf_counter() - started
+        rss = [peak_rss_mb(p.pid) for p in worker_procs]
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return {"workers": workers, "seconds": round(seconds, 2), "pages_per_second": round(len(files) / seconds, 3),
+            "pages_done": batch["pages_done"], "pages_failed": batch["pages_failed"],
+            "pages_rescan": batch["pages_rescan"], "stage_means_seconds": batch["stage_means"],
+            "peak_worker_rss_mb": rss}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pages-dir", type=Path, help="Reuse page images from this folder (pagegen output).")
+    parser.add_argument("--workers", default="1,2", help="Worker counts to run, comma-separated.")
+    parser.add_argument("--port-base", type=int, default=int(os.environ.get("JZ_BENCH_PORT_BASE", "27950")))
+    parser.add_argument("--json", type=Path, help="Write the figures here too.")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="jz-pipeline-bench-"))
+    folder = args.pages_dir or work / "pages"
+    if args.pages_dir is None:
+        t = time.perf_counter()
+        _pagegen().make_page_set(folder, args.pages, args.seed)
+        print(f"generated {args.pages} pages in {time.perf_counter() - t:.1f} s → {folder}", flush=True)
+    files = sorted(p for p in folder.iterdir() if p.name.startswith("page_"))[: args.pages]
+
+    rotations = recipe_rotations(folder)
+    print(f"raw engine on {len(files)} pages as scanned …", flush=True)
+    raw_as_scanned = raw_engine(files, threads=2)
+    print(json.dumps(raw_as_scanned), flush=True)
+    raw = raw_as_scanned
+    if rotations:
+        print(f"raw engine on {len(files)} pages turned upright from the recipe …", flush=True)
+        raw = raw_engine(files, threads=2, rotations=rotations)
+        print(json.dumps(raw), flush=True)
+    baseline = "upright" if rotations else "as scanned"
+
+    from juanzong_devstack.pytest_plugin import delete_namespace_queues
+    from juanzong_devstack.stack import EmbeddedStack, StackConfig
+
+    base = args.port_base
+    stack = EmbeddedStack(StackConfig(data_dir=work / "stack", mongo_port=base, s3_port=base + 1,
+                                      weed_port_base=base + 10, service_port_base=base + 30,
+                                      namespace="jzb" + uuid.uuid4().hex[:8], log_level="WARNING"))
+    stack.start_infra()
+    runs = []
+    try:
+        for n in [int(x) for x in args.workers.split(",") if x.strip()]:
+            print(f"pipeline with {n} worker(s) …", flush=True)
+            run = pipeline_run(stack, files, n, base + 40 + n, work)
+            run["overhead_ratio_vs_raw_engine"] = round(run["seconds"] / raw["seconds"], 3)
+            run["ratio_vs_raw_engine_as_scanned"] = round(run["seconds"] / raw_as_scanned["seconds"], 3)
+            # The same split inside the worker: everything but the engine call, over the engine call.
+            stages = run["stage_means_seconds"]
+            if stages.get("ocr"):
+                non_engine = sum(v for k, v in stages.items() if k not in ("ocr", "page"))
+                run["non_engine_share_in_worker"] = round(non_engine / stages["ocr"], 3)
+                run["bus_db_seconds_per_page"] = round(
+                    run["seconds"] * n / len(files) - non_engine - stages["ocr"], 3)
+            print(json.dumps(run, ensure_ascii=False), flush=True)
+            runs.append(run)
+    finally:
+        stack.down()
+        delete_namespace_queues(stack.config.namespace)
+    result = {"pages": len(files), "cpus": os.cpu_count(), "raw_engine": raw, "raw_engine_baseline": baseline,
+              "raw_engine_as_scanned": raw_as_scanned, "pipeline": runs,
+              "command": " ".join([Path(sys.executable).name, *sys.argv])}
+    print()
+    print(f"{'run':<22}{'seconds':>9}{'pages/s':>9}{'s/page':>8}{'× raw':>8}{'peak RSS MB':>14}")
+    if rotations:
+        r0 = raw_as_scanned
+        print(f"{'raw engine, as scanned':<22}{r0['seconds']:>9}{r0['pages_per_second']:>9}{r0['seconds_per_page']:>8}"
+              f"{round(r0['seconds'] / raw['seconds'], 3):>8}{'-':>14}")
+    print(f"{'raw engine, ' + baseline:<22}{raw['seconds']:>9}{raw['pages_per_second']:>9}{raw['seconds_per_page']:>8}"
+          f"{1.0:>8}{'-':>14}")
+    for run in runs:
+        print(f"{'pipeline, ' + str(run['workers']) + ' worker(s)':<22}{run['seconds']:>9}{run['pages_per_second']:>9}"
+              f"{run['seconds'] / len(files):>8.3f}{run['overhead_ratio_vs_raw_engine']:>8}"
+              f"{max(r or 0 for r in run['peak_worker_rss_mb']):>14}")
+    if args.json:
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

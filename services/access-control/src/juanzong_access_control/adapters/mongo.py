@@ -1,0 +1,209 @@
+"""MongoDB storage of access-control: accounts, case facts, requests, grants, borrowings, revoked tokens.
+
+Domain objects are stored as their JSON form (``model_dump(mode="json")``) under their id, with the few
+fields queries need (times, status) copied beside them in native types under ``q``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ..domain.approvals import AccessRequest
+from ..domain.borrowing import Borrowing
+from ..domain.cases import CaseFacts, DeliberativeBody, LinkedCase, Panel, Submission
+from ..domain.grants import Grant
+from ..domain.identities import Principal, PrincipalKind, Role
+
+USERS = "users"
+CLIENTS = "service_clients"
+CASES = "cases"
+CASE_LINKS = "case_links"
+REQUESTS = "access_requests"
+GRANTS = "grants"
+BORROWINGS = "borrowings"
+AUDIT = "audit_records"
+AUDIT_HEAD = "audit_head"
+REVOKED = "revoked_tokens"
+SEED = "seed_state"
+
+INDEXES = {
+    USERS: [IndexModel([("username", ASCENDING)], unique=True, name="username")],
+    CASE_LINKS: [IndexModel([("original_case_number", ASCENDING)], name="original")],
+    REQUESTS: [IndexModel([("case_id", ASCENDING)], name="case"),
+               IndexModel([("requester_id", ASCENDING)], name="requester"),
+               IndexModel([("q.status", ASCENDING)], name="status")],
+    GRANTS: [IndexModel([("case_id", ASCENDING), ("grantee_id", ASCENDING)], name="case_grantee")],
+    BORROWINGS: [IndexModel([("case_id", ASCENDING), ("kind", ASCENDING)], name="case_kind"),
+                 IndexModel([("q.status", ASCENDING)], name="status")],
+    AUDIT: [IndexModel([("seq", ASCENDING)], unique=True, name="seq_unique"),
+            IndexModel([("case_id", ASCENDING), ("seq", ASCENDING)], name="case_seq")],
+    REVOKED: [IndexModel([("until", ASCENDING)], name="until")],
+}
+
+UNASSIGNED = "(未分配)"  # placeholder undertaking judge that matches nobody
+_COURT_IN_CASE_NUMBER = re.compile(r"^[（(]\d{4}[）)]([^\d\s]\d*)")
+
+
+def court_of_case_number(case_number: str) -> str | None:
+    """``（2024）吉0102民初45号`` → ``吉0102`` (the court code written in the case number)."""
+    match = _COURT_IN_CASE_NUMBER.match(case_number)
+    return match.group(1) if match else None
+
+
+# -- accounts -------------------------------------------------------------------------------------
+def principal_of_user(doc: dict[str, Any]) -> Principal:
+    known = {r.value for r in Role}
+    return Principal(
+        id=doc["_id"], name=doc.get("name") or doc["_id"], court=doc.get("court", ""),
+        department=doc.get("department"), kind=PrincipalKind.USER,
+        roles=frozenset(Role(r) for r in doc.get("roles", []) if r in known),
+        scopes=frozenset(doc.get("scopes", ["openid", "profile"])),
+        supervised_departments=frozenset(doc.get("supervised_departments", [])))
+
+
+def principal_of_client(doc: dict[str, Any]) -> Principal:
+    kind = PrincipalKind(doc.get("kind", "service"))
+    role = Role.SCANNING_STATION if kind is PrincipalKind.STATION else Role.SERVICE_ACCOUNT
+    return Principal(id=doc["_id"], name=doc.get("name") or doc["_id"], court=doc.get("court", ""),
+                     department=doc.get("department"), kind=kind, roles=frozenset({role}),
+                     scopes=frozenset(doc.get("scopes", [])))
+
+
+class Accounts:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+
+    async def user_by_login(self, login: str) -> dict[str, Any] | None:
+        return await self.db[USERS].find_one({"$or": [{"username": login}, {"_id": login}], "active": True})
+
+    async def user(self, user_id: str) -> dict[str, Any] | None:
+        return await self.db[USERS].find_one({"_id": user_id, "active": True})
+
+    async def client(self, client_id: str) -> dict[str, Any] | None:
+        return await self.db[CLIENTS].find_one({"_id": client_id, "active": True})
+
+    async def principal(self, subject: str) -> Principal | None:
+        """The active account behind a token subject (users first, then service and station clients)."""
+        doc = await self.user(subject)
+        if doc is not None:
+            return principal_of_user(doc)
+        doc = await self.client(subject)
+        return principal_of_client(doc) if doc is not None else None
+
+    async def users_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return [d async for d in self.db[USERS].find({**query, "active": True}, projection={"password_hash": 0})]
+
+
+# -- case facts -----------------------------------------------------------------------------------
+def panel_of(doc: dict[str, Any]) -> Panel:
+    p = doc.get("panel") or {}
+    return Panel(undertaking_judge=p.get("undertaking_judge") or UNASSIGNED,
+                 presiding_judge=p.get("presiding_judge"), members=frozenset(p.get("members", [])),
+                 judge_assistants=frozenset(p.get("judge_assistants", [])), clerks=frozenset(p.get("clerks", [])))
+
+
+class CaseStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+
+    async def doc(self, case_number: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+        return await self.db[CASES].find_one({"_id": case_number}, session=session)
+
+    async def facts(self, case_number: str) -> CaseFacts | None:
+        """What the decision point knows of a case, with the later cases that linked it as their 原审."""
+        doc = await self.doc(case_number)
+        links = [link async for link in self.db[CASE_LINKS].find({"original_case_number": case_number})]
+        linked: list[LinkedCase] = []
+        if links:
+            later = {d["_id"]: d async for d in self.db[CASES].find(
+                {"_id": {"$in": [link["case_number"] for link in links]}})}
+            for link in links:
+                other = later.get(link["case_number"])
+                if other is not None:
+                    linked.append(LinkedCase(case_id=other["_id"], court=other["court"],
+                                             team=panel_of(other).everyone, finished=other.get("finished", False)))
+        if doc is None:
+            if not linked:
+                return None
+            # An original-trial case this court never registered (another court's, or before the system):
+            # known only through the link, so it is treated as finished.
+            return CaseFacts(case_id=case_number, court=court_of_case_number(case_number) or "unknown",
+                             finished=True, panel=Panel(undertaking_judge=UNASSIGNED), linked_by=tuple(linked))
+        submitted = tuple(Submission(body=DeliberativeBody(s["body"]),
+                                     member_ids=frozenset(s["member_ids"]) if s.get("member_ids") is not None
+                                     else None) for s in doc.get("submitted_to", []))
+        archived = bool(doc.get("archived"))
+        return CaseFacts(case_id=doc["_id"], court=doc["court"], department=doc.get("department"),
+                         finished=bool(doc.get("finished")) or archived, archived=archived,
+                         classified=bool(doc.get("classified")), panel=panel_of(doc), submitted_to=submitted,
+                         litigant_representatives=frozenset(doc.get("litigant_representatives", [])),
+                         linked_by=tuple(linked))
+
+
+# -- requests, grants, borrowings -----------------------------------------------------------------
+def _q(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items()}
+
+
+def request_doc(r: AccessRequest) -> dict[str, Any]:
+    doc = r.model_dump(mode="json")
+    doc["_id"] = r.request_id
+    doc["q"] = _q(status=r.status.value, decide_by=r.decide_by, expires_at=r.expires_at,
+                  next_step=r.next_step.value if r.next_step else None)
+    return doc
+
+
+def request_of(doc: dict[str, Any]) -> AccessRequest:
+    return AccessRequest.model_validate({k: v for k, v in doc.items() if k not in ("_id", "q")})
+
+
+def grant_doc(g: Grant) -> dict[str, Any]:
+    doc = g.model_dump(mode="json")
+    doc["_id"] = g.grant_id
+    doc["q"] = _q(expires_at=g.expires_at, revoked=g.revoked_at is not None)
+    return doc
+
+
+def grant_of_doc(doc: dict[str, Any]) -> Grant:
+    return Grant.model_validate({k: v for k, v in doc.items() if k not in ("_id", "q")})
+
+
+def borrowing_doc(b: Borrowing) -> dict[str, Any]:
+    doc = b.model_dump(mode="json")
+    doc["_id"] = b.borrowing_id
+    doc["q"] = _q(status=b.status.value, due_at=b.due_at, explanation_due_at=b.explanation_due_at,
+                  explained=b.explained_at is not None)
+    return doc
+
+
+def borrowing_of(doc: dict[str, Any]) -> Borrowing:
+    return Borrowing.model_validate({k: v for k, v in doc.items() if k not in ("_id", "q")})
+
+
+async def grants_for(db: AsyncDatabase, case_number: str, grantee: str) -> list[Grant]:
+    return [grant_of_doc(d) async for d in db[GRANTS].find({"case_id": case_number, "grantee_id": grantee})]
+
+
+async def replace(db: AsyncDatabase, collection: str, doc: dict[str, Any], session: AsyncClientSession) -> None:
+    await db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+
+
+async def borrowings_of_case(db: AsyncDatabase, case_number: str,
+                             session: AsyncClientSession | None = None) -> list[Borrowing]:
+    return [borrowing_of(d) async for d in db[BORROWINGS].find({"case_id": case_number}, session=session)]
+
+
+# -- revoked tokens -------------------------------------------------------------------------------
+async def revoked_since(db: AsyncDatabase, now: datetime) -> Iterable[tuple[str, datetime]]:
+    return [(d["_id"], d["until"]) async for d in db[REVOKED].find({"until": {"$gt": now}})]
+
+
+SORT_SEQ = [("seq", ASCENDING)]
+SORT_SEQ_DESC = [("seq", DESCENDING)]

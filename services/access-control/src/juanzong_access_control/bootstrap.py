@@ -1,0 +1,106 @@
+"""Wiring: builds the service's parts at start-up (no clients at import time) and keeps them on
+``app.state.ac``; the background loop for expiries and reminders."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi import FastAPI
+from juanzong_shared.auth import TokenVerifier
+from juanzong_shared.db import Mongo
+from juanzong_shared.logging import get_logger
+
+from .adapters import tokens as tk
+from .adapters.audit_chain import AuditChain
+from .adapters.keys import load_signing_key
+from .adapters.mongo import CaseStore
+from .config import ServiceSettings
+from .service_layer.approvals import Approvals
+from .service_layer.borrowings import Borrowings
+from .service_layer.decisions import Decisions
+from .service_layer.identities import Identities, Revocations, VerifiedTokens
+from .service_layer.seed import apply_client_secrets, seed_demo
+
+log = get_logger(__name__)
+
+
+@dataclass
+class AccessControl:
+    settings: ServiceSettings
+    mongo: Mongo
+    signing_key: tk.SigningKey
+    tokens: tk.TokenService
+    revocations: Revocations
+    identities: Identities
+    audit: AuditChain
+    decisions: Decisions
+    approvals: Approvals
+    borrowings: Borrowings
+    verified_tokens: VerifiedTokens
+
+
+class CaseCacheLink:
+    """Lets the bus handlers (made before start-up) tell the decision cache which case changed."""
+
+    def __init__(self) -> None:
+        self.decisions: Decisions | None = None
+
+    def forget(self, case_number: str) -> None:
+        if self.decisions is not None:
+            self.decisions.forget_case(case_number)
+
+
+def make_startup(settings: ServiceSettings, link: CaseCacheLink):
+    async def start(app: FastAPI) -> None:
+        mongo: Mongo = app.state.mongo
+        key, source = load_signing_key(settings.access_signing_key_file, settings.data_dir, settings.environment)
+        revocations = Revocations(mongo)
+        await revocations.reload()
+        tokens = tk.TokenService(key, issuer=settings.jwt_issuer, default_audience=settings.jwt_audience,
+                                 revocations=revocations, client_id="juanzong-access-control",
+                                 access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+                                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
+        # Our own verifier uses the in-process public key: this service cannot fetch its JWKS before it is up.
+        app.state.token_verifier = TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                                                 public_key_pem=key.public_pem())
+        audit = AuditChain(mongo)
+        await audit.start()
+        decisions = Decisions(CaseStore(mongo.db), audit, cache_seconds=settings.facts_cache_seconds,
+                              max_age=settings.decision_max_age_seconds)
+        link.decisions = decisions
+        notify = app.state.outbox.notify
+        app.state.ac = AccessControl(
+            settings=settings, mongo=mongo, signing_key=key, tokens=tokens, revocations=revocations,
+            identities=Identities(mongo, tokens, revocations, password_grant=settings.password_grant_enabled),
+            audit=audit, decisions=decisions, approvals=Approvals(mongo, decisions, audit, notify),
+            borrowings=Borrowings(mongo, decisions, audit, notify), verified_tokens=VerifiedTokens())
+        if settings.client_secrets:
+            await apply_client_secrets(mongo, settings.client_secrets)
+        seeded = await seed_demo(mongo, settings.dev_client_secret) if settings.seed_enabled else False
+        log.info("access-control ready", signing_key=source, kid=key.kid, demo_seeded=seeded)
+    return start
+
+
+async def stop(app: FastAPI) -> None:
+    ac: AccessControl | None = getattr(app.state, "ac", None)
+    if ac is not None:
+        await ac.audit.stop()  # drains queued audit records
+
+
+async def housekeeping(app: FastAPI) -> None:
+    """Expire requests and grants, send overdue and explanation reminders, reload revocations."""
+    while True:
+        ac: AccessControl | None = getattr(app.state, "ac", None)
+        period = ac.settings.housekeeping_seconds if ac else 1.0
+        if ac is not None:
+            for name, job in (("expire", ac.approvals.expire_due), ("chase", ac.borrowings.chase),
+                              ("revocations", ac.revocations.reload)):
+                try:
+                    await job()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # noqa: BLE001 — one failing step must not stop the loop
+                    log.warning("housekeeping step failed", step=name, error=str(error))
+        await asyncio.sleep(period)

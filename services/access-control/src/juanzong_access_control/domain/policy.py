@@ -1,0 +1,326 @@
+"""The policy decision point (PDP): may this principal do this action on this case? Pure, default deny.
+
+Every other service asks this before serving pages, text, search hits or archives, and carries out
+the obligations that come with a yes (record the read; filter out what a litigant may not see).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from . import rules
+from .cases import DOSSIER_READS, Action, CaseFacts, DeliberativeBody, MaterialFacts, Volume
+from .grants import ApprovalRoute, Grant, GrantBasis, approval_route
+from .identities import Principal, PrincipalKind, Role
+
+# House setting: how long a caller may cache a decision. Never beyond a grant's expiry.
+DECISION_TTL = timedelta(seconds=30)
+
+
+class ObligationKind(StrEnum):
+    RECORD_ACCESS = "record_access"  # 全程留痕: write an audit record for the read or change
+    EXCLUDE_SUB_VOLUME = "exclude_sub_volume"  # serve no 副卷 material
+    EXCLUDE_UNDISCLOSABLE = "exclude_undisclosable"  # serve no material closed by law (不公开材料)
+
+
+class Obligation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: ObligationKind
+    rule: str
+
+
+RECORD_ACCESS = Obligation(kind=ObligationKind.RECORD_ACCESS, rule=f"{rules.ART9}; {rules.SPC_1_3}")
+EXCLUDE_SUB_VOLUME = Obligation(kind=ObligationKind.EXCLUDE_SUB_VOLUME, rule=rules.SPC_3_6)
+EXCLUDE_UNDISCLOSABLE = Obligation(kind=ObligationKind.EXCLUDE_UNDISCLOSABLE, rule=rules.SPC_3_6)
+
+
+class Decision(BaseModel):
+    """The answer. ``reason_zh`` is shown to court staff; ``rule`` is the article that decided."""
+
+    model_config = ConfigDict(frozen=True)
+
+    allowed: bool
+    reason_zh: str
+    rule: str
+    detail_en: str = ""
+    obligations: tuple[Obligation, ...] = ()
+    grant_id: str | None = None
+    valid_until: AwareDatetime
+
+
+def decide(
+    principal: Principal,
+    action: Action | str,
+    case: CaseFacts,
+    grants: Sequence[Grant],
+    now: datetime,
+    *,
+    material: MaterialFacts | None = None,
+    ttl: timedelta = DECISION_TTL,
+) -> Decision:
+    """Decide one request. ``material`` narrows the question to one document when the caller knows it.
+
+    Order: machine accounts, 涉密 cases, litigants' representatives, then staff by action.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    action = Action(action)
+    d = _Decider(principal, action, case, grants, now, material, ttl)
+    return d.run()
+
+
+class _Decider:
+    def __init__(
+        self,
+        principal: Principal,
+        action: Action,
+        case: CaseFacts,
+        grants: Sequence[Grant],
+        now: datetime,
+        material: MaterialFacts | None,
+        ttl: timedelta,
+    ) -> None:
+        self.p, self.action, self.case, self.grants = principal, action, case, grants
+        self.now, self.material, self.ttl = now, material, ttl
+
+    # -- outcomes --------------------------------------------------------------------------------
+    def allow(
+        self,
+        rule: str,
+        reason_zh: str,
+        detail_en: str = "",
+        *,
+        obligations: tuple[Obligation, ...] = (RECORD_ACCESS,),
+        grant: Grant | None = None,
+    ) -> Decision:
+        until = self.now + self.ttl
+        if grant is not None:
+            until = min(until, grant.expires_at)
+        return Decision(
+            allowed=True,
+            reason_zh=reason_zh,
+            rule=rule,
+            detail_en=detail_en,
+            obligations=obligations,
+            grant_id=grant.grant_id if grant else None,
+            valid_until=until,
+        )
+
+    def deny(self, rule: str, reason_zh: str, detail_en: str = "") -> Decision:
+        return Decision(
+            allowed=False,
+            reason_zh=reason_zh,
+            rule=rule,
+            detail_en=detail_en,
+            valid_until=self.now + self.ttl,
+        )
+
+    # -- dispatch --------------------------------------------------------------------------------
+    def run(self) -> Decision:
+        p, case = self.p, self.case
+        if p.kind is PrincipalKind.STATION:
+            return self.station()
+        if case.classified:
+            return self.deny(
+                f"{rules.ART10}; {rules.SPC_2_3}",
+                "涉国家秘密案件不在本系统生成和阅览电子卷宗。",
+                "classified case: handled only in the classified system",
+            )
+        if p.kind is PrincipalKind.SERVICE:
+            return self.service()
+        if p.is_external:
+            return self.representative()
+        if self.action is Action.WRITE:
+            return self.write()
+        if self.action is Action.MANAGE:
+            return self.manage()
+        return self.read()
+
+    def station(self) -> Decision:
+        """扫描工位 accounts scan; they never read or change a dossier (吉高法〔2020〕11号 第四条(一)3)."""
+        return self.deny(
+            rules.ART4_1_3,
+            "扫描工位账户只能提交扫描任务，不得阅览或更改电子卷宗、电子档案。",
+            "scanning-station accounts never read dossiers",
+        )
+
+    def service(self) -> Decision:
+        """A service account acts within its declared scopes only; ``scope@court`` narrows to one court."""
+        scope = self.action.scope
+        if scope in self.p.scopes or f"{scope}@{self.case.court}" in self.p.scopes:
+            return self.allow(rules.SPC_1_3, f"服务账户具有“{scope}”权限。", f"service scope {scope} granted")
+        return self.deny(
+            rules.SPC_1_3,
+            f"服务账户未声明“{scope}”权限，不得{self.action.zh}。",
+            f"service account lacks scope {scope}",
+        )
+
+    def representative(self) -> Decision:
+        """法〔2016〕264号 三(六): a litigant's representative browses their own case's e-dossier,
+        without the 副卷 and without material closed by law; archives go through 档案科 (第四条(二))."""
+        p, case, action = self.p, self.case, self.action
+        if p.id not in case.litigant_representatives:
+            return self.deny(
+                rules.SPC_3_6,
+                "非本案当事人或诉讼代理人，不得查阅本案卷宗。",
+                "not a representative of this case",
+            )
+        if action is Action.READ_ARCHIVE or (action in DOSSIER_READS and case.archived):
+            return self.deny(
+                rules.ART4_2,
+                "本案已归档，查阅电子档案请向办公室（档案科）提出申请。",
+                "archived records are consulted through the archives office",
+            )
+        if action not in DOSSIER_READS:
+            return self.deny(
+                rules.SPC_3_6,
+                f"当事人、律师仅可在线浏览本案电子卷宗，不得{action.zh}。",
+                "representatives may only browse the dossier",
+            )
+        m = self.material
+        if m is not None and m.volume is Volume.SUB:
+            return self.deny(
+                rules.SPC_3_6,
+                "副卷（合议庭评议、审委会讨论记录等）不向当事人、律师开放。",
+                "sub-volume (deliberation records) is closed to litigants",
+            )
+        if m is not None and not m.disclosable:
+            return self.deny(rules.SPC_3_6, "该材料依法不予公开。", "material closed by law")
+        return self.allow(
+            rules.SPC_3_6,
+            "本案诉讼代理人可在线浏览本案电子卷宗（不含副卷及依法不公开的材料）。",
+            "representative of this case: main volume, disclosable material only",
+            obligations=(RECORD_ACCESS, EXCLUDE_SUB_VOLUME, EXCLUDE_UNDISCLOSABLE),
+        )
+
+    def write(self) -> Decision:
+        """Catalogue corrections: the case team (第三条(六) 立卷) and 立案庭's 智能办案辅助中心
+        (第三条(三) 编目归目), in the same court, until the dossier becomes an e-archive (第三条(八))."""
+        p, case = self.p, self.case
+        if case.archived:
+            return self.deny(rules.ART3_8, "本案已归档，电子档案不得更改。", "archived: write-once")
+        if p.court == case.court and p.id in case.panel.everyone:
+            return self.allow(
+                rules.ART3_6, "本案办案团队可更正电子卷宗编目。", "case team may correct the catalogue"
+            )
+        if p.court == case.court and p.has(Role.FILING_DIVISION_STAFF):
+            return self.allow(
+                rules.ART3_3,
+                "立案庭智能办案辅助中心可更正本院案件电子卷宗编目。",
+                "filing division catalogues",
+            )
+        return self.deny(
+            rules.ART3_6,
+            "更正编目限于本案办案团队和本院立案庭（智能办案辅助中心）。",
+            "only the case team and the filing division correct the catalogue",
+        )
+
+    def manage(self) -> Decision:
+        """The approvers of 第九条第2项 administer the case's access (grants, its audit trail)."""
+        p, case = self.p, self.case
+        if p.court == case.court and (
+            p.id == case.panel.undertaking_judge
+            or p.heads(case.court, case.department)
+            or p.supervises(case.court, case.department)
+        ):
+            return self.allow(
+                rules.ART9_2, "本案阅览审批人可管理本案阅览权限。", "approver of this case's access"
+            )
+        return self.deny(
+            rules.ART9_2,
+            "管理本案阅览权限限于承办法官、部门负责人及分管院领导。",
+            "only the case's approvers manage its access",
+        )
+
+    def read(self) -> Decision:
+        p, case, action = self.p, self.case, self.action
+        if action is Action.READ_ARCHIVE and not case.archived:
+            return self.deny(
+                rules.ART3_8, "本案尚未归档，电子档案尚未生成。", "no e-archive before archiving"
+            )
+        if p.court == case.court:
+            if p.id in case.panel.everyone:
+                return self.allow(rules.ART9_2, "合议庭成员可查阅本案电子卷宗。", "member of the case team")
+            body = self.sitting_body()
+            if body is not None:
+                rule = (
+                    rules.ART9_2
+                    if body is DeliberativeBody.JUDGES_MEETING
+                    else f"{rules.ART9_2}; {rules.SPC_3_3}"
+                )
+                return self.allow(
+                    rule, f"本案已提交{body.zh}讨论，{body.zh}成员可查阅。", f"member of the {body.value}"
+                )
+            if action is Action.READ_ARCHIVE and p.has(Role.ARCHIVES_OFFICE_STAFF):
+                return self.allow(
+                    rules.ART4_2, "档案科负责本院电子档案的管理和调阅。", "archives office custody"
+                )
+        if any(p.court == link.court and p.id in link.team for link in case.linked_by):
+            return self.allow(
+                f"{rules.ART3_2}; {rules.ART3_4}",
+                "本案为所办案件关联的原审案件，办案团队可查阅其电子档案、电子卷宗。",
+                "team of a case that linked this one as its original trial",
+            )
+        return self.by_grant(approval_route(p, case))
+
+    def sitting_body(self) -> DeliberativeBody | None:
+        """The 法官会议 or 审委会 the case is submitted to, if the principal sits on it (第九条第2项)."""
+        p = self.p
+        for sub in self.case.submitted_to:
+            if sub.member_ids is not None:
+                if p.id in sub.member_ids:
+                    return sub.body
+                continue
+            role = (
+                Role.JUDGES_MEETING_MEMBER
+                if sub.body is DeliberativeBody.JUDGES_MEETING
+                else Role.ADJUDICATION_COMMITTEE_MEMBER
+            )
+            if p.has(role):
+                return sub.body
+        return None
+
+    def by_grant(self, route: ApprovalRoute) -> Decision:
+        """Anyone else reads only under an active grant whose approvals satisfy ``route`` (第九条)."""
+        p, case, action, now = self.p, self.case, self.action, self.now
+        problems: list[str] = []
+        for g in self.grants:
+            if g.grantee_id != p.id or g.case_id != case.case_id or g.case_court != case.court:
+                continue
+            if action not in g.actions:
+                problems.append(f"授权{g.grant_id}不含“{action.zh}”")
+            elif not g.chain_complete:
+                problems.append(f"授权{g.grant_id}审批未完成")
+            elif not g.satisfies(route):
+                problems.append(f"授权{g.grant_id}的审批未经{_route_zh(route)}")
+            elif g.revoked_at is not None:
+                problems.append(f"授权{g.grant_id}已撤销")
+            elif now >= g.expires_at:
+                problems.append(f"授权{g.grant_id}已于{g.expires_at.isoformat()}过期")
+            elif now < g.granted_at:
+                problems.append(f"授权{g.grant_id}尚未生效")
+            else:
+                return self.allow(
+                    route.rule,
+                    f"已经{_route_zh(route)}审批同意，授权有效至{g.expires_at.isoformat()}。",
+                    f"approved grant {g.grant_id}",
+                    grant=g,
+                )
+        if route.basis is GrantBasis.UNFINISHED_CASE:
+            reason = "本案尚未审结，电子卷宗限于合议庭成员查阅；其他人员须经承办法官、部门负责人及分管院领导依次审批后阅览。"
+            detail = "unfinished case: panel only; others need judge -> department head -> supervising leader"
+        else:
+            reason = "查阅其他法院案件或本院其他已审结案件的电子档案、电子卷宗，须经分管院领导审批。"
+            detail = "another court's or a finished case: supervising leader approval required"
+        if problems:
+            reason = f"{reason}（{'；'.join(problems)}）"
+        return self.deny(route.rule, reason, detail)
+
+
+def _route_zh(route: ApprovalRoute) -> str:
+    return "、".join(step.zh for step in route.steps)

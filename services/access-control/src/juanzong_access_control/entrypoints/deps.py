@@ -1,0 +1,30 @@
+"""FastAPI dependencies: the service's parts and the verified caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from juanzong_shared.auth import bearer_token
+from juanzong_shared.problems import Problem
+
+from ..bootstrap import AccessControl
+from ..domain.identities import Principal
+from ..service_layer.identities import principal_from_token
+
+
+def get_ac(request: Request) -> AccessControl:
+    ac = getattr(request.app.state, "ac", None)
+    if ac is None:
+        raise Problem(503, "starting", "服务启动中", "access-control is starting")
+    return ac
+
+
+async def get_caller(request: Request) -> Principal:
+    ac = get_ac(request)
+    return await principal_from_token(request.app.state.token_verifier, ac.revocations, bearer_token(request),
+                                      ac.verified_tokens)
+
+
+AcDep = Annotated[AccessControl, Depends(get_ac)]
+CallerDep = Annotated[Principal, Depends(get_caller)]

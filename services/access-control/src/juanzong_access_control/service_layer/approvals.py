@@ -1,0 +1,194 @@
+"""Access requests (阅览申请): open, approve or deny in the order 第九条 sets, revoke, withdraw, expire.
+
+Each step loads the request inside a transaction, applies the domain transition, stores the request
+(and the grant it issues or ends) with its integration event through the outbox, then appends the
+step to the audit chain.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from juanzong_shared.db import Mongo
+from juanzong_shared.events import REGISTRY
+from juanzong_shared.outbox import UnitOfWork, transact
+from juanzong_shared.problems import FieldError, Problem, not_found
+
+from ..adapters.audit_chain import AuditChain
+from ..adapters.mongo import GRANTS, REQUESTS, Accounts, grant_doc, replace, request_doc, request_of
+from ..domain import approvals as ap
+from ..domain.cases import Action
+from ..domain.grants import ApprovalStep
+from ..domain.identities import Principal
+from .decisions import Decisions
+
+EVENT_TYPES: dict[type, str] = {
+    ap.AccessRequested: "access.request.created",
+    ap.AccessStepApproved: "access.request.step_approved",
+    ap.AccessGranted: "access.request.approved",
+    ap.AccessRequestDenied: "access.request.denied",
+    ap.AccessRequestExpired: "access.request.expired",
+    ap.AccessGrantExpired: "access.request.expired",
+    ap.AccessRevoked: "access.request.revoked",
+    ap.AccessRequestWithdrawn: "access.request.withdrawn",
+}
+
+
+def refused(error: ap.ApprovalRefused | ap.AccessRequestRefused) -> Problem:
+    detail = error.detail_en
+    if detail in ("reason required", "purpose required"):
+        field = "reason" if detail == "reason required" else "purpose"
+        return Problem(422, "validation", "请求参数无效", error.reason_zh, rule=error.rule,
+                       errors=[FieldError(field=field, reason=error.reason_zh)])
+    if detail in ("not pending", "no grant", "request expired", "only the requester"):
+        return Problem(409, "conflict", "状态冲突", error.reason_zh, rule=error.rule)
+    if detail == "grant duration out of the house limit":
+        return Problem(422, "validation", "请求参数无效", error.reason_zh, rule=error.rule,
+                       errors=[FieldError(field="days", reason=error.reason_zh)])
+    extra = {}
+    if isinstance(error, ap.ApprovalRefused) and error.next_step is not None:
+        extra = {"next_step": error.next_step.value, "next_actor": error.next_actor_zh}
+    return Problem(403, "approval-refused", "不符合审批规定", error.reason_zh, rule=error.rule, **extra)
+
+
+class Approvals:
+    def __init__(self, mongo: Mongo, decisions: Decisions, audit: AuditChain, notify: Callable[[], None]) -> None:
+        self.mongo, self.decisions, self.audit, self.notify = mongo, decisions, audit, notify
+        self.accounts = Accounts(mongo.db)
+
+    async def approver_ids(self, request: ap.AccessRequest) -> list[str]:
+        """Who may take the next step: addressees of the notification."""
+        step = request.next_step
+        if step is None:
+            return []
+        if step is ApprovalStep.UNDERTAKING_JUDGE:
+            return [request.undertaking_judge_id]
+        if step is ApprovalStep.DEPARTMENT_HEAD:
+            docs = await self.accounts.users_where({"roles": "department_head", "court": request.case_court,
+                                                    "department": request.case_department})
+        else:
+            docs = await self.accounts.users_where({"roles": "supervising_leader", "court": request.route.leader_court,
+                                                    "supervised_departments": request.route.leader_department})
+        return sorted(d["_id"] for d in docs if d["_id"] != request.requester_id)
+
+    async def _emit(self, uow: UnitOfWork, t: ap.Transition) -> None:
+        r, e = t.request, t.event
+        step = getattr(e, "step", None)
+        reason = getattr(e, "reason_zh", None) or r.close_reason_zh
+        payload = {"request_id": r.request_id, "case_number": r.case_id, "requester": r.requester_id,
+                   "state": r.status.value, "next_approver_role": r.next_step.value if r.next_step else None,
+                   "at": e.occurred_at, "next_approver_ids": await self.approver_ids(r), "actor": e.actor_id,
+                   "step": step.value if step else None, "reason": reason, "rule": r.route.rule,
+                   "grant_id": r.grant_id, "grant_expires_at": r.expires_at}
+        uow.emit(REGISTRY.create(EVENT_TYPES[type(e)], payload, court=r.case_court, case_id=r.case_id))
+
+    async def _store(self, uow: UnitOfWork, t: ap.Transition) -> None:
+        await replace(uow.db, REQUESTS, request_doc(t.request), uow.session)
+        if t.request.grant_id is not None:
+            await replace(uow.db, GRANTS, grant_doc(ap.grant_of(t.request)), uow.session)
+        await self._emit(uow, t)
+
+    async def _after(self, t: ap.Transition) -> None:
+        self.decisions.forget_case(t.request.case_id)
+        e = t.event
+        await self.audit.append(actor=e.actor_id, action=e.event_type, case_id=e.case_id, at=e.occurred_at, detail={
+            "request_id": t.request.request_id, "requester": t.request.requester_id,
+            "status": t.request.status.value, "step": getattr(getattr(e, "step", None), "value", None),
+            "actions": sorted(a.value for a in t.request.actions), "rule": t.request.route.rule,
+            "reason": getattr(e, "reason_zh", None), "grant_id": t.request.grant_id})
+
+    async def open(self, principal: Principal, case_number: str, actions: list[Action], purpose: str,
+                   days: int | None) -> ap.AccessRequest:
+        facts = await self.decisions.cases.facts(case_number)
+        if facts is None:
+            raise not_found("案件", case_number)
+        now = datetime.now(UTC)
+        duration = timedelta(days=days) if days is not None else ap.DEFAULT_GRANT_DURATION
+        try:
+            t = ap.open_request(f"ar-{uuid.uuid4().hex[:12]}", principal, facts, actions, purpose, now,
+                                duration=duration)
+        except ap.AccessRequestRefused as error:
+            raise refused(error) from None
+
+        async def work(uow: UnitOfWork) -> ap.Transition:
+            await self._store(uow, t)
+            return t
+        await transact(self.mongo, work, on_commit=self.notify)
+        await self._after(t)
+        return t.request
+
+    async def _step(self, request_id: str, change: Callable[[ap.AccessRequest, datetime], ap.Transition | None]
+                    ) -> ap.AccessRequest:
+        async def work(uow: UnitOfWork) -> ap.Transition | None:
+            doc = await uow.db[REQUESTS].find_one({"_id": request_id}, session=uow.session)
+            if doc is None:
+                raise not_found("阅览申请", request_id)
+            try:
+                t = change(request_of(doc), datetime.now(UTC))
+            except ap.ApprovalRefused as error:
+                raise refused(error) from None
+            if t is not None:
+                await self._store(uow, t)
+            return t
+        t = await transact(self.mongo, work, on_commit=self.notify)
+        if t is None:
+            return await self.get(request_id)
+        await self._after(t)
+        return t.request
+
+    async def approve(self, principal: Principal, request_id: str) -> ap.AccessRequest:
+        return await self._step(request_id, lambda r, now: ap.approve(r, principal, now))
+
+    async def deny(self, principal: Principal, request_id: str, reason: str) -> ap.AccessRequest:
+        return await self._step(request_id, lambda r, now: ap.deny(r, principal, reason, now))
+
+    async def revoke(self, principal: Principal, request_id: str, reason: str) -> ap.AccessRequest:
+        return await self._step(request_id, lambda r, now: ap.revoke(r, principal, reason, now))
+
+    async def withdraw(self, principal: Principal, request_id: str) -> ap.AccessRequest:
+        return await self._step(request_id, lambda r, now: ap.withdraw(r, principal, now))
+
+    async def expire_due(self, now: datetime | None = None) -> int:
+        """Lapse requests nobody decided in time and grants past their end; returns how many."""
+        now = now or datetime.now(UTC)
+        due = self.mongo.db[REQUESTS].find({"$or": [
+            {"q.status": "pending", "q.decide_by": {"$lte": now}},
+            {"q.status": "approved", "q.expires_at": {"$lte": now}}]}, projection={"_id": 1})
+        count = 0
+        for request_id in [d["_id"] async for d in due]:
+            before = await self.get(request_id)
+            after = await self._step(request_id, lambda r, at: ap.expire(r, max(at, now)))
+            count += after.status is not before.status
+        return count
+
+    async def get(self, request_id: str) -> ap.AccessRequest:
+        doc = await self.mongo.db[REQUESTS].find_one({"_id": request_id})
+        if doc is None:
+            raise not_found("阅览申请", request_id)
+        return request_of(doc)
+
+    async def list(self, *, case_number: str | None = None, requester: str | None = None,
+                   status: str | None = None, limit: int = 200) -> list[ap.AccessRequest]:
+        query: dict = {}
+        if case_number:
+            query["case_id"] = case_number
+        if requester:
+            query["requester_id"] = requester
+        if status:
+            query["q.status"] = status
+        cursor = self.mongo.db[REQUESTS].find(query).sort("requested_at", -1).limit(limit)
+        return [request_of(d) async for d in cursor]
+
+    async def awaiting(self, principal: Principal, limit: int = 200) -> list[ap.AccessRequest]:
+        """Pending requests whose next step ``principal`` may take."""
+        out = []
+        async for d in self.mongo.db[REQUESTS].find({"q.status": "pending"}).limit(2000):
+            r = request_of(d)
+            step = r.next_step
+            if step is not None and principal.id != r.requester_id and ap.may_act(step, principal, r):
+                out.append(r)
+                if len(out) >= limit:
+                    break
+        return out

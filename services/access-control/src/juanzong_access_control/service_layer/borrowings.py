@@ -1,0 +1,202 @@
+"""Paper borrowing (吉高法〔2020〕11号 第八条): request, approve/deny, lend, return, explain; reminders.
+
+Requests and approvals re-read the case's borrowings inside the transaction, so two concurrent third
+borrowings cannot both pass the per-case count.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from juanzong_shared.db import Mongo
+from juanzong_shared.events import REGISTRY
+from juanzong_shared.outbox import UnitOfWork, transact
+from juanzong_shared.problems import FieldError, Problem, not_found
+
+from ..adapters.audit_chain import AuditChain
+from ..adapters.mongo import BORROWINGS, Accounts, borrowing_doc, borrowing_of, borrowings_of_case, replace
+from ..domain import borrowing as bw
+from ..domain.cases import CaseFacts
+from ..domain.identities import Principal, Role
+from .decisions import Decisions
+
+EVENT_TYPES: dict[type, str] = {
+    bw.BorrowingRequested: "borrowing.requested",
+    bw.BorrowingApproved: "borrowing.approved",
+    bw.BorrowingDenied: "borrowing.denied",
+    bw.BorrowingLent: "borrowing.lent",
+    bw.BorrowingReturned: "borrowing.returned",
+    bw.BorrowingOverdue: "borrowing.overdue",
+    bw.EmergencyExplanationGiven: "borrowing.explained",
+    bw.EmergencyExplanationChased: "borrowing.explanation_overdue",
+}
+
+# Which request field a refusal is about (the domain says why in English; the API names the field).
+_FIELDS = {"at most": "days", "days must be": "days", "materials outside": "materials", "purpose required": "purpose",
+           "emergency borrowing needs": "session", "verification purpose": "verification_purpose",
+           "explanation text": "explanation", "reason required": "reason"}
+
+
+def refused(error: bw.BorrowingRefused) -> Problem:
+    """A refusal naming its article: 409 for the per-case count and state, 422 for a bad field, else 403."""
+    detail = error.detail_en
+    if "per case" in detail:
+        return Problem(409, "borrowing-limit", "超出借阅次数限制", error.reason_zh, rule=error.rule,
+                       errors=[FieldError(field="case_number", reason=error.reason_zh)])
+    if detail in ("not approved", "not lent", "not awaiting approval", "already explained"):
+        return Problem(409, "conflict", "状态冲突", error.reason_zh, rule=error.rule)
+    for key, field in _FIELDS.items():
+        if detail.startswith(key):
+            return Problem(422, "borrowing-invalid", "借阅申请不符合规定", error.reason_zh, rule=error.rule,
+                           errors=[FieldError(field=field, reason=error.reason_zh)])
+    return Problem(403, "borrowing-refused", "不符合借阅规定", error.reason_zh, rule=error.rule)
+
+
+class Borrowings:
+    def __init__(self, mongo: Mongo, decisions: Decisions, audit: AuditChain, notify: Callable[[], None]) -> None:
+        self.mongo, self.decisions, self.audit, self.notify = mongo, decisions, audit, notify
+        self.accounts = Accounts(mongo.db)
+
+    async def _case(self, case_number: str) -> CaseFacts:
+        facts = await self.decisions.cases.facts(case_number)
+        if facts is None:
+            raise not_found("案件", case_number)
+        return facts
+
+    async def approver_ids(self, b: bw.Borrowing, case: CaseFacts) -> list[str]:
+        role = bw.rule_for(b.kind).approver
+        if role is Role.PRESIDING_JUDGE:
+            return [case.panel.presiding_judge] if case.panel.presiding_judge else []
+        if role is Role.DEPARTMENT_HEAD:
+            docs = await self.accounts.users_where({"roles": "department_head", "court": case.court,
+                                                    "department": case.department})
+        else:
+            docs = await self.accounts.users_where({"roles": "supervising_leader", "court": case.court,
+                                                    "supervised_departments": case.department})
+        return sorted(d["_id"] for d in docs if d["_id"] != b.borrower_id)
+
+    async def _store(self, uow: UnitOfWork, step: bw.BorrowingStep, case: CaseFacts | None) -> None:
+        b, e = step
+        await replace(uow.db, BORROWINGS, borrowing_doc(b), uow.session)
+        r = bw.rule_for(b.kind)
+        payload = {"borrowing_id": b.borrowing_id, "case_number": b.case_id, "borrower": b.borrower_id,
+                   "kind": b.kind.value, "state": b.status.value, "due": b.due_at, "at": e.occurred_at,
+                   "actor": e.actor_id, "rule": r.rule, "reason": getattr(e, "reason_zh", None) or b.denial_reason_zh,
+                   "notice": getattr(e, "notice", None) or getattr(e, "chase", None),
+                   "explanation_due": b.explanation_due_at,
+                   "presiding_judge": case.panel.presiding_judge if case else None}
+        if isinstance(e, bw.BorrowingRequested) and case is not None:
+            payload |= {"approver_role": r.approver.value, "approver_ids": await self.approver_ids(b, case)}
+        uow.emit(REGISTRY.create(EVENT_TYPES[type(e)], payload, court=b.court, case_id=b.case_id))
+
+    async def _audit(self, step: bw.BorrowingStep) -> None:
+        b, e = step
+        await self.audit.append(actor=e.actor_id, action=e.event_type, case_id=b.case_id, at=e.occurred_at, detail={
+            "borrowing_id": b.borrowing_id, "kind": b.kind.value, "borrower": b.borrower_id, "days": b.days,
+            "status": b.status.value, "rule": b.rule, "due": b.due_at.isoformat() if b.due_at else None,
+            "reason": getattr(e, "reason_zh", None)})
+
+    async def request(self, principal: Principal, *, case_number: str, kind: bw.BorrowingKind,
+                      materials: list[bw.PaperMaterial], days: int, purpose: str,
+                      session: bw.SessionKind | None = None, cause: str | None = None,
+                      verification_purpose: bw.VerificationPurpose | None = None) -> bw.Borrowing:
+        case = await self._case(case_number)
+
+        async def work(uow: UnitOfWork) -> bw.BorrowingStep:
+            history = await borrowings_of_case(uow.db, case_number, uow.session)
+            try:
+                step = bw.request_borrowing(f"bw-{uuid.uuid4().hex[:12]}", kind, case, principal, materials, days,
+                                            purpose, datetime.now(UTC), history, session=session, cause_zh=cause,
+                                            verification_purpose=verification_purpose)
+            except bw.BorrowingRefused as error:
+                raise refused(error) from None
+            await self._store(uow, step, case)
+            return step
+        step = await transact(self.mongo, work, on_commit=self.notify)
+        await self._audit(step)
+        return step.borrowing
+
+    async def _step(self, borrowing_id: str,
+                    change: Callable[[bw.Borrowing, CaseFacts, list[bw.Borrowing], datetime], bw.BorrowingStep]
+                    ) -> bw.Borrowing:
+        current = await self.get(borrowing_id)
+        case = await self._case(current.case_id)
+
+        async def work(uow: UnitOfWork) -> bw.BorrowingStep:
+            history = await borrowings_of_case(uow.db, current.case_id, uow.session)
+            b = next((h for h in history if h.borrowing_id == borrowing_id), None)
+            if b is None:
+                raise not_found("借阅", borrowing_id)
+            try:
+                step = change(b, case, history, datetime.now(UTC))
+            except bw.BorrowingRefused as error:
+                raise refused(error) from None
+            await self._store(uow, step, case)
+            return step
+        step = await transact(self.mongo, work, on_commit=self.notify)
+        await self._audit(step)
+        return step.borrowing
+
+    async def approve(self, principal: Principal, borrowing_id: str) -> bw.Borrowing:
+        return await self._step(borrowing_id, lambda b, c, h, now: bw.approve_borrowing(b, principal, c, h, now))
+
+    async def deny(self, principal: Principal, borrowing_id: str, reason: str) -> bw.Borrowing:
+        return await self._step(borrowing_id, lambda b, c, h, now: bw.deny_borrowing(b, principal, c, reason, now))
+
+    async def lend(self, principal: Principal, borrowing_id: str) -> bw.Borrowing:
+        return await self._step(borrowing_id, lambda b, c, h, now: bw.hand_over(b, principal, now))
+
+    async def give_back(self, principal: Principal, borrowing_id: str) -> bw.Borrowing:
+        return await self._step(borrowing_id, lambda b, c, h, now: bw.return_borrowing(b, principal, now))
+
+    async def explain(self, principal: Principal, borrowing_id: str, text: str) -> bw.Borrowing:
+        return await self._step(borrowing_id, lambda b, c, h, now: bw.explain_emergency(b, principal, c, text, now))
+
+    async def get(self, borrowing_id: str) -> bw.Borrowing:
+        doc = await self.mongo.db[BORROWINGS].find_one({"_id": borrowing_id})
+        if doc is None:
+            raise not_found("借阅", borrowing_id)
+        return borrowing_of(doc)
+
+    async def list(self, *, case_number: str | None = None, borrower: str | None = None,
+                   status: str | None = None, limit: int = 200) -> list[bw.Borrowing]:
+        query: dict = {}
+        if case_number:
+            query["case_id"] = case_number
+        if borrower:
+            query["borrower_id"] = borrower
+        if status:
+            query["q.status"] = status
+        return [borrowing_of(d) async for d in self.mongo.db[BORROWINGS].find(query).sort("requested_at", -1)
+                .limit(limit)]
+
+    async def chase(self, now: datetime | None = None) -> int:
+        """Overdue notices for unreturned paper, and chases of missing emergency explanations
+        (吉高法〔2020〕11号 第八条(三)): one event each, again every reminder period."""
+        now = now or datetime.now(UTC)
+        docs = self.mongo.db[BORROWINGS].find({"$or": [
+            {"q.status": "lent", "q.due_at": {"$lt": now}},
+            {"kind": bw.BorrowingKind.EMERGENCY.value, "q.explained": False,
+             "q.explanation_due_at": {"$lt": now}}]})
+        candidates = [borrowing_of(d) async for d in docs]
+        cases: dict[str, CaseFacts] = {}
+        for b in candidates:
+            facts = await self.decisions.cases.facts(b.case_id)
+            if facts is not None:
+                cases[b.case_id] = facts
+        steps = [*bw.overdue_notices(candidates, now), *bw.chase_explanations(candidates, cases, now)]
+        for step in steps:
+            # Both reminder kinds may touch the same borrowing: re-read and apply the counter change only.
+            async def work(uow: UnitOfWork, step: bw.BorrowingStep = step) -> None:
+                doc = await uow.db[BORROWINGS].find_one({"_id": step.borrowing.borrowing_id}, session=uow.session)
+                current = borrowing_of(doc)
+                fields = ({"overdue_notices", "last_overdue_notice_at"}
+                          if isinstance(step.event, bw.BorrowingOverdue)
+                          else {"explanation_chases", "last_chased_at"})
+                merged = current.model_copy(update={f: getattr(step.borrowing, f) for f in fields})
+                await self._store(uow, bw.BorrowingStep(merged, step.event), cases.get(merged.case_id))
+            await transact(self.mongo, work, on_commit=self.notify)
+            await self._audit(step)
+        return len(steps)

@@ -1,0 +1,198 @@
+"""Token issuance (OAuth2 token endpoint grants), refresh with rotation, revocation, and the caller."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from juanzong_shared.auth import TokenVerifier as SharedVerifier
+from juanzong_shared.auth import unauthorized
+from juanzong_shared.db import Mongo
+from juanzong_shared.problems import Problem
+from pymongo.errors import DuplicateKeyError
+
+from ..adapters import tokens as tk
+from ..adapters.mongo import REVOKED, Accounts, principal_of_client, principal_of_user, revoked_since
+from ..adapters.passwords import check_secret
+from ..domain.identities import Principal, PrincipalKind, Role
+
+
+def oauth_error(status: int, error: str, description: str, field: str | None = None) -> Problem:
+    """An OAuth error (RFC 6749 5.2 ``error``/``error_description``) in a problem+json body."""
+    from juanzong_shared.problems import FieldError
+    errors = [FieldError(field=field, reason=description)] if field else None
+    headers = {"WWW-Authenticate": 'Basic realm="juanzong"'} if error == "invalid_client" else None
+    return Problem(status, error.replace("_", "-"), "令牌申请被拒绝", description, errors=errors, headers=headers,
+                   error=error, error_description=description)
+
+
+class Revocations:
+    """Revoked token ids: kept in memory for a lookup per request, stored in MongoDB for the other
+    replicas (which reload it every housekeeping round) and across restarts."""
+
+    def __init__(self, mongo: Mongo) -> None:
+        self.mongo = mongo
+        self._until: dict[str, datetime] = {}
+
+    def revoke(self, jti: str, until: datetime) -> None:  # tk.RevocationList protocol (in memory)
+        self._until[jti] = max(until, self._until.get(jti, until))
+
+    def is_revoked(self, jti: str | None) -> bool:
+        return jti is not None and jti in self._until
+
+    async def store(self, jti: str, until: datetime) -> bool:
+        """Record a revocation; False when it was already recorded (a refresh token used twice)."""
+        self.revoke(jti, until)
+        try:
+            await self.mongo.db[REVOKED].insert_one({"_id": jti, "until": until, "at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def reload(self) -> None:
+        now = datetime.now(UTC)
+        await self.mongo.db[REVOKED].delete_many({"until": {"$lte": now}})
+        self._until = {jti: until for jti, until in await revoked_since(self.mongo.db, now)}
+
+
+class Identities:
+    def __init__(self, mongo: Mongo, tokens: tk.TokenService, revocations: Revocations, *,
+                 password_grant: bool) -> None:
+        self.accounts = Accounts(mongo.db)
+        self.tokens = tokens
+        self.revocations = revocations
+        self.password_grant = password_grant
+
+    def _now(self) -> datetime:
+        return self.tokens.clock()
+
+    async def password(self, username: str | None, password: str | None, scope: str | None) -> dict[str, Any]:
+        if not self.password_grant:
+            raise oauth_error(400, "unsupported_grant_type", "本环境不支持口令方式登录 (password grant disabled)",
+                              "grant_type")
+        if not username or not password:
+            raise oauth_error(400, "invalid_request", "缺少用户名或口令 (username and password required)",
+                              "username" if not username else "password")
+        doc = await self.accounts.user_by_login(username)
+        if doc is None or not check_secret(password, doc.get("password_hash")):
+            raise oauth_error(400, "invalid_grant", "用户名或口令错误 (wrong username or password)", "password")
+        principal = principal_of_user(doc)
+        return self._pair(principal, scope)
+
+    async def client_credentials(self, client_id: str | None, secret: str | None, scope: str | None) -> dict[str, Any]:
+        if not client_id or not secret:
+            raise oauth_error(401, "invalid_client", "缺少客户端凭据 (client_id and client_secret required)",
+                              "client_id")
+        doc = await self.accounts.client(client_id)
+        if doc is None or not check_secret(secret, doc.get("secret_hash")):
+            raise oauth_error(401, "invalid_client", "客户端凭据错误 (wrong client credentials)", "client_secret")
+        principal = principal_of_client(doc)
+        issued = self._access(principal, scope)
+        return {"access_token": issued.token, "token_type": "Bearer",
+                "expires_in": int((issued.expires_at - self._now()).total_seconds()),
+                "scope": " ".join(sorted(self._scopes(principal, scope)))}
+
+    async def refresh(self, refresh_token: str | None, scope: str | None) -> dict[str, Any]:
+        if not refresh_token:
+            raise oauth_error(400, "invalid_request", "缺少 refresh_token", "refresh_token")
+        try:
+            claims = self.tokens.verifier(self.tokens.issuer).verify_refresh(refresh_token)
+        except tk.TokenError as error:
+            raise oauth_error(400, "invalid_grant", f"{error.message_zh} ({error.code})", "refresh_token") from None
+        # Rotation: the old refresh token is spent; a second use finds it recorded and fails.
+        if not await self.revocations.store(claims.jti, claims.exp):
+            raise oauth_error(400, "invalid_grant", "刷新令牌已使用或已撤销 (refresh token already used)",
+                              "refresh_token")
+        principal = await self.accounts.principal(claims.sub)
+        if principal is None:
+            raise oauth_error(400, "invalid_grant", f"账户 {claims.sub} 已停用 (account inactive)", "refresh_token")
+        return self._pair(principal, scope)
+
+    async def revoke(self, token: str | None) -> dict[str, Any]:
+        """RFC 7009: revoking an unknown, expired or forged token is answered 200 and changes nothing."""
+        if not token:
+            raise oauth_error(400, "invalid_request", "缺少 token", "token")
+        try:
+            jti = self.tokens.revoke(token)
+        except tk.TokenError:
+            return {"revoked": False}
+        until = datetime.fromtimestamp(jwt.decode(token, options={"verify_signature": False})["exp"], UTC)
+        await self.revocations.store(jti, until)
+        return {"revoked": True, "jti": jti}
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _scopes(self, principal: Principal, scope: str | None) -> frozenset[str]:
+        if scope is None or not scope.strip():
+            return principal.scopes
+        wanted = frozenset(scope.split())
+        if not wanted <= principal.scopes:
+            raise oauth_error(400, "invalid_scope", f"未授予的权限范围: {' '.join(sorted(wanted - principal.scopes))}",
+                              "scope")
+        return wanted
+
+    def _access(self, principal: Principal, scope: str | None) -> tk.IssuedToken:
+        return self.tokens.issue_access(principal, scopes=self._scopes(principal, scope))
+
+    def _pair(self, principal: Principal, scope: str | None) -> dict[str, Any]:
+        access = self._access(principal, scope)
+        refresh = self.tokens.issue_refresh(principal)
+        return {"access_token": access.token, "token_type": "Bearer",
+                "expires_in": int((access.expires_at - self._now()).total_seconds()),
+                "refresh_token": refresh.token, "scope": " ".join(sorted(self._scopes(principal, scope)))}
+
+
+class VerifiedTokens:
+    """Principals of tokens already verified, until their expiry: a caller that sends the same bearer
+    token again (every enforcing service does, per page) skips the RSA check. Revocation is still
+    checked on every request."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._seen: dict[str, tuple[float, str | None, Principal]] = {}
+
+    def get(self, token: str) -> tuple[str | None, Principal] | None:
+        hit = self._seen.get(token)
+        if hit is None:
+            return None
+        if hit[0] <= time.time():
+            self._seen.pop(token, None)
+            return None
+        return hit[1], hit[2]
+
+    def put(self, token: str, exp: float, jti: str | None, principal: Principal) -> None:
+        if len(self._seen) >= self.max_entries:
+            self._seen.clear()
+        self._seen[token] = (exp, jti, principal)
+
+
+async def principal_from_token(verifier: SharedVerifier, revocations: Revocations, token: str | None,
+                               cache: VerifiedTokens | None = None) -> Principal:
+    """The verified caller as the decision point sees it; 401 problem+json when the token is not good."""
+    if token is None:
+        raise unauthorized("缺少 Bearer 令牌 (missing bearer token)")
+    hit = cache.get(token) if cache is not None else None
+    if hit is not None:
+        jti, principal = hit
+        if revocations.is_revoked(jti):
+            raise unauthorized("令牌已被撤销 (token revoked)")
+        return principal
+    identity = await verifier.verify(token)  # signature, issuer, audience, expiry
+    if revocations.is_revoked(identity.token_id):
+        raise unauthorized("令牌已被撤销 (token revoked)")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    known = {r.value for r in Role}
+    try:
+        principal = Principal(id=identity.subject, name=identity.name or identity.subject,
+                              court=identity.court or "", department=identity.department,
+                              kind=PrincipalKind(identity.kind),
+                              roles=frozenset(Role(r) for r in identity.roles if r in known),
+                              scopes=frozenset(identity.scopes),
+                              supervised_departments=frozenset(claims.get("supervised_depts") or ()))
+    except ValueError as error:
+        raise unauthorized(f"令牌声明不一致 (inconsistent claims: {error})") from None
+    if cache is not None:
+        # cached only up to the verifier's own expiry check (no leeway beyond it)
+        cache.put(token, float(claims["exp"]), identity.token_id, principal)
+    return principal

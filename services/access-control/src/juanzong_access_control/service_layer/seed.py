@@ -1,0 +1,127 @@
+"""Development seed: demo people of 吉01 民一庭, the service clients and scanning station station-01.
+
+Runs only in development and test (never in production), and is idempotent: a fingerprint of what was
+seeded is kept, so a restart with the same seed does nothing, and a changed dev secret re-seeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from juanzong_shared.db import Mongo
+
+from ..adapters.mongo import CLIENTS, SEED, USERS
+from ..adapters.passwords import hash_secret
+
+COURT = "吉01"
+CIVIL1 = "民一庭"
+DEMO_PASSWORD = "juanzong-demo"
+SEED_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    department: str
+    title_zh: str
+    supervised_departments: tuple[str, ...] = ()
+
+    @property
+    def username(self) -> str:
+        return self.id.removeprefix("u-")
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("u-judge-wang", "王审判", ("judge", "presiding_judge"), CIVIL1, "承办法官、审判长"),
+    DemoUser("u-judge-li", "李合议", ("judge",), CIVIL1, "合议庭成员"),
+    DemoUser("u-assistant-zhao", "赵助理", ("judge_assistant",), CIVIL1, "法官助理"),
+    DemoUser("u-clerk-liu", "刘书记", ("clerk",), CIVIL1, "书记员"),
+    DemoUser("u-judge-chen", "陈法官", ("judge",), CIVIL1, "本庭法官（不在合议庭）"),
+    DemoUser("u-head-sun", "孙庭长", ("department_head", "judge"), CIVIL1, "民一庭部门负责人"),
+    DemoUser("u-leader-zhou", "周副院长", ("supervising_leader", "adjudication_committee_member"), "院领导",
+             "分管民一庭的院领导、审委会委员", (CIVIL1, "立案庭")),
+    DemoUser("u-committee-wu", "吴委员", ("adjudication_committee_member", "judge"), "民二庭", "审委会委员"),
+    DemoUser("u-meeting-zheng", "郑法官", ("judges_meeting_member", "judge"), CIVIL1, "法官会议成员"),
+    DemoUser("u-filing-qian", "钱立案", ("filing_division_staff",), "立案庭", "立案庭工作人员"),
+    DemoUser("u-archives-feng", "冯档案", ("archives_office_staff",), "办公室", "档案科工作人员"),
+    DemoUser("u-tech-he", "何技术", ("technology_office_staff",), "技术处", "技术处工作人员"),
+)
+
+
+@dataclass(frozen=True)
+class DemoClient:
+    id: str
+    kind: str  # service | station
+    name: str
+    scopes: tuple[str, ...] = field(default_factory=tuple)
+    department: str | None = None
+
+
+# Service scopes: what each service does on its own account (a user's read goes with the user's token).
+SERVICE_CLIENTS: tuple[DemoClient, ...] = (
+    DemoClient("intake", "service", "立案服务", ("dossier:read_text",)),
+    DemoClient("scan-ocr", "service", "扫描识别服务", ("dossier:read_pages", "dossier:write")),
+    DemoClient("catalog", "service", "编目服务",
+               ("dossier:read_pages", "dossier:read_text", "dossier:search", "dossier:write")),
+    DemoClient("archive", "service", "归档服务",
+               ("dossier:read_pages", "dossier:read_text", "dossier:search", "archive:read")),
+    DemoClient("notifier", "service", "通知服务", ()),
+)
+STATIONS: tuple[DemoClient, ...] = (
+    DemoClient("station-01", "station", "扫描工位01", ("scan:submit",), "立案庭"),
+)
+
+
+def _fingerprint(dev_secret: str) -> str:
+    spec = {"v": SEED_VERSION, "users": [asdict(u) for u in DEMO_USERS],
+            "clients": [asdict(c) for c in (*SERVICE_CLIENTS, *STATIONS)],
+            "secret": hashlib.sha256(dev_secret.encode()).hexdigest()}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+async def seed_demo(mongo: Mongo, dev_secret: str) -> bool:
+    """Seed (or re-seed) the demo accounts; False when the same seed is already there."""
+    fingerprint = _fingerprint(dev_secret)
+    state = await mongo.db[SEED].find_one({"_id": "demo"})
+    if state and state.get("fingerprint") == fingerprint:
+        return False
+    now = datetime.now(UTC)
+    password_hash = hash_secret(DEMO_PASSWORD)
+    secret_hash = hash_secret(dev_secret)
+    for u in DEMO_USERS:
+        await mongo.db[USERS].update_one({"_id": u.id}, {"$set": {
+            "username": u.username, "name": u.name, "court": COURT, "department": u.department,
+            "roles": list(u.roles), "supervised_departments": list(u.supervised_departments),
+            "title_zh": u.title_zh, "password_hash": password_hash, "active": True, "seeded": True,
+            "updated_at": now}}, upsert=True)
+    for c in (*SERVICE_CLIENTS, *STATIONS):
+        await mongo.db[CLIENTS].update_one({"_id": c.id}, {"$set": {
+            "kind": c.kind, "name": c.name, "court": COURT, "department": c.department, "scopes": list(c.scopes),
+            "secret_hash": secret_hash, "active": True, "seeded": True, "updated_at": now}}, upsert=True)
+    await mongo.db[SEED].replace_one({"_id": "demo"}, {"_id": "demo", "fingerprint": fingerprint, "at": now},
+                                     upsert=True)
+    return True
+
+
+async def apply_client_secrets(mongo: Mongo, secrets: dict[str, str]) -> int:
+    """Secrets from settings (production): set on the known service and station clients, creating them."""
+    known = {c.id: c for c in (*SERVICE_CLIENTS, *STATIONS)}
+    count = 0
+    for client_id, secret in secrets.items():
+        c = known.get(client_id)
+        fields = {"secret_hash": hash_secret(secret), "active": True}
+        if c is not None:
+            fields |= {"kind": c.kind, "name": c.name, "scopes": list(c.scopes), "department": c.department}
+        elif client_id.startswith("station-"):
+            fields |= {"kind": "station", "name": client_id, "scopes": ["scan:submit"], "department": "立案庭"}
+        else:
+            continue
+        await mongo.db[CLIENTS].update_one({"_id": client_id}, {"$set": fields, "$setOnInsert": {"court": COURT}},
+                                           upsert=True)
+        count += 1
+    return count

@@ -1,0 +1,465 @@
+"""REST API of the archive service: the close-to-archive workflow and the e-archive (thin handlers).
+
+Reading the workflow's record (state, history, 核查 findings, check reports) is open to the court's
+filing centre, archives office and technology office, and otherwise needs the right to read the case's
+e-dossier (its panel, 吉高法〔2020〕11号 第九条). Reading the e-archive itself (package, transfer)
+asks access-control (``read_archive``), except for the archives office of the case's own court that
+keeps it. Every workflow step is checked by the domain (state, role, responsible person) and answers
+a problem naming the rule when refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, StreamingResponse
+from juanzong_shared.auth import AccessDecider, CurrentIdentity, Identity, enforce
+from juanzong_shared.case_numbers import court_code_of
+from juanzong_shared.deps import DeciderDep
+from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
+
+from juanzong_archive.adapters.bagit_package import ExportFormat
+from juanzong_archive.domain.metadata_rules import parse_case_number
+from juanzong_archive.domain.review import PaperItem
+from juanzong_archive.domain.workflow import (
+    ArchiveState,
+    HistoryEntry,
+    NotResponsiblePerson,
+    ReasonsRequired,
+    RoleNotAllowed,
+    Step,
+    StepNotAllowed,
+    WorkflowError,
+    allowed_steps,
+    timeline,
+)
+from juanzong_archive.service_layer.archiving import ARCHIVE_BUCKET, ArchiveService
+from juanzong_archive.service_layer.workflow import REPORTS, TRANSFERS, actor_of, check_step, now, take_step
+
+router = APIRouter(prefix="/v1", tags=["archive"])
+CN_EXAMPLE = "（2025）吉01民终123号"
+
+
+def _responses(*codes: int) -> dict:
+    return {c: PROBLEM_RESPONSES[c] for c in codes}
+
+
+def get_service(request: Request) -> ArchiveService:
+    return request.app.state.archive
+
+
+ServiceDep = Annotated[ArchiveService, Depends(get_service)]
+
+
+WORKFLOW_READERS = ("filing_division_staff", "archives_office_staff", "technology_office_staff", "service_account")
+ARCHIVE_KEEPERS = ("archives_office_staff", "technology_office_staff", "service_account")
+
+
+def _own_court(identity: Identity, case_number: str) -> bool:
+    return identity.kind == "service" or (identity.court is not None and identity.court == court_code_of(case_number))
+
+
+async def enforce_workflow_read(decider: AccessDecider, identity: Identity, case_number: str) -> None:
+    """The workflow record: the court's filing centre and archives office, else whoever may read the e-dossier."""
+    if identity.has_role(*WORKFLOW_READERS) and _own_court(identity, case_number):
+        return
+    await enforce(decider, identity, "read_pages", case_number)
+
+
+async def enforce_archive_read(decider: AccessDecider, identity: Identity, case_number: str) -> None:
+    """The e-archive: its keepers in the case's own court, else access-control's ``read_archive``."""
+    if identity.has_role(*ARCHIVE_KEEPERS) and _own_court(identity, case_number):
+        return
+    await enforce(decider, identity, "read_archive", case_number)
+
+
+def case_number_param(case_number: Annotated[str, PathParam(description="案号 (percent-encoded)",
+                                                              examples=[CN_EXAMPLE])]) -> str:
+    if parse_case_number(case_number) is None:
+        raise Problem(422, "validation", "请求参数无效", f"案号“{case_number}”不符合案号编制规则",
+                      errors=[FieldError(field="case_number", reason="不符合《关于人民法院案件案号的若干规定》")])
+    return case_number.strip()
+
+
+CaseNumber = Annotated[str, Depends(case_number_param)]
+
+
+def workflow_problem(error: WorkflowError) -> Problem:
+    if isinstance(error, StepNotAllowed):
+        return Problem(409, "step-not-allowed", "当前状态不能进行该操作", error.message, rule=error.rule,
+                       state=error.state.value if error.state else None,
+                       allowed=[s.value for s in error.allowed])
+    if isinstance(error, RoleNotAllowed):
+        return Problem(403, "forbidden", "无权办理", error.message, rule=error.rule, required_roles=error.required)
+    if isinstance(error, NotResponsiblePerson):
+        return Problem(403, "forbidden", "非本案责任人", error.message, rule=error.rule)
+    if isinstance(error, ReasonsRequired):
+        return Problem(422, "validation", "须注明原因", error.message,
+                       errors=[FieldError(field="reasons", reason="退回须注明原因")], rule=error.rule)
+    return Problem(409, "workflow", "流程错误", error.message, rule=error.rule)
+
+
+# ------------------------------------------------------------------------------------ models
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field("", max_length=2000, examples=["已核对电子卷宗完整、准确"])
+
+
+class Return(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reasons: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        ..., min_length=1, max_length=200, examples=[["缺少开庭笔录第3页", "送达回证未扫描"]])
+    paper_list: list[PaperItem] = Field(default_factory=list, max_length=5000)
+
+
+class ReviewPass(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    paper_list: list[PaperItem] = Field(
+        default_factory=list, max_length=5000,
+        description="纸质卷宗材料清单 in paper order: the e-dossier must match it in content, count and order "
+                    "(长中法〔2018〕129号 第九条)", examples=[[{"title": "民事起诉状", "pages": 3}]])
+    note: str = Field("", max_length=2000)
+
+
+class CaseOverrides(BaseModel):
+    """Case-level metadata entered or corrected at 组卷 (青法〔2021〕116号 一)."""
+
+    model_config = ConfigDict(extra="forbid")
+    cause: str | None = Field(None, examples=["建设工程施工合同纠纷"])
+    parties: list[dict[str, str]] | None = Field(None, examples=[[{"role": "上诉人（原审原告）", "name": "张三"}]])
+    procedure: str | None = Field(None, examples=["二审"])
+    outcome: str | None = Field(None, examples=["驳回上诉，维持原判"])
+    panel: list[dict[str, str]] | None = Field(None, examples=[[{"role": "审判长", "name": "李明"}]])
+    judge: str | None = None
+    clerk: str | None = None
+    filing_date: dt.date | None = None
+    closing_date: dt.date | None = None
+
+
+class Compile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    retention_period: Literal["永久", "长期", "短期"] = Field(..., examples=["长期"])
+    secrecy_level: Literal["非密", "内部", "秘密", "机密", "绝密"] = Field("非密", examples=["非密"])
+    archive_serial: int | None = Field(None, ge=1, le=999999, description="案卷号; assigned in sequence when omitted")
+    case: CaseOverrides = Field(default_factory=CaseOverrides)
+    notes: str = Field("", max_length=2000, examples=["纸质卷宗已组卷装订，质检合格"])
+
+
+class Backup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["tar.gz", "folder"] = Field("tar.gz", examples=["tar.gz"])
+
+
+class ArchiveStatus(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    case_number: str = Field(..., examples=[CN_EXAMPLE])
+    state: ArchiveState
+    state_label: str = Field(..., examples=["已归档"])
+    allowed_steps: list[str] = Field(..., examples=[["audit-pass", "audit-return"]])
+    archival_code: str | None = Field(None, examples=["J011-2025-C-0001"])
+    closed_at: dt.datetime | None = None
+    due_at: dt.datetime | None = Field(None, description="结案 + one natural month (吉高法〔2020〕11号 第七条)")
+    archived_at: dt.datetime | None = None
+    overdue: bool = False
+    returns: int = 0
+    package: dict[str, Any] | None = None
+    fixity: dict[str, Any] | None = None
+    review: dict[str, Any] | None = None
+    last_conversion_error: dict[str, Any] | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class VerifyResult(BaseModel):
+    case_number: str
+    archival_code: str
+    passed: bool = Field(..., description="False whenever any check failed or any stored byte changed")
+    conclusion: str = Field(..., examples=["通过（1 项未执行，见说明）"])
+    problems: list[str] = Field(default_factory=list)
+    report_id: str
+
+
+def _status(doc: dict) -> ArchiveStatus:
+    state = ArchiveState(doc["state"])
+    history = [HistoryEntry.model_validate(h) for h in doc.get("history") or []]
+    closed = (doc.get("intake") or {}).get("closed_at")
+    if isinstance(closed, str):
+        closed = dt.datetime.fromisoformat(closed)
+    tl = timeline(closed, history, now())
+    pkg = doc.get("package")
+    if pkg:
+        pkg = {k: v for k, v in pkg.items()}
+    return ArchiveStatus(case_number=doc["_id"], state=state, state_label=state.label,
+                         allowed_steps=[s.value for s in allowed_steps(state)], archival_code=doc.get("archival_code"),
+                         closed_at=tl.closed_at, due_at=tl.due_at, archived_at=tl.archived_at, overdue=tl.overdue,
+                         returns=tl.returns, package=pkg, fixity=doc.get("fixity"), review=doc.get("review"),
+                         last_conversion_error=doc.get("last_conversion_error"), history=history)
+
+
+# ------------------------------------------------------------------------------------ reads
+
+
+@router.get("/archives/{case_number}", response_model=ArchiveStatus, summary="归档状态: state, clock, package, history",
+            responses=_responses(403, 404, 422))
+async def get_status(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+                     service: ServiceDep) -> ArchiveStatus:
+    await enforce_workflow_read(decider, identity, case_number)
+    return _status(await service.record(case_number))
+
+
+@router.get("/archives/{case_number}/history", response_model=list[HistoryEntry],
+            summary="每一步的时间、办理人和原因 (全程留痕)", responses=_responses(403, 404, 422))
+async def get_history(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+                      service: ServiceDep) -> list[HistoryEntry]:
+    await enforce_workflow_read(decider, identity, case_number)
+    return _status(await service.record(case_number)).history
+
+
+# ------------------------------------------------------------------------------------ steps
+
+
+async def _step(request: Request, service: ArchiveService, case_number: str, step: Step, identity,
+                reasons: list[str] = (), detail: str = "") -> ArchiveStatus:
+    try:
+        doc = await take_step(service.mongo, request.app.state.outbox.notify, case_number, step, actor_of(identity),
+                              reasons, detail=detail)
+    except WorkflowError as error:
+        raise workflow_problem(error) from None
+    return _status(doc)
+
+
+@router.post("/archives/{case_number}/submit", response_model=ArchiveStatus,
+             summary="结案立卷: the assistant or clerk files the e-dossier (吉高法〔2020〕11号 第三条(六))",
+             responses=_responses(403, 404, 409, 422))
+async def submit(case_number: CaseNumber, body: Note, identity: CurrentIdentity, request: Request,
+                 service: ServiceDep) -> ArchiveStatus:
+    return await _step(request, service, case_number, Step.SUBMIT, identity, detail=body.note)
+
+
+@router.post("/archives/{case_number}/confirm", response_model=ArchiveStatus,
+             summary="承办法官确认立卷 (吉高法〔2020〕11号 第三条(六)(七))", responses=_responses(403, 404, 409, 422))
+async def confirm(case_number: CaseNumber, body: Note, identity: CurrentIdentity, request: Request,
+                  service: ServiceDep) -> ArchiveStatus:
+    return await _step(request, service, case_number, Step.CONFIRM, identity, detail=body.note)
+
+
+@router.get("/archives/{case_number}/review-check", summary="核查 preview: the automatic findings, nothing stored",
+            responses=_responses(403, 404, 422, 503))
+async def review_check(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+                       service: ServiceDep) -> dict:
+    await enforce_workflow_read(decider, identity, case_number)
+    return await service.review_preview(case_number, [])
+
+
+@router.post("/archives/{case_number}/review-pass", response_model=ArchiveStatus,
+             summary="电子卷宗核查合格 — refused with the findings when the automatic checks find problems "
+                     "(吉高法〔2020〕11号 第三条(七)；长中法〔2018〕129号 第九条)", responses=_responses(403, 404, 409, 422))
+async def review_pass(case_number: CaseNumber, body: ReviewPass, identity: CurrentIdentity,
+                      service: ServiceDep) -> ArchiveStatus:
+    try:
+        doc = await service.review(case_number, actor_of(identity), passed=True, reasons=[], paper=body.paper_list)
+    except WorkflowError as error:
+        raise workflow_problem(error) from None
+    return _status(doc)
+
+
+@router.post("/archives/{case_number}/review-return", response_model=ArchiveStatus,
+             summary="核查不合格，注明原因退回承办法官 (吉高法〔2020〕11号 第三条(七)、第五条(五))",
+             responses=_responses(403, 404, 409, 422))
+async def review_return(case_number: CaseNumber, body: Return, identity: CurrentIdentity,
+                        service: ServiceDep) -> ArchiveStatus:
+    try:
+        doc = await service.review(case_number, actor_of(identity), passed=False, reasons=body.reasons,
+                                   paper=body.paper_list)
+    except WorkflowError as error:
+        raise workflow_problem(error) from None
+    return _status(doc)
+
+
+@router.post("/archives/{case_number}/compile", response_model=ArchiveStatus,
+             summary="组卷质检: metadata complete, 档号 fixed (吉高法〔2020〕11号 第三条(八))",
+             responses=_responses(403, 404, 409, 422))
+async def compile_dossier(case_number: CaseNumber, body: Compile, identity: CurrentIdentity,
+                          service: ServiceDep) -> ArchiveStatus:
+    try:
+        doc = await service.compile(case_number, actor_of(identity), retention_period=body.retention_period,
+                                    secrecy_level=body.secrecy_level, archive_serial=body.archive_serial,
+                                    entered=body.case.model_dump(mode="json", exclude_none=True), notes=body.notes)
+    except WorkflowError as error:
+        raise workflow_problem(error) from None
+    return _status(doc)
+
+
+@router.post("/archives/{case_number}/convert", response_model=ArchiveStatus,
+             summary="一键转为电子档案: archival PDFs, metadata, manifest, court seal, four-property check, "
+                     "write-once storage (吉高法〔2020〕11号 第三条(八)；青法〔2021〕116号)",
+             responses=_responses(403, 404, 409, 422))
+async def convert(case_number: CaseNumber, identity: CurrentIdentity, service: ServiceDep) -> ArchiveStatus:
+    try:
+        doc = await service.convert(case_number, actor_of(identity))
+    except WorkflowError as error:
+        raise workflow_problem(error) from None
+    return _status(doc)
+
+
+@router.post("/archives/{case_number}/audit-pass", response_model=ArchiveStatus,
+             summary="审核归档: the stored package is re-verified first (吉高法〔2020〕11号 第三条(九))",
+             responses=_responses(403, 404, 409, 422))
+async def audit_pass(case_number: CaseNumber, body: Note, identity: CurrentIdentity, request: Request,
+                     service: ServiceDep) -> ArchiveStatus:
+    doc = await service.record(case_number)
+    try:
+        check_step(doc, Step.PASS_AUDIT, actor_of(identity))
+    except WorkflowError as error:
+        raise workflow_problem(error) from None
+    outcome = await service.verify(case_number)
+    if not outcome.passed:
+        raise Problem(409, "package-failed-check", "电子档案检测不通过", "存储的电子档案检测不通过，不能审核归档",
+                      errors=[FieldError(field="package", reason=p) for p in outcome.problems],
+                      findings=outcome.problems, report_id=outcome.report_id, rule="DA/T 70-2018；吉高法〔2020〕11号 第三条(九)")
+    return await _step(request, service, case_number, Step.PASS_AUDIT, identity, detail=body.note)
+
+
+@router.post("/archives/{case_number}/audit-return", response_model=ArchiveStatus,
+             summary="审核不合格，注明原因退回智能办案辅助中心 (吉高法〔2020〕11号 第三条(九)、第五条(七))",
+             responses=_responses(403, 404, 409, 422))
+async def audit_return(case_number: CaseNumber, body: Return, identity: CurrentIdentity, request: Request,
+                       service: ServiceDep) -> ArchiveStatus:
+    return await _step(request, service, case_number, Step.RETURN_AUDIT, identity, reasons=body.reasons)
+
+
+# ------------------------------------------------------------------------------------ the e-archive
+
+
+@router.get("/archives/{case_number}/report", summary="四性检测报告 (DA/T 70-2018): JSON, Chinese text or HTML",
+            responses=_responses(403, 404, 422))
+async def get_report(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep,
+                     format: Literal["json", "text", "html"] = "json",
+                     report_id: Annotated[str | None, Query(description="a specific report; default the latest")] = None):
+    await enforce_workflow_read(decider, identity, case_number)
+    query: dict[str, Any] = {"case_number": case_number}
+    if report_id:
+        query["_id"] = report_id
+    doc = await service.db[REPORTS].find_one(query, sort=[("checked_at", -1)])
+    if doc is None:
+        raise Problem(404, "not-found", "未找到", f"{case_number} 没有四性检测报告")
+    if format == "text":
+        return PlainTextResponse(doc["text"])
+    if format == "html":
+        return HTMLResponse(doc["html"])
+    return {"report_id": doc["_id"], "kind": doc["kind"], "revision": doc.get("revision"), "passed": doc["passed"],
+            "conclusion": doc["conclusion"], "problems": doc.get("problems", []), "report": doc["report"]}
+
+
+@router.get("/archives/{case_number}/reports", summary="All check reports of the case (conversion, verify, audit)",
+            responses=_responses(403, 422))
+async def list_reports(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+                       service: ServiceDep) -> list[dict]:
+    await enforce_workflow_read(decider, identity, case_number)
+    cursor = service.db[REPORTS].find({"case_number": case_number},
+                                      projection={"report": 0, "text": 0, "html": 0}).sort("checked_at", -1)
+    return [{**d, "report_id": d.pop("_id")} async for d in cursor]
+
+
+def _ascii_disposition(name: str) -> str:
+    return f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@router.get("/archives/{case_number}/package", summary="Download the stored e-archive package (tar.gz)",
+            responses=_responses(403, 404, 409, 422))
+async def download_package(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+                           service: ServiceDep) -> StreamingResponse:
+    await enforce_archive_read(decider, identity, case_number)
+    doc = await service.record(case_number)
+    pkg = doc.get("package")
+    if not pkg:
+        raise Problem(409, "no-package", "尚无电子档案", f"{case_number} 尚未转换为电子档案", state=doc.get("state"))
+    name = f"{doc['archival_code']}.tar.gz"
+    return StreamingResponse(service.store.stream(ARCHIVE_BUCKET, pkg["tar_key"]), media_type="application/gzip",
+                             headers={"Content-Disposition": _ascii_disposition(name),
+                                      "X-Content-SHA256": pkg["sha256"]})
+
+
+@router.post("/archives/{case_number}/verify", response_model=VerifyResult,
+             summary="Re-check the stored package: hashes, seals, four properties; any changed byte is flagged "
+                     "and archive.fixity.failed emitted", responses=_responses(403, 404, 409, 422))
+async def verify(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+                 service: ServiceDep) -> VerifyResult:
+    await enforce_workflow_read(decider, identity, case_number)
+    doc = await service.record(case_number)
+    outcome = await service.verify(case_number)
+    return VerifyResult(case_number=case_number, archival_code=doc.get("archival_code") or "", passed=outcome.passed,
+                        conclusion=outcome.report.conclusion(), problems=outcome.problems, report_id=outcome.report_id)
+
+
+@router.post("/archives/{case_number}/backup", status_code=201,
+             summary="Offline backup of the verified package to the backup folder (青法〔2021〕116号 五)",
+             responses=_responses(403, 404, 409, 422))
+async def backup(case_number: CaseNumber, body: Backup, identity: CurrentIdentity, decider: DeciderDep,
+                 service: ServiceDep) -> dict:
+    if not identity.has_role("archives_office_staff", "technology_office_staff", "service_account"):
+        raise Problem(403, "forbidden", "无权办理", "离线备份由档案科或技术处办理", rule="青法〔2021〕116号 五")
+    await enforce_archive_read(decider, identity, case_number)
+    return await service.backup(case_number, ExportFormat(body.format))
+
+
+@router.get("/archives/{case_number}/transfer-package",
+            summary="Transfer package for a higher or requesting court — only after a passing check "
+                    "(吉高法〔2020〕11号 第十二条；法〔2016〕264号 三(五))", responses=_responses(403, 404, 409, 422))
+async def transfer_package(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+                           service: ServiceDep) -> FileResponse:
+    await enforce_archive_read(decider, identity, case_number)
+    folder = tempfile.mkdtemp(prefix="jz-transfer-")
+    try:
+        tar, sha = await service.transfer_export(case_number, Path(folder))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(tar, media_type="application/gzip", filename=tar.name,
+                        headers={"X-Content-SHA256": sha},
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+@router.post("/transfers", status_code=201,
+             summary="接收 a transfer package (tar.gz body): quarantine, four-property check, keep only if it passes "
+                     "(吉高法〔2020〕11号 第十二条; DA/T 70-2018 接收检测)", responses=_responses(403, 413, 422))
+async def import_transfer(request: Request, identity: CurrentIdentity, service: ServiceDep,
+                          x_content_sha256: Annotated[str | None, Header(pattern=r"^[0-9a-fA-F]{64}$")] = None) -> dict:
+    if not identity.has_role("archives_office_staff", "filing_division_staff", "service_account"):
+        raise Problem(403, "forbidden", "无权办理", "移交接收由档案科或立案庭办理", rule="吉高法〔2020〕11号 第十二条")
+    folder = Path(tempfile.mkdtemp(prefix="jz-incoming-"))
+    try:
+        source = folder / "transfer.tar.gz"
+        with source.open("wb") as fh:
+            async for chunk in request.stream():
+                fh.write(chunk)
+        if source.stat().st_size == 0:
+            raise Problem(422, "validation", "请求参数无效", "请求体为空",
+                          errors=[FieldError(field="body", reason="缺少信息包 (tar.gz)")])
+        entry = await service.transfer_import(source, actor_of(identity), x_content_sha256)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not entry["accepted"]:
+        raise Problem(422, "transfer-rejected", "信息包检测不通过，不予接收", "；".join(entry["reasons"])[:2000],
+                      errors=[FieldError(field="body", reason=r) for r in entry["reasons"][:100]],
+                      transfer_id=entry["_id"], report_id=entry["report_id"], rule="吉高法〔2020〕11号 第十二条")
+    return {"transfer_id": entry["_id"], **{k: v for k, v in entry.items() if k != "_id"}}
+
+
+@router.get("/transfers/{transfer_id}", summary="A received transfer package and its check",
+            responses=_responses(404))
+async def get_transfer(transfer_id: str, identity: CurrentIdentity, service: ServiceDep) -> dict:
+    doc = await service.db[TRANSFERS].find_one({"_id": transfer_id})
+    if doc is None:
+        raise Problem(404, "not-found", "未找到", f"移交信息包 {transfer_id} 不存在")
+    return {"transfer_id": doc.pop("_id"), **doc}

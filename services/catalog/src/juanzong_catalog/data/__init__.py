@@ -1,0 +1,1 @@
+"""Templates and word pools for the generated corpus (Python data: importing them does no I/O)."""

@@ -1,0 +1,223 @@
+"""Read side: the dossier's structure, its 卷内目录, the compiled view archive needs, search hits.
+
+Page numbers and the 卷内目录 come from ``domain.dossier.compile_dossier`` (立卷归档办法 卷内页号;
+法〔2016〕264号 三(九): 电子卷宗自动生成电子页码); search inside a dossier runs on its in-memory
+index (``search_cache``), across dossiers on the ``search_lines`` collection (法〔2016〕264号 三(二): 内容可检索).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+from juanzong_shared.problems import Problem, not_found
+from pymongo.asynchronous.database import AsyncDatabase
+
+from juanzong_catalog.adapters import repository as repo
+from juanzong_catalog.domain.categories import CATEGORIES, UNNUMBERED, Volume
+from juanzong_catalog.domain.dossier import Dossier, DossierDocument, cataloguing_rate, compile_dossier
+from juanzong_catalog.domain.search_index import IndexedLine, match_line
+from juanzong_catalog.service_layer.search_cache import DossierSearchCache, page_map  # noqa: F401 (re-exported)
+
+PROVENANCE_FIELDS = ("bucket", "pdf_key", "ocr_key", "image_key", "batch_id", "seq", "scan_task_id", "engine",
+                     "model_version", "mean_confidence", "needs_rescan", "born_digital", "content_sha256", "qc",
+                     "width", "height", "text_chars", "replaces_page_id")
+
+
+async def require_dossier(db: AsyncDatabase, case_number: str) -> tuple[Dossier, dict[str, Any]]:
+    loaded = await repo.load_dossier(db, case_number)
+    if loaded is None:
+        raise not_found("dossier", case_number)
+    return loaded
+
+
+def rate_view(dossier: Dossier) -> dict[str, Any]:
+    rate = cataloguing_rate(dossier)
+    return {"total_pages": rate.total_pages, "automatic_pages": rate.automatic_pages, "rate": round(rate.rate, 4),
+            "rule": "吉高院通报29期 智能编目率"}
+
+
+def _document_view(doc: DossierDocument, meta: Mapping[str, Any], numbers: Mapping[str, int | None]) -> dict:
+    nums = [numbers.get(p) for p in doc.page_ids]
+    numbered = [n for n in nums if n is not None]
+    return {
+        "document_id": doc.document_id,
+        "category": doc.category.value if doc.category else None,
+        "category_zh": CATEGORIES[doc.category].name_zh if doc.category else None,
+        "candidate": doc.candidate.value, "candidate_zh": CATEGORIES[doc.candidate].name_zh,
+        "title": doc.title, "issuing_party": doc.issuing_party,
+        "date": doc.date.isoformat() if doc.date else None, "case_number": doc.case_number,
+        "confidence": doc.confidence, "basis": doc.basis, "needs_review": doc.needs_review,
+        "first_page": min(numbered) if numbered else None, "last_page": max(numbered) if numbered else None,
+        "page_count": len(doc.page_ids),
+        "pages": [{"page_id": p, "page_number": n} for p, n in zip(doc.page_ids, nums, strict=True)],
+        "alternatives": meta.get("alternatives", []), "parties": meta.get("parties", []),
+        "batch_id": meta.get("batch_id"), "split_basis": meta.get("split_basis"),
+    }
+
+
+def dossier_view(dossier: Dossier, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Volumes with their documents (standard order) and electronic page numbers, and the review queue."""
+    compiled = compile_dossier(dossier)
+    meta = raw.get("document_meta") or {}
+    numbers: dict[str, int | None] = {}
+    for vol in compiled.volumes:
+        for slot in vol.pages:
+            if slot.page_id:
+                numbers[slot.page_id] = slot.page_number
+    volumes = []
+    for vol in compiled.volumes:
+        docs = [d for d in dossier.documents if d.category is not None and d.volume is vol.volume]
+        volumes.append({
+            "volume": vol.volume.value, "name_zh": vol.volume.name_zh, "numbered_pages": vol.numbered_pages,
+            "unnumbered_parts": [{"role": s.role.value, "name_zh": CATEGORIES[s.role].name_zh,
+                                  "generated": s.generated, "page_id": s.page_id}
+                                 for s in vol.pages if s.role is not None],
+            "documents": [_document_view(d, meta.get(d.document_id, {}), numbers) for d in docs],
+        })
+    review = [_document_view(d, meta.get(d.document_id, {}), numbers) for d in compiled.review_queue]
+    return {"case_number": dossier.case_number, "case_kind": dossier.case_kind.value,
+            "case_kind_zh": dossier.case_kind.name_zh, "court": raw.get("court"), "volumes": volumes,
+            "review_queue": review, "cataloguing_rate": rate_view(dossier), "corrections": len(dossier.corrections),
+            "blank_page_ids": raw.get("blank_page_ids", []),
+            "updated_at": raw.get("updated_at").isoformat() if raw.get("updated_at") else None}
+
+
+def catalogue_rows(dossier: Dossier) -> list[dict[str, Any]]:
+    """卷内目录 rows per volume: 序号, 题名, 责任者, 日期, 页号 (立卷归档办法; 法〔2016〕264号 三(九))."""
+    rows = []
+    for vol in compile_dossier(dossier).volumes:
+        for e in vol.catalogue:
+            rows.append({"volume": vol.volume.value, "volume_zh": vol.volume.name_zh, "sequence": e.seq,
+                         "document_id": e.document_id, "title": e.title, "issuer": e.issuing_party,
+                         "date": e.date.isoformat() if e.date else None, "first_page": e.first_page,
+                         "last_page": e.last_page, "page_range": e.page_range, "category": e.category.value,
+                         "category_zh": CATEGORIES[e.category].name_zh})
+    return rows
+
+
+async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything archive needs to build the e-archive: volumes in order, each page slot with its
+    electronic page number, where its PDF is and how it was made (QC/OCR provenance)."""
+    compiled = compile_dossier(dossier)
+    pages = await repo.pages_by_id(db, dossier.page_ids)
+    meta = raw.get("document_meta") or {}
+    case = await repo.get_case(db, dossier.case_number) or {}
+    volumes = []
+    for vol in compiled.volumes:
+        slots, documents = [], []
+        for slot in vol.pages:
+            page = pages.get(slot.page_id or "", {})
+            slots.append({"role": slot.role.value if slot.role else None, "page_id": slot.page_id,
+                          "document_id": slot.document_id, "page_number": slot.page_number,
+                          "generated": slot.generated,
+                          **{k: page.get(k) for k in PROVENANCE_FIELDS if slot.page_id},
+                          **({"recognised_at": page.get("stored_at")} if slot.page_id else {})})
+        for d in (x for x in dossier.documents if x.category is not None and x.volume is vol.volume):
+            entry = next((e for e in vol.catalogue if e.document_id == d.document_id), None)
+            documents.append({
+                "document_id": d.document_id, "category": d.category.value,  # type: ignore[union-attr]
+                "category_zh": CATEGORIES[d.category].name_zh, "title": d.title,  # type: ignore[index]
+                "issuing_party": d.issuing_party, "date": d.date.isoformat() if d.date else None,
+                "numbered": d.category not in UNNUMBERED, "catalogue_sequence": entry.seq if entry else None,
+                "first_page": entry.first_page if entry else None, "last_page": entry.last_page if entry else None,
+                "page_ids": list(d.page_ids), "confidence": d.confidence, "basis": d.basis,
+                "parties": meta.get(d.document_id, {}).get("parties", [])})
+        volumes.append({"volume": vol.volume.value, "name_zh": vol.volume.name_zh,
+                        "numbered_pages": vol.numbered_pages, "pages": slots, "documents": documents,
+                        "catalogue": [r for r in catalogue_rows(dossier) if r["volume"] == vol.volume.value]})
+    case_meta = {k: case.get(k) for k in ("court", "case_type", "category", "cause", "department", "registered_at")
+                 if case.get(k) is not None}
+    if "registered_at" in case_meta:
+        case_meta["registered_at"] = case_meta["registered_at"].isoformat()
+    return {"case_number": dossier.case_number, "case_kind": dossier.case_kind.value, "case": case_meta,
+            "volumes": volumes, "review_queue": [d.document_id for d in compiled.review_queue],
+            "complete": not compiled.review_queue, "cataloguing_rate": rate_view(dossier),
+            "corrections": [c.model_dump(mode="json") for c in dossier.corrections],
+            "blank_page_ids": raw.get("blank_page_ids", [])}
+
+
+# ----------------------------------------------------------------------------------------- search
+
+
+# The process's dossier views and in-memory line indexes (``search_cache``); the app sizes it from its
+# settings at start-up (``JZ_SEARCH_CACHE_DOSSIERS``). Keyed by database and case number.
+SEARCH = DossierSearchCache()
+
+
+async def _hits(lines: AsyncIterator[dict[str, Any]], dossier: Dossier, where: dict[str, tuple[str, int | None]],
+                query: str, limit: int) -> list[dict[str, Any]]:
+    titles: dict[str, str] | None = None
+    order: dict[str, int] | None = None
+    hits = []
+    async for ln in lines:
+        placed = where.get(ln["page_id"])
+        if placed is None:
+            continue  # a page not catalogued yet
+        line = IndexedLine(dossier_id=ln["dossier_id"], document_id=placed[0], page_id=ln["page_id"],
+                           line_no=ln["line_no"], text=ln["text"], norm="", grams=(),
+                           polygon=tuple(tuple(p) for p in ln["polygon"]))  # type: ignore[arg-type]
+        hit = match_line(line, query)
+        if hit is None:
+            continue
+        if titles is None:
+            titles = {d.document_id: d.title for d in dossier.documents}
+        body = hit.model_dump(mode="json")
+        body.update(case_number=dossier.case_number, page_number=placed[1], document_title=titles[placed[0]])
+        hits.append(body)
+        if len(hits) >= limit:
+            break
+    if hits:
+        order = {p: i for i, p in enumerate(dossier.page_ids)}
+        hits.sort(key=lambda h: (order.get(h["page_id"], 0), h["line_no"]))
+    return hits
+
+
+async def search_dossier(db: AsyncDatabase, case_number: str, query: str, limit: int = 200, *,
+                         cache: DossierSearchCache | None = None) -> list[dict[str, Any]]:
+    """Lines of one dossier holding the whole query, in reading order, with the boxes to highlight:
+    from the dossier's in-memory index (``search_cache``), or on MongoDB when that is switched off."""
+    cache = cache or SEARCH
+    if cache.enabled:
+        return await cache.search(db, case_number, query, limit)
+    return await search_dossier_mongo(db, case_number, query, limit, cache=cache)
+
+
+async def search_dossier_mongo(db: AsyncDatabase, case_number: str, query: str, limit: int = 200, *,
+                               cache: DossierSearchCache | None = None) -> list[dict[str, Any]]:
+    """The same search on the ``search_lines`` collection (rarest gram on the index, ``match_line`` on
+    each candidate). With more than ``limit`` hits, which ``limit`` come back follows the server's
+    candidate order; the in-memory path returns the first ``limit`` in reading order."""
+    dossier, where = await (cache or SEARCH).view(db, case_number)
+    return await _hits(repo.find_lines(db, query, [case_number]), dossier, where, query, limit)
+
+
+async def search_all(db: AsyncDatabase, query: str, may_search: Callable[[str], Awaitable[bool]],
+                     limit: int = 200, *, cache: DossierSearchCache | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Hits across the dossiers the caller may search (asked once per dossier with candidates);
+    returns the hits and how many dossiers were withheld."""
+    by_dossier: dict[str, list[dict[str, Any]]] = {}
+    async for ln in repo.find_lines(db, query, None, limit=5000):
+        by_dossier.setdefault(ln["dossier_id"], []).append(ln)
+    hits: list[dict[str, Any]] = []
+    withheld = 0
+    for case_number in sorted(by_dossier):
+        if not await may_search(case_number):
+            withheld += 1
+            continue
+        try:
+            dossier, where = await (cache or SEARCH).view(db, case_number)
+        except Problem:
+            continue
+
+        async def lines(items=by_dossier[case_number]) -> AsyncIterator[dict[str, Any]]:
+            for item in items:
+                yield item
+        hits.extend(await _hits(lines(), dossier, where, query, limit - len(hits)))
+        if len(hits) >= limit:
+            break
+    return hits[:limit], withheld
+
+
+def volume_of(doc: DossierDocument) -> Volume | None:
+    return doc.volume

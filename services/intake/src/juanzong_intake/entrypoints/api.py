@@ -1,0 +1,222 @@
+"""REST API of intake (prefix /v1): thin handlers — check the caller's role, call the service layer, shape."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from juanzong_shared.auth import CurrentIdentity, Identity
+from juanzong_shared.deps import MongoDep
+from juanzong_shared.problems import PROBLEM_RESPONSES
+
+from juanzong_intake.domain.permissions import Operation, ensure_permitted
+from juanzong_intake.domain.scan_task import ScanTaskState
+from juanzong_intake.domain.staged_materials import CaseCompleteness
+from juanzong_intake.domain.stages import CaseStage
+from juanzong_intake.entrypoints.schemas import (
+    CaseOut,
+    CasePage,
+    LinkRecordOut,
+    ManifestResult,
+    OriginalTrialReport,
+    ReturnOut,
+    ScanTaskOut,
+    ScanTaskPage,
+)
+from juanzong_intake.service_layer import commands as cmds
+from juanzong_intake.service_layer import services
+from juanzong_intake.service_layer.services import Actor
+
+router = APIRouter(prefix="/v1", tags=["intake"])
+
+CaseNumberPath = Annotated[str, Path(description="案号, percent-encoded", examples=["（2025）吉01民终123号"])]
+PageQ = Annotated[int, Query(ge=1, le=100_000)]
+SizeQ = Annotated[int, Query(ge=1, le=200)]
+
+
+def _responses(*codes: int) -> dict:
+    return {c: PROBLEM_RESPONSES[c] for c in codes}
+
+
+def _actor(identity: Identity, operation: Operation) -> Actor:
+    ensure_permitted(identity.roles, identity.kind, operation)
+    return Actor(subject=identity.subject, department=identity.department)
+
+
+def _wake(request: Request):
+    return request.app.state.outbox.notify
+
+
+# -- cases -----------------------------------------------------------------------------------------
+@router.post("/cases", response_model=CaseOut, status_code=201, summary="Register a case (立案登记)",
+             responses={200: {"description": "Already registered: the stored case", "model": CaseOut},
+                        **_responses(403, 422)})
+async def register_case(body: cmds.RegisterCase, request: Request, response: Response, mongo: MongoDep,
+                        identity: CurrentIdentity) -> CaseOut:
+    """Parses the case number (errors name the bad part, e.g. ``case_number.type_code``); a 涉密 case keeps only
+    its minimal record (吉高法〔2020〕11号 第十条); scope per 第十四条. The same case number again → 200."""
+    actor = _actor(identity, Operation.REGISTER)
+    doc, created = await services.register_case(mongo, body, actor, on_commit=_wake(request))
+    response.status_code = 201 if created else 200
+    return CaseOut.from_doc(doc)
+
+
+@router.get("/cases", response_model=CasePage, summary="List cases (filter by court, stage, state, overdue)")
+async def list_cases(mongo: MongoDep, identity: CurrentIdentity, court: str | None = None,
+                     stage: CaseStage | None = None,
+                     state: Annotated[str | None, Query(description="open | returned_to_lower_court | closed | archived")] = None,
+                     overdue: bool | None = None, page: PageQ = 1, size: SizeQ = 20) -> CasePage:
+    _actor(identity, Operation.READ)
+    docs, total = await services.list_cases(mongo, court=court, stage=stage, state=state, overdue=overdue,
+                                            page=page, size=size)
+    return CasePage(items=[CaseOut.from_doc(d) for d in docs], total=total, page=page, size=size)
+
+
+@router.get("/cases/{case_number}", response_model=CaseOut, summary="One case",
+            responses=_responses(404))
+async def get_case(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> CaseOut:
+    _actor(identity, Operation.READ)
+    return CaseOut.from_doc(await services.get_case(mongo, case_number))
+
+
+@router.post("/cases/{case_number}/stage", response_model=CaseOut, summary="Move the case to a later stage",
+             responses=_responses(404, 422))
+async def change_stage(case_number: CaseNumberPath, body: cmds.ChangeStage, request: Request, mongo: MongoDep,
+                       identity: CurrentIdentity) -> CaseOut:
+    actor = _actor(identity, Operation.UPDATE_CASE)
+    return CaseOut.from_doc(await services.change_stage(mongo, case_number, body, actor, on_commit=_wake(request)))
+
+
+@router.post("/cases/{case_number}/close", response_model=CaseOut, summary="Close the case (结案)",
+             responses=_responses(404, 409))
+async def close_case(case_number: CaseNumberPath, body: cmds.CloseCase, request: Request, mongo: MongoDep,
+                     identity: CurrentIdentity) -> CaseOut:
+    actor = _actor(identity, Operation.UPDATE_CASE)
+    return CaseOut.from_doc(await services.close_case(mongo, case_number, body, actor, on_commit=_wake(request)))
+
+
+@router.post("/cases/{case_number}/hearings", response_model=CaseOut, summary="Record a hearing (scheduled / held)",
+             responses=_responses(404, 422))
+async def record_hearing(case_number: CaseNumberPath, body: cmds.RecordHearing, request: Request, mongo: MongoDep,
+                         identity: CurrentIdentity) -> CaseOut:
+    actor = _actor(identity, Operation.UPDATE_CASE)
+    return CaseOut.from_doc(await services.record_hearing(mongo, case_number, body, actor, on_commit=_wake(request)))
+
+
+# -- original-trial records ------------------------------------------------------------------------
+@router.post("/cases/{case_number}/submissions", response_model=ManifestResult, status_code=201,
+             summary="Lower-court submission manifest (报送清单); auto-link; return when the e-dossier is missing",
+             responses=_responses(403, 404, 409, 422))
+async def submit_manifest(case_number: CaseNumberPath, body: cmds.SubmitManifest, request: Request,
+                          mongo: MongoDep, identity: CurrentIdentity) -> ManifestResult:
+    """吉高法〔2020〕11号 第三条(一)(二). When the original e-dossier is not attached the case is returned to the
+    lower court at once and ``case.returned_to_lower_court`` is emitted."""
+    actor = _actor(identity, Operation.ORIGINALS)
+    result = await services.submit_manifest(mongo, case_number, body, actor, on_commit=_wake(request))
+    return ManifestResult.model_validate(result)
+
+
+@router.get("/cases/{case_number}/original-trial", response_model=OriginalTrialReport,
+            summary="Original-trial links and what is missing (第三条(一)(二))", responses=_responses(403, 404))
+async def original_trial(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> OriginalTrialReport:
+    _actor(identity, Operation.READ)
+    return OriginalTrialReport.model_validate(await services.original_trial_report(mongo, case_number))
+
+
+@router.post("/cases/{case_number}/original-links", response_model=LinkRecordOut, status_code=201,
+             summary="Link an original e-dossier / e-archive by hand (手动关联)", responses=_responses(403, 404, 422))
+async def link_original(case_number: CaseNumberPath, body: cmds.LinkOriginal, request: Request, mongo: MongoDep,
+                        identity: CurrentIdentity) -> LinkRecordOut:
+    actor = _actor(identity, Operation.ORIGINALS)
+    return LinkRecordOut.model_validate(
+        await services.link_original(mongo, case_number, body, actor, on_commit=_wake(request)))
+
+
+@router.post("/cases/{case_number}/original-links/unlink", response_model=LinkRecordOut,
+             summary="Remove a wrong original-trial link (who and why are kept)", responses=_responses(403, 404, 422))
+async def unlink_original(case_number: CaseNumberPath, body: cmds.LinkOriginal, request: Request, mongo: MongoDep,
+                          identity: CurrentIdentity) -> LinkRecordOut:
+    actor = _actor(identity, Operation.ORIGINALS)
+    return LinkRecordOut.model_validate(
+        await services.unlink_original(mongo, case_number, body, actor, on_commit=_wake(request)))
+
+
+@router.post("/cases/{case_number}/return-to-lower-court", response_model=ReturnOut,
+             summary="Return the case to the lower court (退回原审法院, 第三条(二))",
+             responses=_responses(403, 404, 409, 422))
+async def return_to_lower_court(case_number: CaseNumberPath, body: cmds.ReturnToLowerCourt, request: Request,
+                                mongo: MongoDep, identity: CurrentIdentity) -> ReturnOut:
+    actor = _actor(identity, Operation.ORIGINALS)
+    return ReturnOut.model_validate(
+        await services.return_to_lower_court(mongo, case_number, body, actor, on_commit=_wake(request)))
+
+
+# -- scan tasks ------------------------------------------------------------------------------------
+@router.post("/cases/{case_number}/scan-tasks", response_model=ScanTaskOut, status_code=201,
+             summary="Create a scan task with its material list (材料清单)", responses=_responses(403, 404, 409, 422))
+async def create_scan_task(case_number: CaseNumberPath, body: cmds.CreateScanTask, request: Request,
+                           mongo: MongoDep, identity: CurrentIdentity) -> ScanTaskOut:
+    """吉高法〔2020〕11号 第三条(三)2, 第五条(二). Refused for 涉密 cases (403, 第十条) and cases outside the
+    paperless flow (409, 第十四条)."""
+    actor = _actor(identity, Operation.CREATE_SCAN_TASK)
+    return ScanTaskOut.from_doc(await services.create_task(mongo, case_number, body, actor, on_commit=_wake(request)))
+
+
+@router.get("/cases/{case_number}/scan-tasks", response_model=list[ScanTaskOut], summary="The case's scan tasks",
+            responses=_responses(403, 404))
+async def case_scan_tasks(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> list[ScanTaskOut]:
+    _actor(identity, Operation.READ)
+    return [ScanTaskOut.from_doc(d) for d in await services.tasks_of_case(mongo, case_number)]
+
+
+@router.get("/scan-tasks", response_model=ScanTaskPage, summary="List scan tasks (filter by court, state, case)")
+async def list_scan_tasks(mongo: MongoDep, identity: CurrentIdentity, court: str | None = None,
+                          state: ScanTaskState | None = None, case_number: str | None = None,
+                          page: PageQ = 1, size: SizeQ = 20) -> ScanTaskPage:
+    _actor(identity, Operation.READ)
+    docs, total = await services.list_tasks(mongo, court=court, state=state, case_number=case_number,
+                                            page=page, size=size)
+    return ScanTaskPage(items=[ScanTaskOut.from_doc(d) for d in docs], total=total, page=page, size=size)
+
+
+@router.get("/scan-tasks/{task_id}", response_model=ScanTaskOut, summary="One scan task", responses=_responses(404))
+async def get_scan_task(task_id: str, mongo: MongoDep, identity: CurrentIdentity) -> ScanTaskOut:
+    _actor(identity, Operation.READ)
+    return ScanTaskOut.from_doc(await services.get_task(mongo, task_id))
+
+
+@router.post("/scan-tasks/{task_id}/transitions", response_model=ScanTaskOut,
+             summary="Move a scan task (入柜, 取件, 核对, 扫描 …)", responses=_responses(403, 404, 409, 422))
+async def move_scan_task(task_id: str, body: cmds.TransitionScanTask, request: Request, mongo: MongoDep,
+                         identity: CurrentIdentity) -> ScanTaskOut:
+    """An illegal transition → 409 problem with ``allowed``. With ``reported`` page counts the check decides:
+    a mismatch returns the task (核对不一致) with the reason (吉高法〔2020〕11号 第五条(三))."""
+    actor = _actor(identity, Operation.MOVE_SCAN_TASK)
+    return ScanTaskOut.from_doc(await services.move_task(mongo, task_id, body, actor, on_commit=_wake(request)))
+
+
+# -- staged materials ------------------------------------------------------------------------------
+@router.get("/cases/{case_number}/completeness", response_model=CaseCompleteness,
+            summary="Staged-material completeness per stage (长中法〔2018〕129号 第六条, 第七条)",
+            responses=_responses(404))
+async def completeness(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> CaseCompleteness:
+    _actor(identity, Operation.READ)
+    return await services.completeness(mongo, case_number)
+
+
+@router.post("/cases/{case_number}/materials", response_model=CaseCompleteness,
+             summary="Declare a material already in the e-dossier (online filing, system-generated)",
+             responses=_responses(403, 404, 409, 422))
+async def declare_material(case_number: CaseNumberPath, body: cmds.DeclareMaterial, request: Request,
+                           mongo: MongoDep, identity: CurrentIdentity) -> CaseCompleteness:
+    actor = _actor(identity, Operation.UPDATE_CASE)
+    return await services.declare_material(mongo, case_number, body, actor, on_commit=_wake(request))
+
+
+@router.patch("/cases/{case_number}/material-facts", response_model=CaseCompleteness,
+              summary="Facts deciding conditional materials (答辩状 filed, third party …)",
+              responses=_responses(403, 404, 409, 422))
+async def set_material_facts(case_number: CaseNumberPath, body: cmds.SetMaterialFacts, request: Request,
+                             mongo: MongoDep, identity: CurrentIdentity) -> CaseCompleteness:
+    actor = _actor(identity, Operation.UPDATE_CASE)
+    return await services.set_material_facts(mongo, case_number, body, actor, on_commit=_wake(request))

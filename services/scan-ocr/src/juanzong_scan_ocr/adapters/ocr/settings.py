@@ -1,0 +1,42 @@
+"""OCR settings, read from the environment (prefix ``JUANZONG_OCR_``)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OcrSettings(BaseSettings):
+    """Which engine runs and how. Defaults were tuned on generated court pages on a 2-core machine
+    (see bench/README-ocr.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="JUANZONG_OCR_", frozen=True)
+
+    engine: str = "ppocr"
+    """Engine name for ``get_engine()``: ``ppocr`` (default) or ``tesseract``."""
+    ort_threads: int = 2
+    """ONNX Runtime intra-op threads per worker process (1 when several workers share 2 cores)."""
+    ort_memory_arena: bool = False
+    """ONNX Runtime's CPU memory arena; off keeps peak memory near 0.8 GB."""
+    det_limit_side_len: int = 1600
+    """Longest side of the detection input; pages are scaled down to it. 1280 detects ~40% faster at
+    the same CER on 48 generated pages, but on a signature row with a wide gap (审判员　孙丽华) it
+    adds an overlapping box in the gap and 员 is read twice (bench/README-ocr.md); kept at 1600."""
+    det_thresh: float = 0.3
+    det_box_thresh: float = 0.6
+    det_unclip_ratio: float = 1.6
+    rec_crop_pad: float = 0.4
+    """Image taken beyond each line box, above and below, as a fraction of the line height
+    (0.2 → 0.46% CER, 0.4 → 0.22%, 0.6 → 0.36% on 54 generated pages: neighbours creep in)."""
+    rec_traditional_weight: float = 0.3
+    """Weight of traditional-only characters in decoding (court texts are simplified); 1 = off."""
+    rec_ling_boost: float = 2.0
+    """Weight of 〇 against the CTC blank (dates such as 二〇二四年); 1 = off."""
+    rec_restore_ling: bool = True
+    """Put back 〇 dropped or misread in Chinese-numeral years followed by a month (二二五年十一月 →
+    二〇二五年十一月; see ``textfix.restore_ling``)."""
+    rec_batch_size: int = 4
+    """Line crops per recognition call (sorted by width); larger batches were slower on 2 cores."""
+    drop_score: float = 0.5
+    """Lines recognised with lower confidence are dropped (seal remnants, speckle)."""
+    tesseract_lang: str = "chi_sim"
+    tesseract_psm: int = 3

@@ -1,0 +1,57 @@
+"""Wiring of scan-ocr: the API's handler map and queues, the worker's pipeline and subscription."""
+
+from __future__ import annotations
+
+import aio_pika
+from fastapi import FastAPI
+from juanzong_shared.bus import Bus, HandlerMap, Subscription
+
+from juanzong_scan_ocr.settings import ServiceSettings
+
+PAGES_SUBSCRIPTION_NAME = "pages"
+PAGE_COMMAND = "scan-ocr.page.process"
+
+
+def pages_subscription(handlers: HandlerMap) -> Subscription:
+    """``<ns>.scan-ocr.pages``: one unacknowledged page per worker (CPU-bound work)."""
+    return Subscription(handlers, name=PAGES_SUBSCRIPTION_NAME, prefetch=1)
+
+
+async def declare_pages_queue(app: FastAPI) -> None:
+    """Declare and bind the pages queue from the API too, so pages fanned out before any worker has
+    ever started wait in the queue instead of being dropped by the exchange. Same arguments as the
+    consumer declares them (a mismatch would be refused by the broker)."""
+    bus: Bus = app.state.bus
+    name = pages_subscription({}).queue_name(bus.namespace, bus.service)
+    channel = await bus.connection.channel()
+    try:
+        exchange = await channel.declare_exchange(bus.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        dlq = f"{name}.dlq"
+        await channel.declare_queue(dlq, durable=True, arguments={"x-queue-type": "quorum"})
+        for level, delay in enumerate(bus.retry_delays_ms):
+            await channel.declare_queue(f"{name}.retry.{level}", durable=True, arguments={
+                "x-message-ttl": int(delay), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": name})
+        queue = await channel.declare_queue(name, durable=True, arguments={
+            "x-queue-type": "quorum", "x-delivery-limit": bus.max_attempts + 2,
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
+        await queue.bind(exchange, routing_key=PAGE_COMMAND)
+    finally:
+        await channel.close()
+
+
+def build_pipeline(settings: ServiceSettings):
+    """The OCR engine (created once per process) and the page pipeline around it."""
+    from juanzong_scan_ocr.adapters.ocr import OcrSettings, get_engine
+    from juanzong_scan_ocr.adapters.pipeline import PagePipeline
+    from juanzong_scan_ocr.domain.qc import QcThresholds
+
+    engine = get_engine(settings.ocr_engine, OcrSettings())
+    thresholds = QcThresholds(dpi_floor=settings.rescan_dpi_floor, dpi_recommended=settings.rescan_dpi_recommended,
+                              clarity_min=settings.rescan_clarity_min)
+    return PagePipeline(engine, thresholds=thresholds)
+
+
+def load(settings_cls: type[ServiceSettings] = ServiceSettings) -> ServiceSettings:
+    from juanzong_shared.settings import load_settings
+
+    return load_settings(settings_cls)

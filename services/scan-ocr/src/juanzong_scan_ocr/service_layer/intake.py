@@ -1,0 +1,185 @@
+"""Intake of scan batches: REST upload, chunked upload and a station's job, all ending in ``create_batch``.
+
+Each file is checked (name, size, type by content, page count, pixels) without decoding a page; each
+refusal becomes a failed page with its code and reason, never a failed batch. Originals are stored
+untouched; the batch fans out one ``scan-ocr.page.process`` command per accepted page, written with
+the batch in one transaction (outbox) so a page is never queued without its record or vice versa.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from juanzong_shared.events import REGISTRY
+from juanzong_shared.events.scan_ocr import ProcessScanJob
+from juanzong_shared.outbox import UnitOfWork
+from juanzong_shared.storage import ObjectStore, ObjectTooLarge
+
+from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
+from juanzong_scan_ocr.domain import batches as B
+from juanzong_scan_ocr.domain.formats import PageRejected, check_upload_size, safe_object_name
+from juanzong_scan_ocr.domain.intake import Limits, check_name, inspect_file
+from juanzong_scan_ocr.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    batch_id: str
+    case_number: str
+    scan_task_id: str | None
+    operator: str | None
+    court: str | None
+    source: str  # rest | upload | station
+    station_id: str | None = None
+    job_id: str | None = None
+    created_by: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def limits_of(settings: ServiceSettings) -> Limits:
+    return Limits(settings.max_file_bytes, settings.max_page_pixels, settings.max_file_pages)
+
+
+@dataclass
+class FileIn:
+    """One file of a batch: its bytes (None when refused before reading) and where it is kept."""
+
+    name: str | None
+    data: bytes | None = None
+    bucket: str | None = None
+    key: str | None = None
+    failure: B.Failure | None = None
+    stored: bool = False
+    replaces_page_id: str | None = None
+
+
+async def plan_files(store: ObjectStore, settings: ServiceSettings, batch_id: str,
+                     files: Sequence[FileIn]) -> list[B.PlannedPage]:
+    """Inspect every file (in a thread: header parsing is CPU work), store new originals, number pages."""
+    limits = limits_of(settings)
+    planned: list[B.PlannedPage] = []
+    seq = 0
+    for file_no, f in enumerate(files, start=1):
+        failure = f.failure or check_name(f.name)
+        inspection = None
+        if failure is None and f.data is not None:
+            inspection = await asyncio.to_thread(inspect_file, f.data, limits)
+            failure = inspection.failure
+        if f.data is not None and not f.stored and 0 < len(f.data) <= settings.max_file_bytes:
+            # Kept untouched even when refused (a corrupt file is evidence of what the station sent).
+            f.bucket = settings.pages_bucket
+            f.key = B.original_key(batch_id, file_no, inspection.kind if inspection else None)
+            await store.put_bytes(f.bucket, f.key, f.data, content_type=(
+                inspection.kind.value if inspection and inspection.kind else "application/octet-stream"))
+            f.stored = True
+        if failure is not None:
+            seq += 1
+            index = inspection.page_index if inspection and inspection.page_index is not None else 0
+            planned.append(B.PlannedPage(seq, file_no, f.name, index, f.bucket, f.key, failure))
+            continue
+        pages = inspection.pages if inspection else 1
+        if f.replaces_page_id and pages != 1:
+            seq += 1
+            planned.append(B.PlannedPage(seq, file_no, f.name, 0, f.bucket, f.key, B.Failure(
+                "replacement_not_single_page", f"重扫页应为单页文件，该文件共 {pages} 页。",
+                f"a replacement for {f.replaces_page_id} must be a single page, the file has {pages}")))
+            continue
+        for index in range(pages):
+            seq += 1
+            planned.append(B.PlannedPage(seq, file_no, f.name, index, f.bucket, f.key,
+                                         replaces_page_id=f.replaces_page_id))
+    if len(planned) > settings.max_batch_pages:
+        raise PageRejected("too_many_pages", f"本批次共 {len(planned)} 页，超过上限 {settings.max_batch_pages} 页，请分批上传。",
+                           f"{len(planned)} pages exceed the batch limit of {settings.max_batch_pages}")
+    return planned
+
+
+async def create_batch(uow: UnitOfWork, spec: BatchSpec, planned: Sequence[B.PlannedPage]) -> dict:
+    """Write the batch and its pages; emit page.failed for refused pages and one page command per page."""
+    now = datetime.now(UTC)
+    failed = [p for p in planned if not p.accepted]
+    batch = {
+        "_id": spec.batch_id, "case_number": spec.case_number, "scan_task_id": spec.scan_task_id,
+        "operator": spec.operator, "court": spec.court, "source": spec.source, "station_id": spec.station_id,
+        "job_id": spec.job_id, "created_by": spec.created_by, "created_at": now, "updated_at": now,
+        "status": B.BatchStatus.PROCESSING.value, "pages_total": len(planned), "pages_done": 0,
+        "pages_failed": len(failed), "pages_rescan": 0,
+        "pages_replacing": sum(1 for p in planned if p.accepted and p.replaces_page_id),
+        "completed": False, "completed_at": None, **spec.extra,
+    }
+    pages = []
+    for p in planned:
+        pid = B.page_id(spec.batch_id, p.seq)
+        pages.append({
+            "_id": pid, "batch_id": spec.batch_id, "seq": p.seq, "file_no": p.file_no, "file_name": p.file_name,
+            "page_index": p.page_index, "original": {"bucket": p.bucket, "key": p.object_key},
+            "case_number": spec.case_number, "scan_task_id": spec.scan_task_id,
+            "status": (B.PageStatus.QUEUED if p.accepted else B.PageStatus.FAILED).value,
+            "failure": p.failure.as_dict() if p.failure else None, "attempts": 0,
+            "replaces_page_id": p.replaces_page_id,
+            "created_at": now, "updated_at": now, "ended_at": None if p.accepted else now,
+        })
+        if p.accepted:
+            uow.emit(REGISTRY.create("scan-ocr.page.process", {
+                "batch_id": spec.batch_id, "page_id": pid, "seq": p.seq, "bucket": p.bucket,
+                "object_key": p.object_key, "page_index": p.page_index, "file_name": p.file_name,
+                "case_number": spec.case_number, "scan_task_id": spec.scan_task_id, "court": spec.court,
+                "replaces_page_id": p.replaces_page_id,
+            }, court=spec.court, case_id=spec.case_number))
+        else:
+            uow.emit(REGISTRY.create("scan.page.failed", {
+                "batch_id": spec.batch_id, "page_id": pid, "seq": p.seq, "code": p.failure.code,
+                "reason": p.failure.reason_zh, "reason_en": p.failure.reason_en, "file_name": p.file_name,
+                "page_index": p.page_index, "case_number": spec.case_number, "scan_task_id": spec.scan_task_id,
+            }, court=spec.court, case_id=spec.case_number))
+    if planned and B.counts_of(batch).complete:  # nothing left for a worker
+        batch.update(completed=True, status=B.BatchStatus.COMPLETED.value, completed_at=now)
+        uow.emit(batch_completed_event(batch))
+    await uow.db[BATCHES].insert_one(batch, session=uow.session)
+    if pages:
+        await uow.db[PAGES].insert_many(pages, session=uow.session)
+    return batch
+
+
+def batch_completed_event(batch: dict):
+    return REGISTRY.create("scan.batch.completed", {
+        "batch_id": batch["_id"], "scan_task_id": batch.get("scan_task_id"), "case_number": batch["case_number"],
+        "pages_total": batch["pages_total"], "pages_done": batch.get("pages_done", 0),
+        "pages_failed": batch.get("pages_failed", 0), "pages_rescan": batch.get("pages_rescan", 0),
+        "pages_replacing": batch.get("pages_replacing", 0), "station_id": batch.get("station_id"), "job_id": batch.get("job_id"),
+    }, court=batch.get("court"), case_id=batch["case_number"])
+
+
+# ----------------------------------------------------------------------------- station jobs
+
+
+async def load_station_files(store: ObjectStore, settings: ServiceSettings, job: ProcessScanJob) -> list[FileIn]:
+    """The station's files, in page order; a file that is unsafe, elsewhere, missing or too big fails alone."""
+    files: list[FileIn] = []
+    for item in sorted(job.pages, key=lambda p: p.seq):
+        f = FileIn(name=item.name or item.object_key.rsplit("/", 1)[-1], bucket=job.bucket, key=item.object_key,
+                   stored=True, replaces_page_id=item.replaces_page_id)
+        files.append(f)
+        try:
+            key = safe_object_name(item.object_key)
+        except PageRejected as rejected:
+            f.failure = B.Failure.of(rejected)
+            continue
+        if job.bucket != settings.stations_bucket or not key.startswith(B.station_prefix(job.station_id)):
+            f.failure = B.outside_prefix(item.object_key, job.station_id)
+            continue
+        info = await store.stat(job.bucket, key)
+        if info is None:
+            f.failure = B.missing_object(key)
+            continue
+        try:
+            check_upload_size(info.size, settings.max_file_bytes)
+            f.data = await store.get_bytes(job.bucket, key, max_bytes=settings.max_file_bytes)
+        except PageRejected as rejected:
+            f.failure = B.Failure.of(rejected)
+        except ObjectTooLarge:
+            f.failure = B.Failure("oversize", "文件超过大小上限，请拆分后上传。", "object larger than the limit")
+    return files

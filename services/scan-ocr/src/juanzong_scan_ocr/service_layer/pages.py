@@ -1,0 +1,242 @@
+"""An OCR worker's handling of one page command, and the recording of its end.
+
+Exactly once in effect: stage outputs have deterministic keys (a redo overwrites the same objects);
+the page's move to ``done``/``failed`` is conditional on it not having ended, in the same transaction
+as the batch counters and the events, so a page redone after a worker died is counted and announced
+once, and ``scan.batch.completed`` goes out once, by whoever ends the last page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from juanzong_shared.bus import PermanentError
+from juanzong_shared.db import Mongo
+from juanzong_shared.events import REGISTRY, Event
+from juanzong_shared.events.scan_ocr import ProcessPage
+from juanzong_shared.logging import get_logger
+from juanzong_shared.outbox import UnitOfWork
+from juanzong_shared.storage import ObjectStore, ObjectTooLarge
+from minio.error import S3Error
+from pymongo import ReturnDocument
+
+from juanzong_scan_ocr.adapters.metrics import OCR_PAGES, OCR_QUEUE_WAIT, OCR_STAGE_SECONDS
+from juanzong_scan_ocr.adapters.pipeline import PagePipeline, content_hash, decode_page
+from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
+from juanzong_scan_ocr.domain import batches as B
+from juanzong_scan_ocr.domain.formats import PageRejected
+from juanzong_scan_ocr.service_layer.intake import batch_completed_event, limits_of
+from juanzong_scan_ocr.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Done:
+    fields: dict
+    needs_rescan: bool
+    rescan_reasons: list[str]
+    rescan_codes: list[str]
+    reused_from: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+Outcome = Done | B.Failure
+
+
+async def end_page(uow: UnitOfWork, cmd: ProcessPage, outcome: Outcome) -> bool:
+    """Record the end of a page with its events; False (and nothing written) when it had already ended."""
+    now = datetime.now(UTC)
+    if isinstance(outcome, Done):
+        changes = {**outcome.fields, "status": B.PageStatus.DONE.value, "failure": None,
+                   "needs_rescan": outcome.needs_rescan, "reused_from": outcome.reused_from}
+        inc = {"pages_done": 1, "pages_rescan": int(outcome.needs_rescan)}
+    else:
+        changes = {"status": B.PageStatus.FAILED.value, "failure": outcome.as_dict()}
+        inc = {"pages_failed": 1}
+    changes.update(updated_at=now, ended_at=now)
+    result = await uow.db[PAGES].update_one({"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
+                                            {"$set": changes}, session=uow.session)
+    if result.modified_count == 0:
+        return False
+    batch = await uow.db[BATCHES].find_one_and_update(
+        {"_id": cmd.batch_id}, {"$inc": inc, "$set": {"updated_at": now}},
+        return_document=ReturnDocument.AFTER, session=uow.session)
+    if batch is None:
+        raise PermanentError(f"batch {cmd.batch_id} of page {cmd.page_id} does not exist")
+    kw = {"court": cmd.court, "case_id": cmd.case_number}
+    if isinstance(outcome, Done):
+        f = outcome.fields
+        uow.emit(REGISTRY.create("scan.page.processed", {
+            "batch_id": cmd.batch_id, "page_id": cmd.page_id, "seq": cmd.seq,
+            "content_sha256": f["content_sha256"], "engine": f["ocr"]["engine"],
+            "text_chars": f["ocr"]["text_chars"], "mean_confidence": f["ocr"]["mean_confidence"],
+            "needs_rescan": outcome.needs_rescan, "born_digital": f["born_digital"], "bucket": f["bucket"],
+            "ocr_key": f["ocr_key"], "pdf_key": f["pdf_key"], "image_key": f["image_key"],
+            "scan_task_id": cmd.scan_task_id, "case_number": cmd.case_number, "width": f["width"],
+            "height": f["height"], "dpi": f["dpi"], "rotation": f["clean"]["rotation"],
+            "reused_from": outcome.reused_from, "replaces_page_id": cmd.replaces_page_id}, **kw))
+        if outcome.needs_rescan:  # 法〔2016〕264号 二(五): 图像文件清晰度
+            uow.emit(REGISTRY.create("scan.page.rescan_required", {
+                "batch_id": cmd.batch_id, "page_id": cmd.page_id, "seq": cmd.seq,
+                "reasons": outcome.rescan_reasons, "codes": outcome.rescan_codes,
+                "effective_dpi": f["qc"]["effective_dpi"], "clarity": f["qc"]["clarity"],
+                "case_number": cmd.case_number, "scan_task_id": cmd.scan_task_id}, **kw))
+    else:
+        uow.emit(REGISTRY.create("scan.page.failed", {
+            "batch_id": cmd.batch_id, "page_id": cmd.page_id, "seq": cmd.seq, "code": outcome.code,
+            "reason": outcome.reason_zh, "reason_en": outcome.reason_en, "file_name": cmd.file_name,
+            "page_index": cmd.page_index, "case_number": cmd.case_number, "scan_task_id": cmd.scan_task_id}, **kw))
+    if B.counts_of(batch).complete and not batch.get("completed"):
+        await uow.db[BATCHES].update_one(
+            {"_id": cmd.batch_id, "completed": False},
+            {"$set": {"completed": True, "status": B.BatchStatus.COMPLETED.value, "completed_at": now}},
+            session=uow.session)
+        uow.emit(batch_completed_event(batch))
+    return True
+
+
+class PageWorker:
+    """Handles ``scan-ocr.page.process`` in an OCR worker process (one page at a time)."""
+
+    def __init__(self, mongo: Mongo, store: ObjectStore, settings: ServiceSettings, pipeline: PagePipeline,
+                 worker_id: str) -> None:
+        self.mongo = mongo
+        self.store = store
+        self.settings = settings
+        self.pipeline = pipeline
+        self.worker_id = worker_id
+        self.engine = pipeline.engine.name
+        # The outcome of the page in hand survives a retried transaction, so OCR is not run twice.
+        self._last: tuple[str, Outcome] | None = None
+
+    @property
+    def handlers(self):
+        return {"scan-ocr.page.process": [self.handle]}
+
+    async def handle(self, event: Event, uow: UnitOfWork) -> None:
+        cmd = ProcessPage.model_validate(event.payload)
+        if self._last is not None and self._last[0] == cmd.page_id:
+            outcome = self._last[1]
+        else:
+            page = await self.mongo.db[PAGES].find_one({"_id": cmd.page_id}, {"status": 1, "attempts": 1})
+            if page is None:
+                raise PermanentError(f"page {cmd.page_id} is not recorded")
+            if page["status"] in B.TERMINAL:
+                log.info("page already ended; command ignored", page_id=cmd.page_id, status=page["status"])
+                return
+            attempts = int(page.get("attempts", 0))
+            if attempts >= self.settings.bus_max_attempts:  # it keeps killing workers or failing
+                outcome: Outcome = B.too_many_attempts(attempts, page.get("last_error"))
+            else:
+                await self.mongo.db[PAGES].update_one(
+                    {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
+                    {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
+                                                       "worker": self.worker_id,
+                                                       "started_at": datetime.now(UTC)}})
+                OCR_QUEUE_WAIT.labels(self.engine).observe(
+                    max(0.0, (datetime.now(UTC) - event.occurred_at).total_seconds()))
+                try:
+                    outcome = await self.process(cmd)
+                except Exception as error:  # storage or database trouble: the bus retries the page
+                    await self.mongo.db[PAGES].update_one({"_id": cmd.page_id},
+                                                          {"$set": {"last_error": f"{type(error).__name__}: {error}"[:500]}})
+                    raise
+            self._last = (cmd.page_id, outcome)
+        ended = await end_page(uow, cmd, outcome)
+        if ended:
+            kind = "failed" if isinstance(outcome, B.Failure) else ("reused" if outcome.reused_from else "done")
+            OCR_PAGES.labels(self.engine, kind).inc()
+
+    async def process(self, cmd: ProcessPage) -> Outcome:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        try:
+            data = await self.store.get_bytes(cmd.bucket, cmd.object_key, max_bytes=self.settings.max_file_bytes)
+        except ObjectTooLarge:
+            return B.Failure("oversize", "文件超过大小上限，请拆分后上传。", "original larger than the limit")
+        except S3Error as error:
+            if error.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return B.missing_object(cmd.object_key)
+            raise
+        timings["load"] = time.perf_counter() - started
+        t = time.perf_counter()
+        try:
+            source = await asyncio.to_thread(decode_page, data, cmd.page_index, limits_of(self.settings))
+            sha = await asyncio.to_thread(content_hash, source)
+        except PageRejected as rejected:
+            return B.Failure.of(rejected)
+        timings["decode"] = time.perf_counter() - t
+        keys = {"bucket": self.settings.pages_bucket, "ocr_key": B.ocr_key(cmd.page_id),
+                "pdf_key": B.pdf_key(cmd.page_id), "image_key": B.image_key(cmd.page_id)}
+        prior = await self.mongo.db[PAGES].find_one(
+            {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
+             "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
+        if prior is not None:
+            done = await self._reuse(cmd, prior, keys)
+            self._observe(timings, started)
+            return done
+        try:
+            result = await asyncio.to_thread(self.pipeline.process, source,
+                                             data if source.born_digital else None)
+        except Exception as error:  # no I/O inside: the same page would fail the same way again
+            log.exception("page processing failed", page_id=cmd.page_id)
+            return B.Failure("processing_error", "该页图像无法处理，请重新扫描。",
+                             f"processing failed: {type(error).__name__}: {error}"[:500])
+        timings.update(result.timings)
+        t = time.perf_counter()
+        bucket = self.settings.pages_bucket
+        await asyncio.gather(
+            self.store.put_bytes(bucket, keys["image_key"], result.image_jpeg, "image/jpeg"),
+            self.store.put_bytes(bucket, keys["pdf_key"], result.pdf, "application/pdf"),
+            self.store.put_bytes(bucket, keys["ocr_key"], result.ocr_json(cmd.page_id), "application/json"))
+        timings["store"] = time.perf_counter() - t
+        qc = result.qc
+        ocr = result.ocr
+        fields = {
+            **keys, "content_sha256": sha, "born_digital": result.born_digital, "width": ocr.width,
+            "height": ocr.height, "dpi": result.dpi,
+            "qc": qc.model_dump(mode="json"),
+            "clean": {"rotation": result.rotation, "rotation_confidence": result.rotation_confidence,
+                      "skew_degrees": result.skew_degrees, "seal_pixels_removed": result.seal_pixels_removed},
+            "ocr": {"engine": ocr.engine, "model_version": ocr.model_version, "text_chars": len(ocr.text),
+                    "lines": len(ocr.lines), "mean_confidence": round(ocr.mean_confidence, 4) if ocr.lines else None},
+            "timings": {k: round(v, 4) for k, v in timings.items()}, "worker": self.worker_id,
+        }
+        self._observe(timings, started)
+        return Done(fields, qc.needs_rescan, [r.message for r in qc.reasons if r.severity == "rescan"],
+                    list(qc.rescan_codes), None, timings)
+
+    async def _reuse(self, cmd: ProcessPage, prior: dict, keys: dict) -> Done:
+        """Same content as a page already processed: copy its stage outputs instead of OCR again."""
+        bucket = prior["bucket"]
+        ocr = json.loads(await self.store.get_bytes(bucket, prior["ocr_key"]))
+        ocr["page_id"] = cmd.page_id
+        if "passed" not in (ocr.get("qc") or {}):  # results stored before the QC verdict travelled with them
+            qc = prior.get("qc") or {}
+            ocr["qc"] = {**qc, "passed": not prior.get("needs_rescan"), "dpi": qc.get("effective_dpi"),
+                         "checked_at": (prior.get("ended_at") or datetime.now(UTC)).isoformat(),
+                         "checked_by": "scan-ocr"}
+        image, pdf = await asyncio.gather(self.store.get_bytes(bucket, prior["image_key"]),
+                                          self.store.get_bytes(bucket, prior["pdf_key"]))
+        await asyncio.gather(
+            self.store.put_bytes(keys["bucket"], keys["image_key"], image, "image/jpeg"),
+            self.store.put_bytes(keys["bucket"], keys["pdf_key"], pdf, "application/pdf"),
+            self.store.put_bytes(keys["bucket"], keys["ocr_key"], json.dumps(ocr, ensure_ascii=False).encode(),
+                                 "application/json"))
+        fields = {k: prior[k] for k in ("content_sha256", "born_digital", "width", "height", "dpi", "qc", "clean",
+                                        "ocr")}
+        fields.update(keys, worker=self.worker_id, timings={})
+        qc = prior["qc"]
+        reasons = [r for r in qc.get("reasons", []) if r.get("severity") == "rescan"]
+        return Done(fields, bool(prior.get("needs_rescan")), [r["message"] for r in reasons],
+                    [r["code"] for r in reasons], reused_from=prior["_id"])
+
+    def _observe(self, timings: dict[str, float], started: float) -> None:
+        for stage, seconds in timings.items():
+            OCR_STAGE_SECONDS.labels(self.engine, stage).observe(seconds)
+        OCR_STAGE_SECONDS.labels(self.engine, "page").observe(time.perf_counter() - started)

@@ -1,0 +1,32 @@
+"""Settings of the scan-ocr API and its OCR workers (environment variables ``JZ_...``)."""
+
+from __future__ import annotations
+
+from juanzong_shared.settings import Settings
+from pydantic import Field
+
+SERVICE = "scan-ocr"
+
+
+class ServiceSettings(Settings):
+    service_name: str = SERVICE
+    # A scan batch is large: the request limit is raised; very big files go through /v1/uploads.
+    max_request_bytes: int = Field(512 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+
+    max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Largest single page file (upload limit).")
+    max_page_pixels: int = Field(90_000_000, ge=1, description="Pixel limit per page (decompression bomb).")
+    max_file_pages: int = Field(1000, ge=1, description="Most pages in one TIFF or PDF.")
+    max_batch_pages: int = Field(5000, ge=1, description="Most pages in one batch.")
+    max_upload_chunk_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Largest chunk of a chunked upload.")
+
+    ocr_engine: str = Field("ppocr", description="OCR engine name: ppocr (default) or tesseract.")
+    rescan_dpi_floor: int = Field(200, ge=1, description="Below this effective dpi a page must be re-scanned.")
+    rescan_dpi_recommended: int = Field(300, ge=1, description="Below this a page gets a warning.")
+    rescan_clarity_min: float = Field(0.45, ge=0, le=1, description="Clarity score under which a page is blurred.")
+
+    pages_bucket: str = "juanzong-pages"
+    stations_bucket: str = "juanzong-stations"
+
+    worker_metrics_port: int = Field(9100, ge=0, le=65535, description="OCR worker Prometheus port (0: off).")
+    worker_drain_seconds: float = Field(80.0, gt=0, description="On SIGTERM, how long to finish the page in hand.")
+    worker_bus_grace_seconds: float = Field(60.0, gt=0, description="Exit when the broker is gone this long.")

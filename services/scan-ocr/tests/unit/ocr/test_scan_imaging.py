@@ -1,0 +1,154 @@
+"""Clean-up before OCR: seal suppression, turning pages upright, deskew."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import cv2
+import numpy as np
+import pytest
+from juanzong_scan_ocr.adapters.imaging import (
+    CleanOptions,
+    PpOcrOrientation,
+    TesseractOrientation,
+    clean_page,
+    deskew,
+    rotate_upright,
+    stretch_contrast,
+    suppress_red_seals,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _sideways(image: np.ndarray, clockwise: int) -> np.ndarray:
+    """Turn content clockwise by 90/180/270, as a page fed that way."""
+    return np.ascontiguousarray(np.rot90(image, k=-(clockwise // 90)))
+
+
+# ---------------------------------------------------------------------------------- fast
+
+
+def test_rotate_upright_undoes_a_clockwise_turn(kit):
+    page = kit.block_page(100)
+    for k in (0, 90, 180, 270):
+        assert np.array_equal(rotate_upright(_sideways(page, k), k), page)
+    with pytest.raises(ValueError):
+        rotate_upright(page, 45)
+
+
+def test_deskew_straightens_a_turned_page(kit):
+    from juanzong_scan_ocr.domain.qc import estimate_skew_degrees
+
+    page = kit.turn(kit.block_page(200), 3.0)
+    fixed = deskew(page, 3.0)
+    assert abs(estimate_skew_degrees(fixed)) < 0.3
+    assert fixed.shape == page.shape
+
+
+def test_seal_suppression_removes_red_and_keeps_black_print(render_text, court_lines):
+    lines = court_lines[:12]
+    clean = cv2.cvtColor(render_text(lines, dpi=200), cv2.COLOR_BGR2GRAY)
+    sealed = render_text(lines, dpi=200, seal_at=(5, 10))
+    red = (sealed[..., 2].astype(int) - sealed[..., :2].max(axis=2)) > 50
+    assert red.sum() > 5000
+
+    gray, removed = suppress_red_seals(sealed, 200)
+    assert removed > 0.8 * red.sum()
+    print_mask = clean < 100
+    # Print under and around the seal stays dark; seal ink away from print becomes paper.
+    assert np.median(gray[print_mask]) < 100
+    seal_only = red & ~cv2.dilate(print_mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert np.median(gray[seal_only]) > 200
+    plain_gray = cv2.cvtColor(sealed, cv2.COLOR_BGR2GRAY)
+    assert np.median(plain_gray[seal_only]) < 140  # without suppression the seal is dark
+
+
+def test_red_letterhead_is_not_taken_for_a_seal(render_text, court_lines):
+    """A red header line (红头) is long and flat, unlike a round or square seal."""
+    page = render_text(["吉林省长春市中级人民法院文件"], dpi=200, pt=28, color=(200, 20, 20))
+    gray, removed = suppress_red_seals(page, 200)
+    assert removed == 0
+    assert np.array_equal(gray, cv2.cvtColor(page, cv2.COLOR_BGR2GRAY))
+
+
+def test_page_without_red_is_only_converted_to_gray(kit):
+    page = cv2.cvtColor(kit.block_page(100), cv2.COLOR_GRAY2BGR)
+    gray, removed = suppress_red_seals(page)
+    assert removed == 0
+    assert gray.ndim == 2
+
+
+def test_contrast_stretch_maps_paper_to_white(kit):
+    page = (kit.block_page(100).astype(np.float32) * 0.7 + 40).astype(np.uint8)
+    out = stretch_contrast(page)
+    assert np.percentile(out, 90) >= 250
+    assert out.min() <= 10
+
+
+def test_clean_page_without_orientation_deskews_and_reports_timings(kit):
+    page = kit.turn(kit.block_page(200), -2.5)
+    result = clean_page(page, CleanOptions(orientation="none", contrast=True, denoise=True))
+    assert result.rotation == 0
+    assert abs(result.skew_degrees + 2.5) < 0.3
+    assert set(result.timings) == {"seal", "orientation", "deskew", "enhance"}
+    assert result.image.ndim == 2 and result.image.dtype == np.uint8
+
+
+# ---------------------------------------------------------------------------------- OCR models
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("turned", [180, 90, 270])
+def test_ppocr_orientation_finds_upside_down_and_sideways_pages(render_text, court_lines, ppocr_engine, turned):
+    page = render_text(court_lines[:18], dpi=200)
+    found = PpOcrOrientation(ppocr_engine).detect(cv2.cvtColor(_sideways(page, turned), cv2.COLOR_BGR2GRAY))
+    assert found.rotation == turned
+    assert found.confidence > 0.5
+
+
+@pytest.mark.slow
+def test_ppocr_orientation_leaves_an_upright_page_alone(render_text, court_lines, ppocr_engine):
+    page = render_text(court_lines[:18], dpi=200)
+    assert PpOcrOrientation(ppocr_engine).detect(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)).rotation == 0
+
+
+@pytest.mark.slow
+def test_clean_page_turns_an_upside_down_skewed_page_upright(render_text, court_lines, ppocr_engine):
+    page = render_text(court_lines[:18], dpi=200)
+    fed = _sideways(render_text(court_lines[:18], dpi=200), 180)
+    fed = np.stack([cv2.warpAffine(fed[..., c], cv2.getRotationMatrix2D((fed.shape[1] / 2, fed.shape[0] / 2), 2.0, 1.0),
+                                   (fed.shape[1], fed.shape[0]), borderValue=240) for c in range(3)], axis=2)
+    result = clean_page(fed, detector=PpOcrOrientation(ppocr_engine))
+    assert result.rotation == 180
+    assert abs(result.skew_degrees - 2.0) < 0.5  # a turn by 180 keeps the 2-degree skew
+    text = _norm(ppocr_engine.recognize(result.image).text)
+    assert _norm(court_lines[0]) in text
+    assert page.shape[:2] == result.image.shape[:2]
+
+
+@pytest.mark.slow
+def test_text_under_a_seal_reads_after_suppression(render_text, ppocr_engine):
+    """The stamped line must still read after the seal is lifted out (OCR of the sealed line)."""
+    lines = ["本判决书已经发生法律效力", "审判员　孙丽华", "二〇二四年五月十日", "书记员　周明远"]
+    sealed = render_text(lines, dpi=300, pt=16, size=(1800, 800), seal_at=(1, 4))
+    result = clean_page(sealed, CleanOptions(orientation="none", deskew=False), dpi=300)
+    assert result.seal_pixels_removed > 0
+    got = _norm(ppocr_engine.recognize(result.image).text)
+    for line in lines:
+        assert _norm(line) in got
+
+
+@pytest.mark.slow
+def test_tesseract_osd_names_a_sideways_page(render_text, court_lines):
+    pytest.importorskip("pytesseract")
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed")
+    page = cv2.cvtColor(render_text(court_lines[:18], dpi=200), cv2.COLOR_BGR2GRAY)
+    assert TesseractOrientation().detect(_sideways(page, 90)).rotation == 90

@@ -1,0 +1,41 @@
+"""The page pipeline (clean-up → QC → OCR → PDF) on a rendered page: one skew estimate, kept behaviour."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import unicodedata
+
+import cv2
+import numpy as np
+import pytest
+from juanzong_scan_ocr.adapters.pipeline import PagePipeline
+from juanzong_scan_ocr.domain.formats import MediaKind, SourcePage
+
+pytestmark = pytest.mark.unit
+
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+@pytest.mark.slow
+def test_upside_down_sealed_skewed_page_is_turned_cleaned_and_measured_once(render_text, court_lines, ppocr_engine,
+                                                                               kit):
+    lines = [*court_lines[:6], "二〇二五年十一月三日"]
+    bgr = kit.turn(render_text(lines, dpi=300, pt=16, size=(1800, 1100), seal_at=(2, 6)), 2.0, (238, 244, 246))
+    scanned = cv2.rotate(bgr, cv2.ROTATE_180)
+    page = SourcePage(index=0, kind=MediaKind.PNG, image=np.ascontiguousarray(scanned[:, :, ::-1]), dpi=300.0)
+    result = PagePipeline(ppocr_engine).process(page)
+    assert result.rotation == 180
+    assert result.seal_pixels_removed > 0
+    assert abs(result.skew_degrees - 2.0) < 0.5
+    assert result.qc.skew_degrees == result.skew_degrees  # QC took the clean-up's estimate
+    assert result.qc.orientation == 180 and not result.qc.blurred
+    text = _norm(result.ocr.text)
+    assert difflib.SequenceMatcher(None, _norm("".join(lines)), text).ratio() > 0.97
+    assert "二〇二五年十一月三日" in text
+    body = json.loads(result.ocr_json("p1"))
+    assert body["qc"]["passed"] is True and body["qc"]["skew_degrees"] == result.skew_degrees
+    assert result.pdf.startswith(b"%PDF") and result.image_jpeg[:2] == b"\xff\xd8"
+    assert set(result.timings) == {"clean", "qc", "ocr", "pdf"}

@@ -1,0 +1,308 @@
+"""The app factory every service uses: probes, metrics, problem+json, limits, correlation ids, and the
+wiring of broker, database, storage, outbox and consumers in the lifespan (no clients at import time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from juanzong_shared.auth import HttpAccessDecider, TokenVerifier
+from juanzong_shared.bus import Bus, Subscription
+from juanzong_shared.db import IndexDeclarations, Mongo, wait_for_mongo
+from juanzong_shared.logging import (bind_correlation_id, configure_logging, correlation_from_headers,
+                                     get_correlation_id, get_logger, reset_correlation_id)
+from juanzong_shared.metrics import HTTP_LATENCY, render_latest
+from juanzong_shared.outbox import INDEXES as OUTBOX_INDEXES
+from juanzong_shared.outbox import OutboxRelay
+from juanzong_shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, FieldError, Problem
+from juanzong_shared.settings import Settings
+from juanzong_shared.storage import ObjectStore
+
+log = get_logger(__name__)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    name: str
+    object_lock: bool = False
+
+
+@dataclass
+class ServiceParts:
+    """What a service plugs into the factory. Everything is explicit: no registration on import."""
+
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = ()
+    indexes: IndexDeclarations = field(default_factory=dict)
+    buckets: Sequence[BucketSpec] = ()
+    on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()
+    background: Sequence[Hook] = ()  # long-running loops (schedulers), cancelled at shutdown
+    uses_storage: bool = True
+
+
+class _RequestContext:
+    """Pure ASGI middleware: correlation id, body-size limit, latency histogram and access log."""
+
+    def __init__(self, app, service: str, max_body: int) -> None:
+        self.app = app
+        self.service = service
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        cid = correlation_from_headers(headers.get("x-request-id"), headers.get("traceparent"))
+        token = bind_correlation_id(cid)
+        started = time.perf_counter()
+        status = {"code": 500, "sent": False}
+        length = headers.get("content-length")
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                status["sent"] = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", cid.encode())]
+            await send(message)
+
+        received = 0
+
+        async def receive_wrapper():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _too_large(self.max_body)
+            return message
+
+        try:
+            if length and length.isdigit() and int(length) > self.max_body:
+                problem = _too_large(self.max_body)
+                response = _problem_response(problem, scope.get("path"), cid)
+                await response(scope, receive, send_wrapper)
+            else:
+                try:
+                    await self.app(scope, receive_wrapper, send_wrapper)
+                except Exception:
+                    log.exception("unhandled error", path=scope.get("path"))
+                    if status["sent"]:
+                        raise
+                    response = _problem_response(_internal_error(), scope.get("path"), cid)
+                    await response(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or ("unmatched" if status["code"] == 404 else "other")
+            elapsed = time.perf_counter() - started
+            HTTP_LATENCY.labels(self.service, scope["method"], route, str(status["code"])).observe(elapsed)
+            if route not in ("/healthz", "/readyz", "/metrics"):
+                log.info("http request", method=scope["method"], route=route, status=status["code"],
+                         ms=round(elapsed * 1000, 1))
+            reset_correlation_id(token)
+
+
+def _internal_error() -> Problem:
+    return Problem(500, "internal", "服务内部错误",
+                   "服务内部错误，请凭 correlation_id 联系技术处 (internal error)")
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "too-large", "请求体过大", f"请求体超过上限 {limit} 字节 (request body over {limit} bytes)")
+
+
+def _problem_response(problem: Problem, path: str | None, cid: str | None = None) -> JSONResponse:
+    return JSONResponse(problem.body(instance=path, correlation_id=cid or get_correlation_id()),
+                        status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers)
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return _problem_response(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [FieldError(field=_field_name(e.get("loc", ())), reason=e.get("msg", "invalid"))
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e.field}: {e.reason}" for e in errors)[:2000]
+        return _problem_response(Problem(422, "validation", "请求参数无效", detail, errors=errors), request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        titles = {404: "未找到", 405: "方法不允许", 401: "未认证", 403: "无权访问"}
+        return _problem_response(Problem(exc.status_code, f"http-{exc.status_code}",
+                                         titles.get(exc.status_code, "请求错误"), str(exc.detail),
+                                         headers=getattr(exc, "headers", None)), request.url.path)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, exc: RecursionError):
+        return _problem_response(Problem(400, "too-deep", "请求结构过深", "JSON 嵌套过深 (nesting too deep)"),
+                                 request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error", path=request.url.path)
+        return _problem_response(_internal_error(), request.url.path)
+
+
+async def _retrying(what: str, action: Callable[[], Awaitable[Any]], timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await action()
+        except Exception as error:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} not reachable after {timeout:.0f} s: {error}") from error
+            log.warning("waiting for dependency", dependency=what, error=str(error))
+            await asyncio.sleep(1.0)
+
+
+def create_service_app(settings: Settings, *, title: str, description: str, parts: ServiceParts,
+                       version: str = "0.1.0") -> FastAPI:
+    service = settings.service_name
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        configure_logging(service, settings.log_level, settings.log_json)
+        timeout = settings.startup_timeout_seconds
+        mongo = Mongo(settings.mongo_url, settings.database_name)
+        app.state.mongo = mongo
+        await _retrying("database", lambda: wait_for_mongo(mongo, timeout=5), timeout)
+        await mongo.ensure_indexes({**OUTBOX_INDEXES, **parts.indexes})
+        if parts.uses_storage:
+            store = ObjectStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
+                                secure=settings.s3_secure, region=settings.s3_region)
+            app.state.store = store
+
+            async def buckets() -> None:
+                for bucket in parts.buckets:
+                    await store.ensure_bucket(bucket.name, object_lock=bucket.object_lock)
+                await store.ping()
+            await _retrying("storage", buckets, timeout)
+        bus = Bus(settings.amqp_url, settings.bus_namespace, service, mongo=mongo, prefetch=settings.bus_prefetch,
+                  max_attempts=settings.bus_max_attempts, retry_delays_ms=settings.bus_retry_delays_ms)
+        app.state.bus = bus
+        await _retrying("broker", lambda: bus.connect(timeout=5), timeout)
+        relay = OutboxRelay(mongo, bus.publish, service, poll_seconds=settings.outbox_poll_seconds)
+        bus.on_commit = relay.notify
+        app.state.outbox = relay
+        relay.start()
+        if settings.jwt_jwks_url or settings.jwt_public_key_file:
+            pem = Path(settings.jwt_public_key_file).read_bytes() if settings.jwt_public_key_file else None
+            app.state.token_verifier = TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                                                     jwks_url=settings.jwt_jwks_url, public_key_pem=pem)
+        if settings.access_control_url and not hasattr(app.state, "decider"):
+            app.state.decider = HttpAccessDecider(settings.access_control_url)
+        for hook in parts.on_startup:
+            await hook(app)
+        for subscription in parts.subscriptions:
+            await bus.subscribe(subscription)
+        tasks = [asyncio.create_task(job(app), name=f"{service}-background") for job in parts.background]
+        app.state.ready = True
+        log.info("service started", service=service, queues=[s.queue_name(settings.bus_namespace, service)
+                                                             for s in parts.subscriptions])
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            for task in tasks:
+                task.cancel()
+            for hook in parts.on_shutdown:
+                try:
+                    await hook(app)
+                except Exception as error:
+                    log.warning("shutdown hook failed", error=str(error))
+            await bus.close()
+            await relay.stop()
+            decider = getattr(app.state, "decider", None)
+            if decider is not None and hasattr(decider, "close"):
+                await decider.close()
+            await mongo.close()
+            log.info("service stopped", service=service)
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  responses={k: v for k, v in PROBLEM_RESPONSES.items() if k in (401, 403, 422)})
+    app.state.settings = settings
+    app.state.ready = False
+    install_problem_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["X-Request-ID"])
+    app.add_middleware(_RequestContext, service=service, max_body=settings.max_request_bytes)
+
+    ops = APIRouter(tags=["operations"])
+
+    @ops.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @ops.get("/readyz", summary="Readiness: broker, database and storage reachable",
+             responses={503: PROBLEM_RESPONSES[409] | {"description": "A dependency is unreachable"}})
+    async def readyz(request: Request):
+        checks = await readiness(request.app, parts.uses_storage)
+        failing = [name for name, state in checks.items() if state != "ok"]
+        if failing:
+            problem = Problem(503, "not-ready", "服务未就绪", f"not reachable: {', '.join(failing)}",
+                              checks=checks, failing=failing)
+            return _problem_response(problem, "/readyz")
+        return {"status": "ready", "service": service, "checks": checks}
+
+    @ops.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        body, content_type = render_latest()
+        return Response(body, media_type=content_type)
+
+    app.include_router(ops)
+    for router in parts.routers:
+        app.include_router(router)
+    return app
+
+
+async def readiness(app: FastAPI, uses_storage: bool = True) -> Mapping[str, str]:
+    checks: dict[str, str] = {}
+    if not getattr(app.state, "ready", False):
+        checks["startup"] = "starting"
+
+    async def probe(name: str, action: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            await asyncio.wait_for(action(), timeout=3)
+            checks[name] = "ok"
+        except Exception as error:
+            checks[name] = f"error: {type(error).__name__}: {error}"[:300]
+
+    bus: Bus | None = getattr(app.state, "bus", None)
+    checks["broker"] = "ok" if bus is not None and bus.connected else "error: not connected"
+    mongo: Mongo | None = getattr(app.state, "mongo", None)
+    if mongo is None:
+        checks["database"] = "error: not connected"
+    else:
+        await probe("database", mongo.ping)
+    if uses_storage:
+        store: ObjectStore | None = getattr(app.state, "store", None)
+        if store is None:
+            checks["storage"] = "error: not connected"
+        else:
+            await probe("storage", store.ping)
+    return checks

@@ -1,0 +1,196 @@
+"""Bearer-token verification (JWT RS256 from a JWKS URL or a PEM file) and the caller's identity.
+
+Tokens are issued by access-control (OIDC-compatible, so a court's identity provider can replace it).
+Every service verifies them locally with the issuer's public keys and asks access-control for
+case-level decisions through :class:`AccessDecider`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any, Literal, Protocol
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
+
+from juanzong_shared.problems import Problem
+
+
+class Identity(BaseModel):
+    """Who is calling: a person, a service or a scanning station."""
+
+    model_config = {"frozen": True}
+
+    subject: str = Field(..., examples=["u-judge-zhang"])
+    name: str | None = Field(None, examples=["张法官"])
+    court: str | None = Field(None, examples=["吉01"])
+    department: str | None = None
+    roles: tuple[str, ...] = ()
+    kind: Literal["user", "service", "station"] = "user"
+    scopes: tuple[str, ...] = ()
+    token_id: str | None = None
+    token: str | None = Field(None, repr=False, exclude=True)
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+def unauthorized(detail: str) -> Problem:
+    return Problem(401, "unauthorized", "未认证", detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class TokenVerifier:
+    """Verifies RS256 tokens; JWKS keys are cached and refetched when an unknown ``kid`` appears."""
+
+    def __init__(self, *, issuer: str, audience: str, jwks_url: str | None = None,
+                 public_key_pem: bytes | None = None, leeway: int = 30, cache_seconds: int = 300) -> None:
+        if not jwks_url and not public_key_pem:
+            raise ValueError("a JWKS URL or a public key is required")
+        self.issuer = issuer
+        self.audience = audience
+        self.jwks_url = jwks_url
+        self.leeway = leeway
+        self.cache_seconds = cache_seconds
+        self._static_key = serialization.load_pem_public_key(public_key_pem) if public_key_pem else None
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _jwks_key(self, kid: str | None) -> Any:
+        if kid in self._keys and time.monotonic() - self._fetched_at < self.cache_seconds:
+            return self._keys[kid]
+        async with self._lock:
+            age = time.monotonic() - self._fetched_at
+            # refetch when stale, or when an unknown kid appears (key rotation), at most every 5 s
+            if age >= self.cache_seconds or (kid not in self._keys and age > 5):
+                async with httpx.AsyncClient(timeout=5) as client:
+                    response = await client.get(self.jwks_url)
+                    response.raise_for_status()
+                    document = response.json()
+                self._keys = {k.get("kid"): jwt.PyJWK(k).key for k in document.get("keys", [])
+                              if k.get("kty") == "RSA"}
+                self._fetched_at = time.monotonic()
+        if kid not in self._keys:
+            raise unauthorized("令牌签名密钥未知 (unknown signing key id)")
+        return self._keys[kid]
+
+    async def verify(self, token: str) -> Identity:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise unauthorized("令牌格式错误 (malformed token)") from None
+        if header.get("alg") != "RS256":
+            raise unauthorized("令牌算法不被接受，只接受 RS256 (only RS256 is accepted)")
+        if self._static_key is not None:
+            key = self._static_key
+        else:
+            try:
+                key = await self._jwks_key(header.get("kid"))
+            except httpx.HTTPError as error:
+                raise Problem(503, "auth-unavailable", "认证服务不可用",
+                              f"无法获取签名公钥 (JWKS unreachable: {error})") from None
+        try:
+            claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.audience, issuer=self.issuer,
+                                leeway=self.leeway, options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+        except jwt.ExpiredSignatureError:
+            raise unauthorized("令牌已过期 (token expired)") from None
+        except jwt.InvalidAudienceError:
+            raise unauthorized("令牌受众不符 (wrong audience)") from None
+        except jwt.InvalidIssuerError:
+            raise unauthorized("令牌签发者不符 (wrong issuer)") from None
+        except jwt.InvalidSignatureError:
+            raise unauthorized("令牌签名无效 (bad signature)") from None
+        except jwt.PyJWTError as error:
+            raise unauthorized(f"令牌无效 (invalid token: {error})") from None
+        return identity_from_claims(claims, token)
+
+
+def identity_from_claims(claims: dict[str, Any], token: str | None = None) -> Identity:
+    roles = claims.get("roles") or []
+    scopes = claims.get("scope", "")
+    return Identity(subject=str(claims["sub"]), name=claims.get("name"), court=claims.get("court"),
+                    department=claims.get("dept"), roles=tuple(roles), kind=claims.get("kind", "user"),
+                    scopes=tuple(scopes.split()) if isinstance(scopes, str) else tuple(scopes),
+                    token_id=claims.get("jti"), token=token)
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def require_identity(request: Request) -> Identity:
+    """FastAPI dependency: the verified caller, or 401 problem+json."""
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    token = bearer_token(request)
+    if verifier is None:
+        if getattr(request.app.state, "settings", None) is not None and not request.app.state.settings.auth_required:
+            return Identity(subject="anonymous", kind="service", roles=("system",))
+        raise Problem(503, "auth-unconfigured", "认证未配置", "服务未配置令牌校验 (set JZ_JWT_JWKS_URL)")
+    if token is None:
+        raise unauthorized("缺少 Bearer 令牌 (missing bearer token)")
+    return await verifier.verify(token)
+
+
+CurrentIdentity = Annotated[Identity, Depends(require_identity)]
+
+
+class Decision(BaseModel):
+    allowed: bool
+    reason: str
+    rule: str | None = None
+
+
+class AccessDecider(Protocol):
+    async def decide(self, identity: Identity, action: str, case_number: str, *, resource: str | None = None) -> Decision:
+        ...
+
+
+class HttpAccessDecider:
+    """Asks access-control's decision API; caches answers briefly (decisions may be cached ≤ ttl)."""
+
+    def __init__(self, base_url: str, *, ttl: float = 5.0, timeout: float = 3.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.ttl = ttl
+        self._client = httpx.AsyncClient(timeout=timeout)
+        self._cache: dict[tuple, tuple[float, Decision]] = {}
+
+    async def decide(self, identity: Identity, action: str, case_number: str, *, resource: str | None = None) -> Decision:
+        key = (identity.subject, identity.token_id, action, case_number, resource)
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        try:
+            response = await self._client.post(
+                f"{self.base_url}/v1/decisions",
+                json={"action": action, "case_number": case_number, "resource": resource},
+                headers={"Authorization": f"Bearer {identity.token}"} if identity.token else {})
+        except httpx.HTTPError as error:
+            raise Problem(503, "access-control-unavailable", "权限服务不可用", f"无法取得授权决定: {error}") from None
+        if response.status_code != 200:
+            raise Problem(503 if response.status_code >= 500 else 403, "access-decision-failed", "无法取得授权决定",
+                          response.text[:500])
+        decision = Decision.model_validate(response.json())
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (time.monotonic(), decision)
+        return decision
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+async def enforce(decider: AccessDecider, identity: Identity, action: str, case_number: str,
+                  resource: str | None = None) -> Decision:
+    """Ask for a decision and raise 403 problem+json naming the rule when it is a no."""
+    decision = await decider.decide(identity, action, case_number, resource=resource)
+    if not decision.allowed:
+        raise Problem(403, "forbidden", "无权访问", decision.reason, rule=decision.rule)
+    return decision

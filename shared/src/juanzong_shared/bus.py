@@ -1,0 +1,296 @@
+"""The RabbitMQ adapter (aio-pika): one topic exchange, one quorum queue per consumer, retries, DLQ.
+
+Topology for a subscription whose queue is ``Q``:
+
+* ``Q`` — durable quorum queue bound to the exchange with one routing key per event type in the
+  handler map; ``x-delivery-limit`` dead-letters a message that keeps killing its consumer.
+* ``Q.retry.<n>`` — one delay queue per back-off level; a failed message is re-published there with
+  its attempt count and expires back into ``Q`` through the default exchange.
+* ``Q.dlq`` — where a message goes after the last attempt, or at once when it cannot be decoded, with
+  ``x-jz-failure-reason`` and ``x-jz-attempts`` headers.
+
+A message is acknowledged only after its effect is committed (see :mod:`juanzong_shared.outbox`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
+from pydantic import ValidationError
+
+from juanzong_shared.db import Mongo
+from juanzong_shared.events import REGISTRY, Event, EventRegistry, UnknownEventType
+from juanzong_shared.logging import bind_correlation_id, get_logger, reset_correlation_id
+from juanzong_shared.metrics import CONSUMER_MESSAGES, CONSUMER_SECONDS, QUEUE_DEPTH
+from juanzong_shared.outbox import AlreadyProcessed, UnitOfWork, already_processed, transact
+
+log = get_logger(__name__)
+
+Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
+HandlerMap = Mapping[str, Sequence[Handler]]
+
+ATTEMPT_HEADER = "x-jz-attempt"
+REASON_HEADER = "x-jz-failure-reason"
+ATTEMPTS_HEADER = "x-jz-attempts"
+CORRELATION_HEADER = "x-correlation-id"
+
+
+class PermanentError(Exception):
+    """A handler raises this when retrying cannot help (bad data): the message goes to the DLQ at once."""
+
+
+@dataclass
+class Subscription:
+    """A queue this service consumes, and what handles each event type arriving on it."""
+
+    handlers: HandlerMap
+    name: str = ""  # "" → <ns>.<service>; "pages" → <ns>.<service>.pages
+    prefetch: int | None = None
+    concurrency: int | None = None
+    extra_bindings: Sequence[str] = field(default_factory=tuple)
+
+    def queue_name(self, namespace: str, service: str) -> str:
+        return f"{namespace}.{service}" + (f".{self.name}" if self.name else "")
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return sorted({*self.handlers.keys(), *self.extra_bindings})
+
+
+class Bus:
+    """Connection, publishing with confirms, and consumers for one service."""
+
+    def __init__(self, url: str, namespace: str, service: str, *, mongo: Mongo | None = None,
+                 registry: EventRegistry = REGISTRY, prefetch: int = 32, max_attempts: int = 5,
+                 retry_delays_ms: Sequence[int] = (500, 2_000, 10_000, 30_000),
+                 transaction_budget: float = 90.0) -> None:
+        self.transaction_budget = transaction_budget
+        self.url = url
+        self.namespace = namespace
+        self.service = service
+        self.mongo = mongo
+        self.registry = registry
+        self.prefetch = prefetch
+        self.max_attempts = max_attempts
+        self.retry_delays_ms = list(retry_delays_ms) or [1000]
+        self.exchange_name = f"{namespace}.events"
+        self.connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._consumers: list[_Consumer] = []
+        self._publish_lock = asyncio.Lock()
+        self._depth_task: asyncio.Task | None = None
+        self.on_commit: Callable[[], None] | None = None  # the outbox relay's wake-up
+
+    # -- connection ---------------------------------------------------------------------------
+    async def connect(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.connection = await aio_pika.connect_robust(
+                    self.url, client_properties={"connection_name": f"juanzong-{self.service}"},
+                    reconnect_interval=1.0, fail_fast=True)
+                break
+            except (OSError, aio_pika.exceptions.AMQPConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+        self._publish_channel = await self.connection.channel(publisher_confirms=True)
+        self._exchange = await self._publish_channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+
+    @property
+    def connected(self) -> bool:
+        return self.connection is not None and not self.connection.is_closed and \
+            self._publish_channel is not None and not self._publish_channel.is_closed
+
+    async def close(self, drain_timeout: float = 30.0) -> None:
+        """Stop taking messages, let in-flight ones finish, then close."""
+        if self._depth_task:
+            self._depth_task.cancel()
+        for consumer in self._consumers:
+            await consumer.stop(drain_timeout)
+        if self.connection and not self.connection.is_closed:
+            await self.connection.close()
+
+    # -- publishing ----------------------------------------------------------------------------
+    async def publish(self, event: Event, routing_key: str | None = None) -> None:
+        """Publish persistently and wait for the broker's confirm (raises if it is not confirmed)."""
+        if self._exchange is None:
+            raise RuntimeError("bus not connected")
+        problems = self.registry.validate(event)
+        if problems:
+            raise ValueError(f"event {event.event_type} does not match its schema: {problems}")
+        message = aio_pika.Message(
+            event.to_json(), content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=str(event.event_id), correlation_id=event.correlation_id, type=event.event_type,
+            timestamp=event.occurred_at,
+            headers={"event_type": event.event_type, "version": event.version,
+                     CORRELATION_HEADER: event.correlation_id or ""})
+        await self._exchange.publish(message, routing_key=routing_key or event.event_type, timeout=30)
+
+    # -- consuming -----------------------------------------------------------------------------
+    async def subscribe(self, subscription: Subscription) -> str:
+        if self.connection is None or self.mongo is None:
+            raise RuntimeError("connect first, with a Mongo for the idempotency ledger")
+        consumer = _Consumer(self, subscription)
+        await consumer.start()
+        self._consumers.append(consumer)
+        if self._depth_task is None:
+            self._depth_task = asyncio.create_task(self._watch_depth())
+        return consumer.queue_name
+
+    async def queue_depths(self) -> dict[str, int]:
+        out = {}
+        for consumer in self._consumers:
+            out[consumer.queue_name] = await consumer.depth()
+        return out
+
+    async def _watch_depth(self) -> None:
+        while True:
+            await asyncio.sleep(10)
+            try:
+                for name, depth in (await self.queue_depths()).items():
+                    QUEUE_DEPTH.labels(self.service, name).set(depth)
+            except Exception:  # reconnecting; try again next round
+                pass
+
+
+class _Consumer:
+    def __init__(self, bus: Bus, subscription: Subscription) -> None:
+        self.bus = bus
+        self.sub = subscription
+        self.queue_name = subscription.queue_name(bus.namespace, bus.service)
+        self.channel: AbstractChannel | None = None
+        self.queue: AbstractQueue | None = None
+        self.tag: str | None = None
+        self.inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._limit = asyncio.Semaphore(subscription.concurrency or subscription.prefetch or bus.prefetch)
+
+    async def start(self) -> None:
+        bus = self.bus
+        self.channel = await bus.connection.channel(publisher_confirms=True)
+        await self.channel.set_qos(prefetch_count=self.sub.prefetch or bus.prefetch)
+        exchange = await self.channel.declare_exchange(bus.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        dlq = f"{self.queue_name}.dlq"
+        await self.channel.declare_queue(dlq, durable=True, arguments={"x-queue-type": "quorum"})
+        for level, delay in enumerate(bus.retry_delays_ms):
+            await self.channel.declare_queue(f"{self.queue_name}.retry.{level}", durable=True, arguments={
+                "x-message-ttl": int(delay), "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": self.queue_name})
+        self.queue = await self.channel.declare_queue(self.queue_name, durable=True, arguments={
+            "x-queue-type": "quorum", "x-delivery-limit": bus.max_attempts + 2,
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
+        for key in self.sub.routing_keys:
+            await self.queue.bind(exchange, routing_key=key)
+        self.tag = await self.queue.consume(self._on_message, no_ack=False)
+        log.info("consuming", queue=self.queue_name, routing_keys=self.sub.routing_keys)
+
+    async def depth(self) -> int:
+        declared = await self.channel.declare_queue(self.queue_name, passive=True)
+        return declared.declaration_result.message_count or 0
+
+    async def stop(self, timeout: float) -> None:
+        if self.queue and self.tag:
+            try:
+                await self.queue.cancel(self.tag)
+            except Exception:
+                pass
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("in-flight messages not finished at shutdown; they will be redelivered",
+                        queue=self.queue_name, inflight=self.inflight)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        async with self._limit:
+            self.inflight += 1
+            self._idle.clear()
+            try:
+                await self._handle(message)
+            finally:
+                self.inflight -= 1
+                if self.inflight == 0:
+                    self._idle.set()
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        bus, queue = self.bus, self.queue_name
+        started = time.perf_counter()
+        headers = dict(message.headers or {})
+        attempt = int(headers.get(ATTEMPT_HEADER, 1) or 1)
+        if message.redelivered:
+            CONSUMER_MESSAGES.labels(bus.service, queue, "redelivered").inc()
+        try:
+            event = Event.from_json(message.body)
+            bus.registry.parse_payload(event)
+        except (ValidationError, UnknownEventType, ValueError) as error:
+            await self._dead_letter(message, f"undecodable or off-schema message: {error}"[:1000], attempt)
+            return
+        token = bind_correlation_id(event.correlation_id)
+        try:
+            handlers = self.sub.handlers.get(event.event_type, ())
+            if not handlers:
+                await message.ack()
+                return
+            ledger_id = f"{queue}:{event.event_id}"
+            try:
+                if await already_processed(bus.mongo, ledger_id):
+                    raise AlreadyProcessed(ledger_id)
+                async def work(uow: UnitOfWork) -> None:
+                    for handler in handlers:
+                        await handler(event, uow)
+                    uow.mark_processed(ledger_id)
+                await transact(bus.mongo, work, on_commit=bus.on_commit, budget_seconds=bus.transaction_budget)
+            except AlreadyProcessed:
+                CONSUMER_MESSAGES.labels(bus.service, queue, "duplicate").inc()
+                log.info("duplicate message ignored", event_id=str(event.event_id), event_type=event.event_type)
+                await message.ack()
+                return
+            except PermanentError as error:
+                await self._dead_letter(message, f"{type(error).__name__}: {error}", attempt)
+                return
+            except Exception as error:
+                await self._retry_or_dead_letter(message, error, attempt)
+                return
+            await message.ack()
+            CONSUMER_MESSAGES.labels(bus.service, queue, "processed").inc()
+        finally:
+            CONSUMER_SECONDS.labels(bus.service, queue).observe(time.perf_counter() - started)
+            reset_correlation_id(token)
+
+    async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, error: Exception, attempt: int) -> None:
+        reason = f"{type(error).__name__}: {error}"[:1000]
+        CONSUMER_MESSAGES.labels(self.bus.service, self.queue_name, "failed").inc()
+        if attempt >= self.bus.max_attempts:
+            await self._dead_letter(message, reason, attempt)
+            return
+        level = min(attempt - 1, len(self.bus.retry_delays_ms) - 1)
+        log.warning("handler failed; retrying", queue=self.queue_name, attempt=attempt, error=reason)
+        await self._republish(message, f"{self.queue_name}.retry.{level}",
+                              {ATTEMPT_HEADER: attempt + 1, REASON_HEADER: reason})
+        await message.ack()
+        CONSUMER_MESSAGES.labels(self.bus.service, self.queue_name, "retried").inc()
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, attempt: int) -> None:
+        log.error("message dead-lettered", queue=self.queue_name, attempts=attempt, reason=reason)
+        await self._republish(message, f"{self.queue_name}.dlq",
+                              {ATTEMPTS_HEADER: attempt, REASON_HEADER: reason, ATTEMPT_HEADER: attempt})
+        await message.ack()
+        CONSUMER_MESSAGES.labels(self.bus.service, self.queue_name, "dead_lettered").inc()
+
+    async def _republish(self, message: AbstractIncomingMessage, queue: str, extra: dict[str, Any]) -> None:
+        headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-death")}
+        headers.update(extra)
+        headers.setdefault("x-jz-original-routing-key", message.routing_key or "")
+        copy = aio_pika.Message(message.body, headers=headers, content_type=message.content_type,
+                                delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message.message_id,
+                                correlation_id=message.correlation_id, type=message.type)
+        await self.channel.default_exchange.publish(copy, routing_key=queue, timeout=30)

@@ -1,0 +1,117 @@
+"""Fakes for unit tests of the services' own logic (never for integration tests)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from juanzong_shared.events import Event
+from juanzong_shared.storage import ObjectExists, ObjectInfo, safe_key
+
+
+class FakeBus:
+    """Records what would have been published."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[Event, str]] = []
+
+    async def publish(self, event: Event, routing_key: str | None = None) -> None:
+        self.published.append((event, routing_key or event.event_type))
+
+    def of_type(self, event_type: str) -> list[Event]:
+        return [e for e, _ in self.published if e.event_type == event_type]
+
+
+class FakeStore:
+    """An in-memory object store with the same name checks and write-once behaviour."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[str, tuple[bytes, str]]] = defaultdict(dict)
+
+    async def ensure_bucket(self, bucket: str, *, object_lock: bool = False, retention_days=None) -> None:
+        self.objects.setdefault(bucket, {})
+
+    async def put_bytes(self, bucket, key, data, content_type="application/octet-stream", *, metadata=None,
+                        if_absent=False, retain_until=None) -> None:
+        key = safe_key(key)
+        if if_absent and key in self.objects[bucket]:
+            raise ObjectExists(f"{bucket}/{key}")
+        self.objects[bucket][key] = (bytes(data), content_type)
+
+    async def get_bytes(self, bucket, key, *, max_bytes=None) -> bytes:
+        try:
+            return self.objects[bucket][safe_key(key)][0]
+        except KeyError:
+            raise FileNotFoundError(f"{bucket}/{key}") from None
+
+    async def stat(self, bucket, key):
+        item = self.objects[bucket].get(safe_key(key))
+        if item is None:
+            return None
+        return ObjectInfo(bucket, key, len(item[0]), item[1], None, {})
+
+    async def exists(self, bucket, key) -> bool:
+        return safe_key(key) in self.objects[bucket]
+
+    async def list_keys(self, bucket, prefix="") -> list[str]:
+        return sorted(k for k in self.objects[bucket] if k.startswith(prefix))
+
+    async def delete(self, bucket, key) -> None:
+        self.objects[bucket].pop(safe_key(key), None)
+
+    async def ping(self) -> None:
+        return None
+
+
+class TokenFactory:
+    """Signs RS256 test tokens and writes the public key a service under test verifies them with."""
+
+    def __init__(self, issuer: str = "juanzong-access-control", audience: str = "juanzong") -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.issuer = issuer
+        self.audience = audience
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def public_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        return self.key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def write_public_key(self, path) -> str:
+        from pathlib import Path
+
+        Path(path).write_bytes(self.public_pem())
+        return str(path)
+
+    def token(self, subject: str = "u-test", *, roles=("judge",), court: str = "吉01", kind: str = "user",
+              scopes=(), ttl: int = 3600, audience: str | None = None, **claims) -> str:
+        import time
+        import uuid
+
+        import jwt
+
+        now = int(time.time())
+        body = {"sub": subject, "iss": self.issuer, "aud": audience or self.audience, "iat": now, "exp": now + ttl,
+                "jti": uuid.uuid4().hex, "roles": list(roles), "court": court, "kind": kind,
+                "scope": " ".join(scopes), **claims}
+        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "test"})
+
+    def headers(self, subject: str = "u-test", **kwargs) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(subject, **kwargs)}"}
+
+
+class FakeDecider:
+    """An access decider for tests: allows what ``allow`` says, records every question."""
+
+    def __init__(self, allow=lambda identity, action, case_number: True) -> None:
+        self.allow = allow
+        self.asked: list[tuple[str, str, str]] = []
+
+    async def decide(self, identity, action, case_number, *, resource=None):
+        from juanzong_shared.auth import Decision
+
+        self.asked.append((identity.subject, action, case_number))
+        ok = bool(self.allow(identity, action, case_number))
+        return Decision(allowed=ok, reason="测试允许" if ok else "测试拒绝（吉高法〔2020〕11号 第九条）",
+                        rule=None if ok else "吉高法〔2020〕11号 第九条")

@@ -1,0 +1,315 @@
+"""The bus on the real RabbitMQ and SecantusDB: round trip, redelivery, retries, dead letters, outbox."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import uuid
+from datetime import UTC, datetime
+
+import aio_pika
+import pytest
+
+from juanzong_shared.bus import ATTEMPTS_HEADER, REASON_HEADER, Subscription
+from juanzong_shared.events import REGISTRY
+from juanzong_shared.outbox import OutboxRelay, UnitOfWork
+
+pytestmark = pytest.mark.integration
+
+
+def closed_event(case="（2025）吉01民终1号"):
+    return REGISTRY.create("case.closed", {"case_number": case, "closed_at": datetime.now(UTC)}, court="吉01",
+                           case_id=case)
+
+
+async def wait_for(predicate, timeout=20.0, interval=0.1):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await predicate():
+            return True
+        await asyncio.sleep(interval)
+    return False
+
+
+async def test_publish_consume_round_trip_stores_effect_and_keeps_correlation(make_bus, mongo):
+    seen = []
+
+    async def handle(event, uow: UnitOfWork):
+        seen.append(event)
+        await uow.db["effects"].insert_one({"_id": str(event.event_id), "case": event.case_id}, session=uow.session)
+
+    consumer = await make_bus("consumer")
+    await consumer.subscribe(Subscription({"case.closed": [handle]}))
+    producer = await make_bus("producer")
+    event = closed_event().model_copy(update={"correlation_id": "corr-42"})
+    await producer.publish(event)
+
+    assert await wait_for(lambda: _count(mongo, "effects", {"_id": str(event.event_id)}, 1))
+    assert seen[0] == event
+    assert seen[0].correlation_id == "corr-42"
+
+
+async def _count(mongo, collection, query, expected):
+    return await mongo.db[collection].count_documents(query) == expected
+
+
+async def test_duplicate_delivery_changes_nothing(make_bus, mongo):
+    """A redelivered event (same event_id) is a no-op thanks to the idempotency ledger."""
+    async def handle(event, uow):
+        await uow.db["counter"].update_one({"_id": "n"}, {"$inc": {"n": 1}}, upsert=True, session=uow.session)
+
+    consumer = await make_bus("dup")
+    await consumer.subscribe(Subscription({"case.closed": [handle]}))
+    producer = await make_bus("dup-producer")
+    event = closed_event()
+    for _ in range(3):
+        await producer.publish(event)
+    other = closed_event("（2025）吉01民终2号")
+    await producer.publish(other)
+
+    assert await wait_for(lambda: _count(mongo, "processed_messages", {}, 2))
+    await asyncio.sleep(0.5)
+    assert (await mongo.db["counter"].find_one({"_id": "n"}))["n"] == 2
+
+
+async def test_poison_message_reaches_dlq_with_reason_after_retry_limit(make_bus, embedded_stack):
+    attempts = []
+
+    async def always_fails(event, uow):
+        attempts.append(datetime.now(UTC))
+        raise RuntimeError("卷宗数据不完整 boom")
+
+    consumer = await make_bus("poison", max_attempts=3, retry_delays_ms=[100, 200])
+    queue = await consumer.subscribe(Subscription({"case.closed": [always_fails]}))
+    producer = await make_bus("poison-producer")
+    event = closed_event()
+    await producer.publish(event)
+
+    channel = await consumer.connection.channel()
+    dlq = await channel.declare_queue(f"{queue}.dlq", passive=True)
+    message = None
+    for _ in range(100):
+        message = await dlq.get(fail=False)
+        if message:
+            break
+        await asyncio.sleep(0.1)
+    assert message is not None, "the poison message never reached the dead-letter queue"
+    await message.ack()
+    assert len(attempts) == 3
+    assert message.headers[ATTEMPTS_HEADER] == 3
+    assert "RuntimeError: 卷宗数据不完整 boom" in message.headers[REASON_HEADER]
+    assert message.message_id == str(event.event_id)
+    assert attempts[1] - attempts[0] >= __import__("datetime").timedelta(milliseconds=90)  # back-off applied
+
+
+async def test_undecodable_message_dead_lettered_at_once(make_bus):
+    async def handle(event, uow):
+        raise AssertionError("must not be called")
+
+    consumer = await make_bus("garbage")
+    queue = await consumer.subscribe(Subscription({"case.closed": [handle]}))
+    channel = await consumer.connection.channel()
+    exchange = await channel.get_exchange(consumer.exchange_name)
+    await exchange.publish(aio_pika.Message(b"{not json", message_id="m1"), routing_key="case.closed")
+    await exchange.publish(aio_pika.Message(
+        b'{"event_type":"case.closed","version":1,"payload":{"case_number":5}}', message_id="m2"),
+        routing_key="case.closed")
+    dlq = await channel.declare_queue(f"{queue}.dlq", passive=True)
+    got = {}
+    for _ in range(100):
+        message = await dlq.get(fail=False)
+        if message:
+            got[message.message_id] = message.headers[REASON_HEADER]
+            await message.ack()
+        if len(got) == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert set(got) == {"m1", "m2"}
+    assert "undecodable" in got["m1"]
+    assert "case_number" in got["m2"] or "closed_at" in got["m2"]
+
+
+CONSUMER_SCRIPT = textwrap.dedent('''
+    import asyncio, os, sys
+    from juanzong_shared.bus import Bus, Subscription
+    from juanzong_shared.db import Mongo
+
+    async def main():
+        mongo = Mongo(os.environ["T_MONGO"], os.environ["T_DB"])
+        bus = Bus(os.environ["T_AMQP"], os.environ["T_NS"], os.environ["T_SERVICE"], mongo=mongo, prefetch=1)
+        await bus.connect()
+
+        async def handle(event, uow):
+            await uow.db["effects"].insert_one({"event_id": str(event.event_id), "pid": os.getpid()},
+                                               session=uow.session)
+            if os.environ.get("T_HANG"):
+                print("HANDLING", flush=True)
+                await asyncio.sleep(3600)   # killed here: effect not committed, message not acked
+
+        await bus.subscribe(Subscription({"case.closed": [handle]}))
+        print("READY", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+''')
+
+
+async def test_consumer_killed_before_ack_redelivers_and_effect_is_stored_once(embedded_stack, mongo, make_bus):
+    service = "killme-" + uuid.uuid4().hex[:6]
+    env = {**os.environ, "T_MONGO": embedded_stack.config.mongo_url, "T_DB": mongo.db.name,
+           "T_AMQP": embedded_stack.config.amqp_url, "T_NS": embedded_stack.config.namespace, "T_SERVICE": service}
+
+    def spawn(hang: bool):
+        return subprocess.Popen([sys.executable, "-c", CONSUMER_SCRIPT], env={**env, **({"T_HANG": "1"} if hang else {})},
+                                stdout=subprocess.PIPE, stderr=open(f"/tmp/consumer-{int(hang)}.log", "w"), text=True)
+
+    async def expect(proc, marker):
+        while True:
+            line = await asyncio.to_thread(proc.stdout.readline)
+            assert line, f"consumer exited before printing {marker}"
+            if line.strip() == marker:
+                return
+
+    first = spawn(hang=True)
+    try:
+        await expect(first, "READY")
+        producer = await make_bus("kill-producer")
+        event = closed_event()
+        await producer.publish(event)
+        await expect(first, "HANDLING")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert await mongo.db["effects"].count_documents({}) == 0  # the transaction never committed
+
+    second = spawn(hang=False)
+    try:
+        await expect(second, "READY")
+        assert await wait_for(lambda: _count(mongo, "effects", {"event_id": str(event.event_id)}, 1), timeout=120)
+        await asyncio.sleep(1.0)
+        effects = await mongo.db["effects"].find({}).to_list()
+        assert len(effects) == 1 and effects[0]["pid"] == second.pid
+    finally:
+        second.kill()
+        second.wait(10)
+
+
+class FlakyProxy:
+    """A TCP proxy in front of RabbitMQ that the test can cut, to drop the broker connection for real."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.server = None
+        self.writers: list[asyncio.StreamWriter] = []
+        self.up = True
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def _client(self, reader, writer):
+        if not self.up:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        self.writers += [writer, up_writer]
+
+        async def pipe(src, dst):
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        self.up = False
+        for writer in self.writers:
+            writer.transport.abort()
+        self.writers.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+    async def close(self) -> None:
+        self.cut()
+        self.server.close()
+
+
+async def test_broker_connection_dropped_mid_run_loses_no_event(embedded_stack, mongo, make_bus):
+    """Events written while the broker is unreachable stay in the outbox and are relayed after recovery."""
+    received: list[str] = []
+
+    async def collect(event, uow):
+        received.append(str(event.event_id))
+
+    consumer = await make_bus("outbox-consumer")
+    await consumer.subscribe(Subscription({"case.closed": [collect]}))
+
+    host, port = embedded_stack.config.amqp_host_port
+    proxy = FlakyProxy(port)
+    proxy_port = await proxy.start()
+    producer = await make_bus("outbox-producer", amqp_url=f"amqp://guest:guest@127.0.0.1:{proxy_port}/")
+    relay = OutboxRelay(mongo, producer.publish, "outbox-producer", poll_seconds=0.2)
+    relay.start()
+    written = []
+    try:
+        async def write_one(i):
+            async with UnitOfWork(mongo, on_commit=relay.notify) as uow:
+                await uow.db["cases"].insert_one({"n": i}, session=uow.session)
+                event = closed_event(f"（2025）吉01民终{i + 1}号")
+                uow.emit(event)
+            written.append(str(event.event_id))
+
+        for i in range(10):
+            await write_one(i)
+        assert await wait_for(lambda: _len_at_least(received, 10))
+        proxy.cut()
+        for i in range(10, 30):
+            await write_one(i)
+        await asyncio.sleep(1.0)
+        assert await relay.pending() > 0  # held back while the broker is unreachable
+        proxy.restore()
+        assert await wait_for(lambda: _len_at_least(received, 30), timeout=60), \
+            f"only {len(set(received))} of 30 events arrived"
+        assert set(received) == set(written)
+        assert await relay.pending() == 0
+    finally:
+        await relay.stop()
+        await proxy.close()
+
+
+async def _len_at_least(items, n):
+    return len(set(items)) >= n
+
+
+async def test_two_relays_on_one_outbox_publish_each_event_once(mongo):
+    """Several processes of a service relay the same outbox; an entry claimed by one is not sent by another."""
+    published: list[str] = []
+
+    async def publish(event, routing_key):
+        published.append(str(event.event_id))
+        await asyncio.sleep(0.001)  # leave room for the other relay to interleave
+
+    written = []
+    for i in range(60):
+        async with UnitOfWork(mongo) as uow:
+            event = closed_event(f"（2025）吉01民终{i + 100}号")
+            uow.emit(event)
+        written.append(str(event.event_id))
+    first, second = OutboxRelay(mongo, publish, "twins"), OutboxRelay(mongo, publish, "twins")
+    sent = await asyncio.gather(first.relay_once(), second.relay_once(), first.relay_once(), second.relay_once())
+    assert sum(sent) == 60
+    assert sorted(published) == sorted(written)  # every event, none twice
+    assert await first.pending() == 0

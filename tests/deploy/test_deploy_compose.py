@@ -1,0 +1,246 @@
+"""docker-compose.yml, read offline: the official images, the services built from their Dockerfiles,
+health-gated start order, one environment block, volumes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE = REPO / "docker-compose.yml"
+
+SERVICES = ("intake", "scan-ocr", "catalog", "archive", "access-control", "notifier")
+HOST_PORTS = {
+    "intake": 8101,
+    "scan-ocr": 8102,
+    "catalog": 8103,
+    "archive": 8104,
+    "access-control": 8105,
+    "notifier": 8106,
+}
+WORKER = "scan-ocr-worker"
+INFRA = {"rabbitmq": "rabbitmq", "mongo": "mongo", "minio": "minio/minio"}
+COMMON_SETTINGS = {
+    "JZ_AMQP_URL",
+    "JZ_MONGO_URL",
+    "JZ_S3_ENDPOINT",
+    "JZ_S3_ACCESS_KEY",
+    "JZ_S3_SECRET_KEY",
+    "JZ_S3_SECURE",
+    "JZ_LOG_LEVEL",
+    "JZ_JWT_JWKS_URL",
+    "JZ_JWT_ISSUER",
+    "JZ_JWT_AUDIENCE",
+    "JZ_ACCESS_CONTROL_URL",
+}
+INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
+
+
+def interpolate(value: str) -> str:
+    """Compose's ${VAR:-default} with the environment empty: the defaults."""
+    return INTERPOLATION.sub(lambda m: m.group(2) or "", str(value))
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+def image_name(image: str) -> tuple[str, str]:
+    name, _, tag = image.partition(":")
+    return name, tag
+
+
+def command_text(value) -> str:
+    return " ".join(value) if isinstance(value, list) else str(value or "")
+
+
+def test_infrastructure_uses_the_official_images(services):
+    assert image_name(services["rabbitmq"]["image"]) == ("rabbitmq", "3.13-management")
+    assert image_name(services["mongo"]["image"]) == ("mongo", "7")
+    minio, minio_tag = image_name(services["minio"]["image"])
+    assert minio == "minio/minio" and minio_tag not in ("", "latest")
+    mc, mc_tag = image_name(services["minio-init"]["image"])
+    assert mc == "minio/mc" and mc_tag not in ("", "latest")
+    for name in INFRA:
+        assert "build" not in services[name], f"{name} must run the official image, not a local build"
+
+
+def test_every_service_and_the_worker_is_built_from_its_dockerfile(services):
+    for name in SERVICES + (WORKER,):
+        assert name in services, f"{name} missing from docker-compose.yml"
+        svc_dir = "scan-ocr" if name == WORKER else name
+        build = services[name]["build"]
+        context = (REPO / build["context"]).resolve()
+        assert context == REPO, f"{name}: the build context must be the workspace root"
+        dockerfile = context / build["dockerfile"]
+        assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
+        assert dockerfile == REPO / "services" / svc_dir / "Dockerfile"
+        assert f"--package juanzong-{svc_dir}" in dockerfile.read_text(encoding="utf-8")
+
+
+def test_worker_runs_the_ocr_worker_module_without_a_host_port(services):
+    worker = services[WORKER]
+    assert command_text(worker["command"]).split() == ["python", "-m", "juanzong_scan_ocr.entrypoints.worker"]
+    assert not worker.get("ports"), "workers are scaled; a fixed host port would collide"
+    assert "9100" in command_text(worker["healthcheck"]["test"])
+    assert "/healthz" not in command_text(worker["healthcheck"]["test"]), "the worker has no HTTP API"
+
+
+def test_services_publish_8101_to_8106(services):
+    for name, host_port in HOST_PORTS.items():
+        published = []
+        for mapping in services[name]["ports"]:
+            parts = str(mapping).split(":")
+            published.append((int(parts[-2]), int(parts[-1])))
+        assert (host_port, 8000) in published, f"{name} must publish {host_port}->8000, got {published}"
+
+
+def test_every_long_running_service_has_a_health_check(services):
+    for name, svc in services.items():
+        if name in ("minio-init", "dev-secrets"):
+            continue
+        check = svc.get("healthcheck")
+        assert check and not check.get("disable"), f"{name} has no health check"
+        test = command_text(check["test"])
+        assert test.split()[0] in ("CMD", "CMD-SHELL"), name
+        if name in SERVICES:
+            assert "python" in test and re.search(r"/(healthz|readyz)\b", test), name
+            assert "curl" not in test and "wget" not in test, f"{name}: the images have no curl"
+
+
+def test_services_wait_for_healthy_infrastructure(services):
+    for name in SERVICES + (WORKER,):
+        depends = services[name]["depends_on"]
+        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+        for infra in INFRA:
+            assert depends.get(infra, {}).get("condition") == "service_healthy", f"{name} -> {infra}"
+        assert depends["minio-init"]["condition"] == "service_completed_successfully"
+    for name in ("archive", "access-control"):
+        assert services[name]["depends_on"]["dev-secrets"]["condition"] == "service_completed_successfully"
+    assert services["minio-init"]["depends_on"]["minio"]["condition"] == "service_healthy"
+
+
+def test_mongo_is_a_replica_set_initiated_by_its_health_check(services):
+    mongo = services["mongo"]
+    command = command_text(mongo["command"]).split()
+    assert command[command.index("--replSet") + 1] == "rs0"
+    check = command_text(mongo["healthcheck"]["test"])
+    assert "rs.initiate" in check and "_id: 'rs0'" in check and "mongo:27017" in check
+    assert "isWritablePrimary" in check, "healthy only once the member is primary"
+
+
+def test_archive_bucket_is_created_with_object_lock(compose, services):
+    script = command_text(services["minio-init"]["command"])
+    lock_lines = [line for line in script.splitlines() if " mb " in f" {line} " and "--with-lock" in line]
+    assert any(line.rstrip().endswith("/juanzong-archive") for line in lock_lines), script
+    archive_env = services["archive"]["environment"]
+    assert archive_env["JZ_ARCHIVE_BUCKET"] == "juanzong-archive"
+    # The init job logs in with the same credentials the services use.
+    env = compose["x-juanzong-env"]
+    init_env = services["minio-init"]["environment"]
+    assert interpolate(init_env["MINIO_ROOT_USER"]) == interpolate(env["JZ_S3_ACCESS_KEY"])
+    assert interpolate(init_env["MINIO_ROOT_PASSWORD"]) == interpolate(env["JZ_S3_SECRET_KEY"])
+
+
+def test_the_env_anchor_holds_the_jz_settings_and_every_service_gets_it(compose, services):
+    env = compose["x-juanzong-env"]
+    missing = COMMON_SETTINGS - set(env)
+    assert not missing, f"x-juanzong-env lacks {sorted(missing)}"
+    assert all(key.startswith("JZ_") for key in env)
+    assert "replicaSet=rs0" in env["JZ_MONGO_URL"]
+    assert interpolate(env["JZ_MONGO_URL"]).startswith("mongodb://mongo:27017/")
+    assert re.fullmatch(r"amqp://[^:]+:[^@]+@rabbitmq:5672/", interpolate(env["JZ_AMQP_URL"]))
+    assert env["JZ_S3_ENDPOINT"] == "minio:9000" and env["JZ_S3_SECURE"] in ("false", False)
+    assert env["JZ_JWT_JWKS_URL"] == "http://access-control:8000/.well-known/jwks.json"
+    assert env["JZ_ACCESS_CONTROL_URL"] == "http://access-control:8000"
+    assert env["JZ_JWT_AUDIENCE"] == "juanzong"
+    raw = COMPOSE.read_text(encoding="utf-8")
+    assert raw.count("&juanzong-env") == 1, "one anchor for the environment"
+    for name in SERVICES + (WORKER,):
+        svc_env = services[name]["environment"]
+        assert isinstance(svc_env, dict), name
+        for key in env:
+            assert svc_env.get(key) == env[key], f"{name} does not take {key} from x-juanzong-env"
+        if name != WORKER:
+            assert svc_env["JZ_PUBLIC_BASE_URL"].endswith(f":{HOST_PORTS[name]}")
+    assert services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_USER"] in env["JZ_AMQP_URL"]
+
+
+def test_service_specific_settings_and_secrets(services):
+    archive = services["archive"]
+    assert {"JZ_ARCHIVE_SEAL_P12_FILE", "JZ_ARCHIVE_SEAL_P12_PASSWORD"} <= set(archive["environment"])
+    access = services["access-control"]
+    assert "JZ_ACCESS_SIGNING_KEY_FILE" in access["environment"]
+    for svc, key in ((archive, "JZ_ARCHIVE_SEAL_P12_FILE"), (access, "JZ_ACCESS_SIGNING_KEY_FILE")):
+        path = svc["environment"][key]
+        mounts = [str(v).split(":") for v in svc["volumes"]]
+        assert any(path.startswith(m[1] + "/") and m[-1] == "ro" for m in mounts), f"{key} not on a ro mount"
+    notifier = services["notifier"]["environment"]
+    assert {"JZ_NOTIFIER_SMTP_HOST", "JZ_NOTIFIER_SMTP_PORT"} <= set(notifier)
+    dev = services["dev-secrets"]
+    script = REPO / next(str(v).split(":")[0] for v in dev["volumes"] if str(v).endswith(".py:ro"))
+    assert script.is_file()
+    assert dev["build"]["dockerfile"] == "services/archive/Dockerfile", "needs an image with cryptography"
+
+
+def test_named_volumes_keep_the_data(compose, services):
+    declared = set(compose["volumes"])
+
+    def named(svc):
+        return {str(v).split(":")[0] for v in services[svc].get("volumes", []) if not str(v).startswith(".")}
+
+    assert any(v.split(":")[1] == "/var/lib/rabbitmq" for v in services["rabbitmq"]["volumes"])
+    assert any(v.split(":")[1] == "/data/db" for v in services["mongo"]["volumes"])
+    assert any(v.split(":")[1] == "/data" for v in services["minio"]["volumes"])
+    for svc in services:
+        assert named(svc) <= declared, f"{svc} uses undeclared volumes {named(svc) - declared}"
+    for infra in INFRA:
+        assert named(infra), f"{infra} keeps its data in a named volume"
+    assert services["rabbitmq"].get("hostname"), "RabbitMQ's data directory is per node name"
+
+
+def test_services_run_read_only_and_unprivileged(services):
+    for name in SERVICES + (WORKER,):
+        svc = services[name]
+        assert svc.get("read_only") is True, name
+        assert any(str(t).split(":")[0] == "/tmp" for t in svc.get("tmpfs", [])), name
+        assert "ALL" in svc.get("cap_drop", []), name
+        assert svc.get("user") in (None, "10001", "10001:10001"), f"{name} must not override the image user"
+
+
+def test_dev_secrets_script_makes_a_loadable_seal_and_key(tmp_path, monkeypatch):
+    crypto = pytest.importorskip("cryptography")
+    assert crypto
+    import importlib.util
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    spec = importlib.util.spec_from_file_location(
+        "make_dev_secrets", REPO / "deploy/compose/make_dev_secrets.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("JZ_ARCHIVE_SEAL_P12_PASSWORD", "s3cret")
+    assert module.main(["make_dev_secrets.py", str(tmp_path)]) == 0
+    key, cert, _ = pkcs12.load_key_and_certificates((tmp_path / "seal.p12").read_bytes(), b"s3cret")
+    assert key is not None and cert is not None
+    assert cert.public_key().public_numbers() == key.public_key().public_numbers()
+    signing = serialization.load_pem_private_key((tmp_path / "signing-key.pem").read_bytes(), password=None)
+    assert signing.key_size >= 2048
+    before = (tmp_path / "signing-key.pem").read_bytes()
+    assert module.main(["make_dev_secrets.py", str(tmp_path)]) == 0
+    assert (tmp_path / "signing-key.pem").read_bytes() == before, "a second run keeps the keys"
+    monkeypatch.delenv("JZ_ARCHIVE_SEAL_P12_PASSWORD")
+    assert module.main(["make_dev_secrets.py", str(tmp_path / "other")]) == 2

@@ -1,0 +1,89 @@
+"""pytest fixtures for integration and end-to-end tests on the real embedded servers.
+
+A test session gets its own SecantusDB and SeaweedFS (own ports and data folder, so a running dev stack
+is not disturbed) and shares the machine's RabbitMQ under a namespace of its own, whose queues are
+deleted at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from juanzong_devstack.stack import EmbeddedStack, StackConfig
+
+
+def _test_config(data_dir) -> StackConfig:
+    base = int(os.environ.get("JZ_TEST_PORT_BASE", "27200"))
+    return StackConfig(
+        data_dir=data_dir,
+        amqp_url=os.environ.get("JZ_STACK_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        mongo_port=base, s3_port=base + 1, weed_port_base=base + 10,
+        service_port_base=int(os.environ.get("JZ_TEST_SERVICE_PORT_BASE", "8200")),
+        namespace="jzt" + uuid.uuid4().hex[:8], log_level="WARNING",
+    )
+
+
+def delete_namespace_queues(namespace: str) -> None:
+    ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    if not os.path.exists(ctl):
+        return
+    try:
+        out = subprocess.run([ctl, "list_queues", "-q", "name"], capture_output=True, text=True, timeout=60).stdout
+        for name in out.split():
+            if name.startswith(namespace + "."):
+                subprocess.run([ctl, "delete_queue", name], capture_output=True, timeout=30)
+        subprocess.run([ctl, "eval", f'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"{namespace}.events">>), false, <<"test">>).'],
+                       capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        pass
+
+
+@pytest.fixture(scope="session")
+def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
+    """Broker, database and object storage of the embedded stack (real servers)."""
+    stack = EmbeddedStack(_test_config(tmp_path_factory.mktemp("jzstack")))
+    stack.start_infra()
+    try:
+        yield stack
+    finally:
+        stack.down()
+        delete_namespace_queues(stack.config.namespace)
+
+
+@pytest.fixture
+def service_env(embedded_stack, request) -> dict[str, str]:
+    """JZ_ environment for an in-process service on the test stack, with a database of its own."""
+    def make(service: str, **overrides: str) -> dict[str, str]:
+        env = embedded_stack.config.service_env(service)
+        env["JZ_MONGO_DB"] = "t_" + uuid.uuid4().hex[:12]
+        env["JZ_SERVICE_NAME"] = service
+        env.update(overrides)
+        return env
+    return make
+
+
+@pytest.fixture
+def apply_env(monkeypatch):
+    def apply(env: dict[str, str]) -> None:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+    return apply
+
+
+@asynccontextmanager
+async def running_app(app) -> AsyncIterator:
+    """Run an ASGI app's lifespan in-process and give an httpx client bound to it."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
+            yield client

@@ -1,0 +1,364 @@
+"""The embedded stack: RabbitMQ, SecantusDB (MongoDB wire protocol), SeaweedFS (S3) and the services,
+as plain processes on one machine — no container engine.
+
+Data lives under one folder (default ``var/`` at the repository root); a restart keeps it. Every port
+is a setting (``JZ_STACK_*``); a taken port stops start-up with one line naming the setting to change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+BIN = Path(sys.executable).parent
+
+SERVICES: dict[str, str] = {  # name → module with create_app
+    "access-control": "juanzong_access_control.entrypoints.app",
+    "intake": "juanzong_intake.entrypoints.app",
+    "scan-ocr": "juanzong_scan_ocr.entrypoints.app",
+    "catalog": "juanzong_catalog.entrypoints.app",
+    "archive": "juanzong_archive.entrypoints.app",
+    "notifier": "juanzong_notifier.entrypoints.app",
+}
+SERVICE_PORT_OFFSETS = {"intake": 1, "scan-ocr": 2, "catalog": 3, "archive": 4, "access-control": 5, "notifier": 6}
+OCR_WORKER_MODULE = "juanzong_scan_ocr.entrypoints.worker"
+
+
+class StackError(RuntimeError):
+    """A start-up problem, said in one line with what to do."""
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise StackError(f"{name}={value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    mongo_port: int = 27027
+    s3_port: int = 8333
+    weed_port_base: int = 19330
+    service_port_base: int = 8100
+    namespace: str = "juanzong"
+    s3_access_key: str = "juanzong"
+    s3_secret_key: str = "juanzong-dev-secret"
+    ocr_workers: int = 1
+    log_level: str = "INFO"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        return cls(
+            data_dir=Path(os.environ.get("JZ_STACK_DATA_DIR", REPO_ROOT / "var")).resolve(),
+            amqp_url=os.environ.get("JZ_STACK_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+            mongo_port=_env_int("JZ_STACK_MONGO_PORT", 27027),
+            s3_port=_env_int("JZ_STACK_S3_PORT", 8333),
+            weed_port_base=_env_int("JZ_STACK_WEED_PORT_BASE", 19330),
+            service_port_base=_env_int("JZ_STACK_SERVICE_PORT_BASE", 8100),
+            ocr_workers=int(os.environ.get("JZ_STACK_OCR_WORKERS", "1")),
+            # a second stack on the same RabbitMQ needs its own exchange and queues
+            namespace=os.environ.get("JZ_STACK_BUS_NAMESPACE") or "juanzong",
+            log_level=os.environ.get("JZ_LOG_LEVEL", "INFO"),
+        )
+
+    @property
+    def mongo_url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"127.0.0.1:{self.s3_port}"
+
+    def service_port(self, name: str) -> int:
+        return self.service_port_base + SERVICE_PORT_OFFSETS.get(name, 50)
+
+    def service_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.service_port(name)}"
+
+    @property
+    def amqp_host_port(self) -> tuple[str, int]:
+        rest = self.amqp_url.split("@", 1)[-1].split("/", 1)[0]
+        host, _, port = rest.partition(":")
+        return host or "127.0.0.1", int(port or 5672)
+
+    def service_env(self, name: str) -> dict[str, str]:
+        """The JZ_ settings a service process gets on this stack."""
+        env = {
+            "JZ_AMQP_URL": self.amqp_url,
+            "JZ_BUS_NAMESPACE": self.namespace,
+            "JZ_MONGO_URL": self.mongo_url,
+            "JZ_S3_ENDPOINT": self.s3_endpoint,
+            "JZ_S3_ACCESS_KEY": self.s3_access_key,
+            "JZ_S3_SECRET_KEY": self.s3_secret_key,
+            "JZ_S3_SECURE": "false",
+            "JZ_HTTP_PORT": str(self.service_port(name)),
+            "JZ_PUBLIC_BASE_URL": self.service_url(name),
+            "JZ_LOG_LEVEL": self.log_level,
+            "JZ_JWT_JWKS_URL": self.service_url("access-control") + "/.well-known/jwks.json",
+            "JZ_ACCESS_CONTROL_URL": self.service_url("access-control"),
+            "JZ_DATA_DIR": str(self.data_dir / "services" / name),
+            "JZ_SERVICE_URLS": json.dumps({n: self.service_url(n) for n in SERVICES}),
+        }
+        env.update(self.extra_env)
+        return env
+
+
+def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_port(host: str, port: int, timeout: float, what: str, proc: subprocess.Popen | None = None,
+              log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(host, port):
+            return
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-1500:] if log and log.exists() else ""
+            raise StackError(f"{what} exited during start-up (code {proc.returncode}); see {log}\n{tail}")
+        time.sleep(0.2)
+    raise StackError(f"{what} did not open port {port} within {timeout:.0f} s; see {log}")
+
+
+class ProcessTable:
+    """Processes the stack started, by name, with pid files so ``down`` works from another shell."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.run_dir = data_dir / "run"
+        self.log_dir = data_dir / "logs"
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def pid(self, name: str) -> int | None:
+        path = self.run_dir / f"{name}.pid"
+        if not path.exists():
+            return None
+        try:
+            pid = int(path.read_text().strip())
+            os.kill(pid, 0)
+            return pid
+        except (ValueError, ProcessLookupError, PermissionError):
+            path.unlink(missing_ok=True)
+            return None
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.run_dir.glob("*.pid"))
+
+    def start(self, name: str, argv: list[str], env: Mapping[str, str] | None = None,
+              cwd: Path | None = None) -> subprocess.Popen:
+        log = self.log_dir / f"{name}.log"
+        handle = open(log, "ab")
+        proc = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
+        handle.close()
+        (self.run_dir / f"{name}.pid").write_text(str(proc.pid))
+        return proc
+
+    def stop(self, name: str, grace: float = 10.0) -> bool:
+        pid = self.pid(name)
+        if pid is None:
+            return False
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            try:  # reap if it is our child
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    break
+            except ChildProcessError:
+                pass
+            time.sleep(0.1)
+        else:  # did not stop in time (SeaweedFS can take a while): escalate
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
+        return True
+
+    def log(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+
+class EmbeddedStack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.procs = ProcessTable(config.data_dir)
+
+    # -- infrastructure -------------------------------------------------------------------------
+    def _claim_port(self, port: int, owner: str, setting: str, what: str) -> bool:
+        """True when our own process already serves the port; raise when someone else holds it."""
+        if not port_open("127.0.0.1", port):
+            return False
+        if self.procs.pid(owner) is not None:
+            return True
+        raise StackError(f"port {port} ({what}) is taken by another program: stop it or set {setting}")
+
+    def start_rabbitmq(self, timeout: float = 90) -> str:
+        host, port = self.config.amqp_host_port
+        if port_open(host, port):
+            return f"using the RabbitMQ already listening on {host}:{port}"
+        if host not in ("127.0.0.1", "localhost"):
+            raise StackError(f"RabbitMQ at {host}:{port} is not reachable: check JZ_STACK_AMQP_URL")
+        server = shutil.which("rabbitmq-server") or ("/usr/sbin/rabbitmq-server"
+                                                     if Path("/usr/sbin/rabbitmq-server").exists() else None)
+        if server is None:
+            raise StackError("no RabbitMQ on 127.0.0.1:5672 and rabbitmq-server is not installed: "
+                             "run scripts/bootstrap (apt-get install rabbitmq-server)")
+        subprocess.run([server, "-detached"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(host, port, timeout, "rabbitmq-server")
+        time.sleep(2)  # the port opens slightly before the broker accepts logins
+        return f"started rabbitmq-server on {host}:{port}"
+
+    def start_mongo(self, timeout: float = 60) -> str:
+        port = self.config.mongo_port
+        if self._claim_port(port, "secantusdb", "JZ_STACK_MONGO_PORT", "database"):
+            return f"SecantusDB already running on {port}"
+        storage = self.config.data_dir / "mongo"
+        storage.mkdir(parents=True, exist_ok=True)
+        proc = self.procs.start("secantusdb", [str(BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
+                                               "--storage-path", str(storage), "--log-level", "WARNING"])
+        wait_port("127.0.0.1", port, timeout, "SecantusDB", proc, self.procs.log("secantusdb"))
+        return f"SecantusDB on 127.0.0.1:{port} (data {storage})"
+
+    def start_s3(self, timeout: float = 90) -> str:
+        c = self.config
+        if self._claim_port(c.s3_port, "seaweedfs", "JZ_STACK_S3_PORT", "S3"):
+            return f"SeaweedFS S3 already running on {c.s3_port}"
+        base = c.weed_port_base
+        for port, setting in [(base, "JZ_STACK_WEED_PORT_BASE"), (base + 1, "JZ_STACK_WEED_PORT_BASE"),
+                              (base + 2, "JZ_STACK_WEED_PORT_BASE"), (base + 3, "JZ_STACK_WEED_PORT_BASE")]:
+            for p in (port, port + 10000):
+                if port_open("127.0.0.1", p):
+                    raise StackError(f"port {p} (SeaweedFS internal) is taken by another program: set {setting}")
+        data = c.data_dir / "s3"
+        data.mkdir(parents=True, exist_ok=True)
+        config = c.data_dir / "s3-identities.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "juanzong", "credentials": [{"accessKey": c.s3_access_key, "secretKey": c.s3_secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        weed = shutil.which("weed", path=str(BIN)) or "weed"
+        proc = self.procs.start("seaweedfs", [
+            weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            f"-master.port={base}", f"-volume.port={base + 1}", f"-filer.port={base + 2}",
+            "-s3", f"-s3.port={c.s3_port}", f"-s3.port.iceberg={base + 3}", "-s3.port.lance=0",
+            f"-s3.config={config}", "-master.telemetry=false", "-volume.max=0", "-master.volumeSizeLimitMB=256",
+        ])
+        wait_port("127.0.0.1", c.s3_port, timeout, "SeaweedFS S3", proc, self.procs.log("seaweedfs"))
+        self._wait_s3_ready(timeout)
+        return f"SeaweedFS S3 on 127.0.0.1:{c.s3_port} (data {data})"
+
+    def _wait_s3_ready(self, timeout: float) -> None:
+        from minio import Minio
+        client = Minio(self.config.s3_endpoint, self.config.s3_access_key, self.config.s3_secret_key, secure=False)
+        deadline = time.monotonic() + timeout
+        probe = "jz-readiness-probe"
+        while True:
+            try:
+                if not client.bucket_exists(probe):
+                    client.make_bucket(probe)
+                import io
+                client.put_object(probe, "probe", io.BytesIO(b"ok"), 2)
+                return
+            except Exception as error:
+                if time.monotonic() > deadline:
+                    raise StackError(f"SeaweedFS S3 not ready after {timeout:.0f} s: {error}") from error
+                time.sleep(0.5)
+
+    def start_infra(self) -> list[str]:
+        return [self.start_rabbitmq(), self.start_mongo(), self.start_s3()]
+
+    # -- services ------------------------------------------------------------------------------
+    def start_service(self, name: str) -> subprocess.Popen | None:
+        port = self.config.service_port(name)
+        if self._claim_port(port, name, "JZ_STACK_SERVICE_PORT_BASE", f"service {name}"):
+            return None
+        env = self.config.service_env(name)
+        Path(env["JZ_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        return self.procs.start(name, [str(BIN / "python"), "-m", "uvicorn", "--factory",
+                                       f"{SERVICES[name]}:create_app", "--host", "127.0.0.1", "--port", str(port),
+                                       "--no-access-log", "--timeout-graceful-shutdown", "20"], env=env)
+
+    def start_ocr_workers(self, count: int | None = None) -> list[subprocess.Popen]:
+        import importlib.util
+        procs = []
+        if importlib.util.find_spec(OCR_WORKER_MODULE) is None:  # the worker arrives with the scan-ocr issue
+            return procs
+        for index in range(count if count is not None else self.config.ocr_workers):
+            name = f"ocr-worker-{index + 1}"
+            if self.procs.pid(name) is not None:
+                continue
+            env = self.config.service_env("scan-ocr")
+            env["JZ_WORKER_METRICS_PORT"] = str(self.config.service_port_base + 90 + index)
+            procs.append(self.procs.start(name, [str(BIN / "python"), "-m", OCR_WORKER_MODULE], env=env))
+        return procs
+
+    def wait_ready(self, names: Iterable[str], timeout: float = 180) -> dict[str, str]:
+        import httpx
+        pending = set(names)
+        state: dict[str, str] = {n: "starting" for n in pending}
+        deadline = time.monotonic() + timeout
+        while pending and time.monotonic() < deadline:
+            for name in sorted(pending):
+                pid = self.procs.pid(name)
+                if pid is None:
+                    raise StackError(f"service {name} exited during start-up; see {self.procs.log(name)}\n"
+                                     + self.procs.log(name).read_text(errors="replace")[-2000:])
+                try:
+                    response = httpx.get(self.config.service_url(name) + "/readyz", timeout=3)
+                    if response.status_code == 200:
+                        state[name] = "ready"
+                        pending.discard(name)
+                    else:
+                        state[name] = response.json().get("detail", "not ready")
+                except httpx.HTTPError as error:
+                    state[name] = f"starting ({type(error).__name__})"
+            if pending:
+                time.sleep(0.5)
+        if pending:
+            raise StackError("not ready in time: " + ", ".join(f"{n}: {state[n]}" for n in sorted(pending)))
+        return state
+
+    def up(self, services: Iterable[str] | None = None, workers: int | None = None) -> list[str]:
+        notes = self.start_infra()
+        names = list(services if services is not None else SERVICES)
+        for name in names:
+            self.start_service(name)
+        if "scan-ocr" in names:
+            self.start_ocr_workers(workers)
+        self.wait_ready(names)
+        return notes
+
+    def down(self) -> list[str]:
+        stopped = []
+        names = self.procs.names()
+        order = [n for n in names if n not in ("secantusdb", "seaweedfs")] + \
+                [n for n in ("seaweedfs", "secantusdb") if n in names]
+        for name in order:
+            if self.procs.stop(name, grace=25.0 if name == "seaweedfs" else 15.0):
+                stopped.append(name)
+        return stopped
