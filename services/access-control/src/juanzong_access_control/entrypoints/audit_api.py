@@ -77,7 +77,7 @@ def _auditor(caller: Principal) -> None:
             responses=responses(401, 403))
 async def list_records(caller: CallerDep, ac: AcDep,
                        case_number: str | None = Query(None, examples=["（2025）吉01民终123号"]),
-                       after_seq: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=5000)) -> list[AuditRecordOut]:
+                       after_seq: int = Query(0, ge=0, le=2**63 - 1, description="Records after this sequence number."), limit: int = Query(500, ge=1, le=5000)) -> list[AuditRecordOut]:
     if case_number:
         await _may_read_case_trail(ac, caller, case_number)
     else:

@@ -189,7 +189,7 @@ async def get_upload(request: Request, upload_id: str, identity: CurrentIdentity
             description="The raw request body is the chunk. `offset` must equal the bytes received so far "
                         "(409 problem with `expected_offset` otherwise — resume from there).", responses=_R)
 async def put_chunk(request: Request, upload_id: str, identity: CurrentIdentity, mongo: MongoDep, store: StoreDep,
-                    offset: Annotated[int, Query(ge=0)]):
+                    offset: Annotated[int, Query(ge=0, le=2**63 - 1)]):
     settings: ServiceSettings = request.app.state.settings
     doc = await _own_upload(mongo, upload_id, identity)
     if doc["state"] != "receiving":
