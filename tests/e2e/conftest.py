@@ -1,7 +1,7 @@
 """The whole embedded stack for the end-to-end tests: started once per session as real processes.
 
 Own SecantusDB and SeaweedFS (ports from ``JZ_TEST_PORT_BASE`` + 40.., clear of the integration fixtures'
-base..base+13), the six services on ``JZ_TEST_SERVICE_PORT_BASE`` + 1..6, one OCR worker, and the machine's
+base..base+17), the six services on ``JZ_TEST_SERVICE_PORT_BASE`` + 1..6, one OCR worker, and the machine's
 RabbitMQ under a fresh namespace whose queues are deleted afterwards.
 """
 

@@ -9,7 +9,7 @@ import email.policy
 import json
 import socket
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 from urllib.parse import quote
@@ -248,8 +248,11 @@ async def test_an_overdue_step_escalates_to_the_department_head_by_inbox_email_a
         r = await client.put("/v1/admin/preferences/u-head", headers=admin(), json={
             "channels": ["inbox", "email", "webhook"], "email": "head@court.test", "webhook_url": url})
         assert r.status_code == 200, r.text
-        await app.state.bus.publish(registered(case, local(2026, 10, 12)))
-        await app.state.bus.publish(closed(case, local(2026, 11, 2)))
+        # Closed 14 days ago: 立卷 (2 working days) is overdue whatever holidays fell in between, while the
+        # one-month close-to-archive clock (第七条) has not run out, so the only escalation is 立卷's.
+        closed_at = (datetime.now(SHANGHAI) - timedelta(days=14)).replace(hour=10, minute=0, second=0, microsecond=0)
+        await app.state.bus.publish(registered(case, closed_at - timedelta(days=21)))
+        await app.state.bus.publish(closed(case, closed_at))
 
         async def escalation():
             body = (await client.get("/v1/inbox", headers=user("u-head", "department_head"))).json()

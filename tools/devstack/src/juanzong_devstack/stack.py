@@ -250,11 +250,12 @@ class EmbeddedStack:
         if self._claim_port(c.s3_port, "seaweedfs", "JZ_STACK_S3_PORT", "S3"):
             return f"SeaweedFS S3 already running on {c.s3_port}"
         base = c.weed_port_base
-        for port, setting in [(base, "JZ_STACK_WEED_PORT_BASE"), (base + 1, "JZ_STACK_WEED_PORT_BASE"),
-                              (base + 2, "JZ_STACK_WEED_PORT_BASE"), (base + 3, "JZ_STACK_WEED_PORT_BASE")]:
-            for p in (port, port + 10000):
-                if port_open("127.0.0.1", p):
-                    raise StackError(f"port {p} (SeaweedFS internal) is taken by another program: set {setting}")
+        # HTTP ports base..base+3 and gRPC ports base+4..base+7, all explicit: SeaweedFS's default gRPC port
+        # (HTTP + 10000) lands in Linux's ephemeral range, where an outgoing connection may hold it at restart.
+        for p in range(base, base + 8):
+            if port_open("127.0.0.1", p):
+                raise StackError(f"port {p} (SeaweedFS internal) is taken by another program: "
+                                 "set JZ_STACK_WEED_PORT_BASE")
         data = c.data_dir / "s3"
         data.mkdir(parents=True, exist_ok=True)
         config = c.data_dir / "s3-identities.json"
@@ -265,6 +266,8 @@ class EmbeddedStack:
         proc = self.procs.start("seaweedfs", [
             weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-master.port={base}", f"-volume.port={base + 1}", f"-filer.port={base + 2}",
+            f"-master.port.grpc={base + 4}", f"-volume.port.grpc={base + 5}", f"-filer.port.grpc={base + 6}",
+            f"-s3.port.grpc={base + 7}",
             "-s3", f"-s3.port={c.s3_port}", f"-s3.port.iceberg={base + 3}", "-s3.port.lance=0",
             f"-s3.config={config}", "-master.telemetry=false", "-volume.max=0", "-master.volumeSizeLimitMB=256",
         ])
