@@ -103,6 +103,35 @@ async def test_rest_batch_with_nothing_processable_is_a_problem_naming_pages(sca
     assert batch["completed"] and batch["pages_failed"] == 2  # recorded, and complete at once
 
 
+async def test_rest_rescan_names_the_page_it_replaces(scan_api, page_png):
+    """法〔2016〕264号 二(五): a page flagged for re-scan is scanned again and takes the old page's place; the
+    REST upload says which file replaces which page, and only a page of the same case may be replaced."""
+    first = await scan_api.client.post("/v1/batches", headers=scan_api.station(), data={"case_number": CASE},
+                                       files=[("files", ("p1.png", page_png(blur=4.0), "image/png"))])
+    assert first.status_code == 202, first.text
+    old_page = (await scan_api.db["pages"].find_one({"batch_id": first.json()["batch_id"]}))["_id"]
+
+    for bad, reason in [("p1.png", "FILE=PAGE_ID"), (f"elsewhere.png={old_page}", "not among the files")]:
+        refused = await scan_api.client.post("/v1/batches", headers=scan_api.station(),
+                                             data={"case_number": CASE, "replaces": [bad]},
+                                             files=[("files", ("p1.png", page_png(), "image/png"))])
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "replaces", refused.text
+        assert reason in refused.json()["errors"][0]["reason"]
+
+    again = await scan_api.client.post(
+        "/v1/batches", headers=scan_api.station(),
+        data={"case_number": CASE, "replaces": [f"p1-rescan.png={old_page}", "stray.png=b-unknown-p0001"]},
+        files=[("files", ("p1-rescan.png", page_png(), "image/png")),
+               ("files", ("stray.png", page_png(lines=["另一页"]), "image/png"))])
+    assert again.status_code == 202, again.text
+    body = again.json()
+    assert [(f["file_name"], f["code"]) for f in body["failures"]] == [("stray.png", "unknown_replaced_page")]
+    pages = {p["file_name"]: p async for p in scan_api.db["pages"].find({"batch_id": body["batch_id"]})}
+    assert pages["p1-rescan.png"]["replaces_page_id"] == old_page
+    batch = await scan_api.db["batches"].find_one({"_id": body["batch_id"]})
+    assert batch["pages_replacing"] == 1
+
+
 async def test_chunked_upload_resumes_and_becomes_a_batch(scan_api, page_png):
     data = page_png(lines=["分块上传测试页", "第二行文字"])
     start = await scan_api.client.post("/v1/uploads", headers=scan_api.station(), json={

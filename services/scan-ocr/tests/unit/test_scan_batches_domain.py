@@ -67,3 +67,28 @@ def test_unsafe_names_are_refused(name):
 
 def test_ordinary_chinese_names_pass():
     assert check_name("起诉状 第1页.png") is None
+
+
+def test_replacements_map_files_to_the_pages_they_replace():
+    assert B.parse_replacements(["p7.png=b-1-p0007"], {"p7.png", "p8.png"}) == {"p7.png": "b-1-p0007"}
+    assert B.parse_replacements([], {"p7.png"}) == {}
+
+
+@pytest.mark.parametrize(("items", "reason"), [
+    (["p7.png"], "expected FILE=PAGE_ID"),
+    (["=b-1-p0007"], "expected FILE=PAGE_ID"),
+    (["p7.png="], "expected FILE=PAGE_ID"),
+    (["p9.png=b-1-p0009"], "not among the files"),
+    (["p7.png=b-1-p0007", "p7.png=b-1-p0008"], "named twice"),
+])
+def test_bad_replacements_say_what_is_wrong(items, reason):
+    with pytest.raises(ValueError, match=reason):
+        B.parse_replacements(items, {"p7.png"})
+
+
+def test_station_cli_reports_a_bad_replacement_as_a_bad_option():
+    import typer
+    from juanzong_scan_ocr.entrypoints.station import parse_replaces
+
+    with pytest.raises(typer.BadParameter, match="not among the files"):
+        parse_replaces(["p9.png=b-1-p0009"], {"p7.png"})

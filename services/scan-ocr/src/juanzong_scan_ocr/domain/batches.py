@@ -139,3 +139,21 @@ class Counts:
 
 def counts_of(batch: dict) -> Counts:
     return Counts(int(batch["pages_total"]), int(batch.get("pages_done", 0)), int(batch.get("pages_failed", 0)))
+
+
+def parse_replacements(items: list[str], names: set[str]) -> dict[str, str]:
+    """``FILE=PAGE_ID`` entries → {file name: page id}; FILE must be one of the files sent with them.
+
+    Raises ValueError with the reason (English; the callers add their own wording around it).
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, page_id = item.partition("=")
+        if not sep or not name or not page_id:
+            raise ValueError(f"{item[:120]!r}: expected FILE=PAGE_ID")
+        if name not in names:
+            raise ValueError(f"{name[:120]!r} is not among the files uploaded")
+        if name in out:
+            raise ValueError(f"{name[:120]!r} is named twice")
+        out[name] = page_id
+    return out

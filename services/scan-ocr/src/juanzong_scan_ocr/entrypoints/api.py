@@ -19,6 +19,7 @@ from juanzong_shared.problems import (
     FieldError,
     Problem,
     conflict,
+    invalid,
     not_found,
 )
 from minio.error import S3Error
@@ -36,6 +37,7 @@ from juanzong_scan_ocr.entrypoints.schemas import (
     UploadState,
 )
 from juanzong_scan_ocr.service_layer.intake import BatchSpec, FileIn, create_batch, plan_files
+from juanzong_scan_ocr.service_layer.station_jobs import check_replacement
 from juanzong_scan_ocr.settings import ServiceSettings
 
 router = APIRouter(prefix="/v1", tags=["scan-ocr"])
@@ -123,18 +125,30 @@ async def upload_batch(request: Request, identity: CurrentIdentity,
                        files: Annotated[list[UploadFile], File(description="Page files in page order.")],
                        case_number: Annotated[str, Form(min_length=1, max_length=100, examples=["（2025）吉01民终123号"])],
                        scan_task_id: Annotated[str | None, Form(max_length=100, examples=["st-0001"])] = None,
-                       operator: Annotated[str | None, Form(max_length=100, examples=["王书记员"])] = None):
+                       operator: Annotated[str | None, Form(max_length=100, examples=["王书记员"])] = None,
+                       replaces: Annotated[list[str] | None, Form(
+                           max_length=500, description="Re-scans: `FILE=PAGE_ID`, one entry per file that takes the "
+                           "place of a page flagged for re-scan (法〔2016〕264号 二(五)); the file must be a "
+                           "single page of the same case.",
+                           examples=[["page-07.png=b-3f2a9c1e-p0007"]])] = None):
     await _allow_write(request, identity, case_number)
     settings: ServiceSettings = request.app.state.settings
+    try:
+        replacing = B.parse_replacements(replaces or [], {u.filename for u in files if u.filename})
+    except ValueError as error:
+        raise invalid("replaces", f"重扫替换项无效：{error}（格式：文件名=页面编号）") from None
     items: list[FileIn] = []
     for upload in files:
-        f = FileIn(name=upload.filename)
+        f = FileIn(name=upload.filename, replaces_page_id=replacing.get(upload.filename or ""))
+        if f.replaces_page_id:
+            f.failure = await check_replacement(request.app.state.mongo.db, f.replaces_page_id, case_number)
         try:
-            if upload.size is not None:
-                check_upload_size(upload.size, settings.max_file_bytes)
-            data = await upload.read(settings.max_file_bytes + 1)
-            check_upload_size(len(data), settings.max_file_bytes)
-            f.data = data
+            if f.failure is None:
+                if upload.size is not None:
+                    check_upload_size(upload.size, settings.max_file_bytes)
+                data = await upload.read(settings.max_file_bytes + 1)
+                check_upload_size(len(data), settings.max_file_bytes)
+                f.data = data
         except PageRejected as rejected:
             f.failure = B.Failure.of(rejected)
         finally:

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from juanzong_scan_ocr.domain import batches as B
 from juanzong_scan_ocr.domain.batches import station_batch_id, valid_station_id
 
 app = typer.Typer(add_completion=False, help="卷宗 扫描工位 — scanning-station client.")
@@ -95,15 +96,10 @@ async def _send(files: list[Path], station: str, job_id: str, case: str, task: s
 
 def parse_replaces(items: list[str], names: set[str]) -> dict[str, str]:
     """``FILE=PAGE_ID`` options → {file name: page id}; FILE must be one of the uploaded files."""
-    out: dict[str, str] = {}
-    for item in items:
-        name, sep, page_id = item.partition("=")
-        if not sep or not name or not page_id:
-            raise typer.BadParameter(f"{item!r}: expected FILE=PAGE_ID", param_hint="--replaces")
-        if name not in names:
-            raise typer.BadParameter(f"{name!r} is not among the files uploaded", param_hint="--replaces")
-        out[name] = page_id
-    return out
+    try:
+        return B.parse_replacements(items, names)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--replaces") from None
 
 
 def follow(api: str, batch_id: str, token: str, total: int, timeout: float, poll: float = 1.0) -> dict | None:

@@ -31,7 +31,7 @@ def make_accept_station_job(store: Callable[[], ObjectStore], settings: ServiceS
         files = await load_station_files(store(), settings, job)
         for f in files:
             if f.replaces_page_id and f.failure is None:
-                f.failure = await check_replacement(uow, f.replaces_page_id, job.case_number)
+                f.failure = await check_replacement(uow.db, f.replaces_page_id, job.case_number, uow.session)
         planned = await plan_files(store(), settings, batch_id, files)
         spec = BatchSpec(batch_id, job.case_number, job.scan_task_id, job.operator, event.court, "station",
                          station_id=job.station_id, job_id=job.job_id, created_by=job.station_id)
@@ -41,9 +41,9 @@ def make_accept_station_job(store: Callable[[], ObjectStore], settings: ServiceS
     return accept_station_job
 
 
-async def check_replacement(uow: UnitOfWork, page_id: str, case_number: str) -> B.Failure | None:
+async def check_replacement(db, page_id: str, case_number: str, session=None) -> B.Failure | None:
     """A re-scan may only replace a page of the same case that this service processed."""
-    old = await uow.db[PAGES].find_one({"_id": page_id}, {"case_number": 1, "status": 1}, session=uow.session)
+    old = await db[PAGES].find_one({"_id": page_id}, {"case_number": 1, "status": 1}, session=session)
     if old is None or old.get("case_number") != case_number:
         return B.Failure("unknown_replaced_page", f"要替换的页面 {page_id[:80]} 不存在或不属于本案，请核对页面编号。",
                          f"page {page_id[:80]!r} to replace is unknown or belongs to another case")
