@@ -189,6 +189,31 @@ async def test_expired_forged_and_wrong_audience_tokens_get_401(ac_service, regi
 
 
 # -- decisions (第九条) ---------------------------------------------------------------------------
+async def test_decision_route_refuses_bad_requests_like_any_route(ac_service, tokens, registered_case):
+    """The decision route has its own lean request handler: same answers as FastAPI's for bad input."""
+    _, client = ac_service
+    li = await tokens("judge-li")
+    json_type = {"Content-Type": "application/json"}
+
+    async def post(content: bytes, headers: dict) -> tuple[int, dict]:
+        r = await client.post("/v1/decisions", content=content, headers=headers)
+        assert r.headers["content-type"].startswith("application/problem+json"), r.text
+        return r.status_code, r.json()
+    status, body = await post(b"{not json", li | json_type)
+    assert status == 422 and body["errors"][0]["reason"] == "JSON decode error"
+    status, body = await post(b'{"action": "fly", "case_number": ""}', li | json_type)
+    assert status == 422 and {e["field"] for e in body["errors"]} == {"action", "case_number"}
+    status, body = await post(b"", li | json_type)
+    assert status == 422 and body["errors"][0]["field"] == "body"
+    status, _ = await post(b'"\xcf', li | json_type)
+    assert status == 400
+    status, body = await post(b'{"action": "read_pages", "case_number": "x"}', {"Content-Type": "text/plain"} | li)
+    assert status == 422 and body["errors"][0]["field"] == "body"
+    status, _ = await post(b'{"action": "fly"}', json_type)  # the caller is checked before the fields
+    assert status == 401
+
+
+
 async def test_case_registered_builds_the_case_facts(ac_service, registered_case):
     app, _ = ac_service
     doc = await app.state.mongo.db["cases"].find_one({"_id": registered_case})
@@ -242,6 +267,44 @@ async def test_station_token_cannot_read_dossiers(ac_service, tokens, registered
         assert d["allowed"] is False and "第四条(一)3" in d["rule"]
 
 
+async def test_panel_change_reaches_the_next_decision_without_a_stale_allow_第九条(ac_service, tokens, publisher):
+    """Decisions keep running (and the cache warm) while intake moves judge-li off the panel: once the change
+    is committed, no decision may still allow him — not even one that raced the commit."""
+    app, client = ac_service
+    db = app.state.mongo.db
+    case_number = new_case_number()
+    li = await tokens("judge-li")
+    await publisher.publish(case_registered(case_number))
+
+    async def readable():
+        return (await decide(client, li, case_number))["allowed"]
+    await wait_for(readable)
+
+    stop = asyncio.Event()
+
+    async def hammer() -> None:  # keeps loading and caching the case throughout the change
+        while not stop.is_set():
+            await decide(client, li, case_number)
+            await asyncio.sleep(0)
+    load = [asyncio.create_task(hammer()) for _ in range(3)]
+    try:
+        await asyncio.sleep(0.1)
+        without_li = [m for m in PANEL if m["user_id"] != "u-judge-li"]
+        await publisher.publish(case_registered(case_number, panel=without_li))
+
+        async def committed():
+            doc = await db["cases"].find_one({"_id": case_number})
+            return doc is not None and "u-judge-li" not in doc["panel"]["members"]
+        await wait_for(committed, interval=0.005)
+        for _ in range(20):  # every decision after the commit is seen refuses him
+            d = await decide(client, li, case_number)
+            assert d["allowed"] is False and "第九条" in d["rule"], d
+    finally:
+        stop.set()
+        await asyncio.gather(*load)
+    assert (await decide(client, await tokens("judge-wang"), case_number))["allowed"] is True
+
+
 # -- approvals (第九条) ---------------------------------------------------------------------------
 async def test_approval_chain_in_order_opens_and_revoke_closes_第九条(ac_service, tokens, registered_case):
     app, client = ac_service
@@ -262,12 +325,14 @@ async def test_approval_chain_in_order_opens_and_revoke_closes_第九条(ac_serv
         assert step.json()["status"] == status
     granted = await decide(client, outsider, registered_case)
     assert granted["allowed"] is True and granted["grant_id"] and "第九条" in granted["rule"]
+    assert (await decide(client, outsider, registered_case))["allowed"] is True  # now served from the cache
     assert (await decide(client, outsider, registered_case, "search"))["allowed"] is False  # not in the grant
 
     revoked = await client.post(f"/v1/access-requests/{rid}/revoke", headers=await tokens("head-sun"),
                                 json={"reason": "查阅目的已达到"})
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
-    assert (await decide(client, outsider, registered_case))["allowed"] is False
+    for _ in range(3):  # no stale allow from the decision cache after the revocation
+        assert (await decide(client, outsider, registered_case))["allowed"] is False
     types = await outbox_types(app)
     for t in ("access.request.created", "access.request.step_approved", "access.request.approved",
               "access.request.revoked"):

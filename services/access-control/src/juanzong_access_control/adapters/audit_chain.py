@@ -35,6 +35,7 @@ class _Pending:
     case_id: str | None
     detail: Mapping[str, Any]
     done: asyncio.Future
+    stored: bool = False
 
 
 def record_of(doc: Mapping[str, Any]) -> AuditRecord:
@@ -51,7 +52,13 @@ class AuditChain:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
+        self._writing = 0
         self.written = 0
+
+    @property
+    def backlog(self) -> int:
+        """Records accepted but not yet stored (queued or in the batch being written)."""
+        return len(self._pending) + self._writing
 
     @property
     def db(self):
@@ -69,6 +76,8 @@ class AuditChain:
                 await asyncio.wait_for(self._task, timeout=20)
             except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
+            if self.backlog:
+                log.error("audit records not stored at shutdown", records=self.backlog)
 
     async def _load_tail(self) -> None:
         doc = await self.db[AUDIT].find_one({}, sort=SORT_SEQ_DESC)
@@ -103,12 +112,15 @@ class AuditChain:
                     await asyncio.sleep(self.window_seconds)  # let a burst gather into one batch
                 continue
             batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
+            self._writing = len(batch)
             try:
                 await self._write(batch)
             except Exception as error:  # noqa: BLE001 — database away: keep the records, try again shortly
                 log.warning("audit batch not stored; retrying", error=str(error), records=len(batch))
-                self._pending = batch + self._pending
+                self._pending = [p for p in batch if not p.stored] + self._pending  # a part may be in
                 await asyncio.sleep(0.5)
+            finally:
+                self._writing = 0
 
     async def _write(self, batch: list[_Pending]) -> None:
         for _ in range(20):
@@ -141,6 +153,7 @@ class AuditChain:
         self._tail = records[-1]
         self.written += len(records)
         for p, r in zip(batch, records, strict=True):
+            p.stored = True
             if not p.done.done():
                 p.done.set_result(r)
 

@@ -34,6 +34,6 @@ def create_app() -> FastAPI:
                               parts=ServiceParts(
                                   routers=[tokens_api.router, decisions_api.router, approvals_api.router,
                                            borrowings_api.router, audit_api.router],
-                                  subscriptions=[Subscription(case_handlers(link.forget))],
+                                  subscriptions=[Subscription(case_handlers(link.changing))],
                                   indexes=INDEXES, on_startup=[make_startup(settings, link)], on_shutdown=[stop],
                                   background=[housekeeping], uses_storage=False))

@@ -1,7 +1,8 @@
 """Case facts from intake's and archive's events: the panel, the stage, closing and archiving.
 
 Each handler writes in the consumer's unit of work (ledger entry in the same transaction, so a
-redelivered event changes nothing) and tells the decision cache to forget the case.
+redelivered event changes nothing) and tells the decision cache that the case is changing in that
+transaction: the cache keeps the case out until the transaction has ended, then forgets it again.
 """
 
 from __future__ import annotations
@@ -50,10 +51,10 @@ def _parse(event: Event):
         raise PermanentError(f"{event.event_type}: payload does not match its schema: {error}") from None
 
 
-def case_handlers(forget: Callable[[str], None]) -> HandlerMap:
+def case_handlers(changing: Callable[[str, UnitOfWork], None]) -> HandlerMap:
     async def register_case(event: Event, uow: UnitOfWork) -> None:
         p: CaseRegistered = _parse(event)
-        forget(p.case_number)
+        changing(p.case_number, uow)
         now = datetime.now(UTC)
         await uow.db[CASES].update_one({"_id": p.case_number}, {
             "$set": {"court": p.court, "department": p.department, "classified": p.secret, "panel": panel_doc(p),
@@ -63,7 +64,7 @@ def case_handlers(forget: Callable[[str], None]) -> HandlerMap:
 
     async def close_case(event: Event, uow: UnitOfWork) -> None:
         p: CaseClosed = _parse(event)
-        forget(p.case_number)
+        changing(p.case_number, uow)
         await uow.db[CASES].update_one({"_id": p.case_number}, {
             "$set": {"finished": True, "closed_at": p.closed_at, "updated_at": datetime.now(UTC)},
             "$setOnInsert": {"court": event.court or "", "panel": {}, "submitted_to": []}},
@@ -72,7 +73,7 @@ def case_handlers(forget: Callable[[str], None]) -> HandlerMap:
     async def change_stage(event: Event, uow: UnitOfWork) -> None:
         p: CaseStageChanged = _parse(event)
         body = SUBMISSION_STAGES.get(p.stage)
-        forget(p.case_number)
+        changing(p.case_number, uow)
         update: dict = {"$set": {"stage": p.stage, "updated_at": datetime.now(UTC)}}
         if body is not None:
             update["$addToSet"] = {"submitted_to": {"body": body.value, "member_ids": None}}
@@ -80,14 +81,14 @@ def case_handlers(forget: Callable[[str], None]) -> HandlerMap:
 
     async def archive_case(event: Event, uow: UnitOfWork) -> None:
         p: Archived = _parse(event)
-        forget(p.case_number)
+        changing(p.case_number, uow)
         await uow.db[CASES].update_one({"_id": p.case_number}, {
             "$set": {"finished": True, "archived": True, "archival_code": p.archival_code,
                      "archived_at": p.at, "updated_at": datetime.now(UTC)}}, session=uow.session)
 
     async def link_original(event: Event, uow: UnitOfWork) -> None:
         p: OriginalLinked = _parse(event)
-        forget(p.original_case_number)
+        changing(p.original_case_number, uow)
         await uow.db[CASE_LINKS].update_one(
             {"_id": f"{p.original_case_number}|{p.case_number}"},
             {"$set": {"original_case_number": p.original_case_number, "case_number": p.case_number,
