@@ -78,7 +78,7 @@ def _declared_dpi(path: Path) -> int | None:
 def run_engine(engine: str, pages_dir: str, files: list[str], threads: int, orientation: str) -> dict[str, Any]:
     """Run one engine over the pages (in a child process); returns texts, timings and peak memory."""
     import cv2
-    from juanzong_scan_ocr.adapters.imaging import CleanOptions, clean_page
+    from juanzong_scan_ocr.adapters.imaging import CleanOptions, clean_page, orientation_detector
     from juanzong_scan_ocr.adapters.ocr import OcrSettings, get_engine
 
     settings = OcrSettings(ort_threads=threads)
@@ -93,6 +93,10 @@ def run_engine(engine: str, pages_dir: str, files: list[str], threads: int, orie
     version = ocr.version
     load_s = time.perf_counter() - t0
     options = CleanOptions(orientation=orientation)  # type: ignore[arg-type]
+    # As the worker's PagePipeline: the orientation check uses this engine, whose line boxes the
+    # OCR reads without detecting again (options.reuse_detection).
+    detector = (orientation_detector(options.orientation, ocr, side_px=options.orientation_side_px,
+                                     reuse_detection=options.reuse_detection) if engine == "default" else None)
     texts: dict[str, str] = {}
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -105,10 +109,11 @@ def run_engine(engine: str, pages_dir: str, files: list[str], threads: int, orie
             raise SystemExit(f"cannot read {path}")
         w0, c0 = time.perf_counter(), time.process_time()
         if engine == "default":
-            cleaned = clean_page(image, options, dpi=_declared_dpi(path))
+            cleaned = clean_page(image, options, dpi=_declared_dpi(path), detector=detector)
             w1 = time.perf_counter()
-            page = ocr.recognize(cleaned.image)
-            clean_s[name] = w1 - w0
+            page = ocr.recognize(cleaned.image, lines=cleaned.lines)
+            # A detection done inside the clean-up and read by the OCR is engine time.
+            clean_s[name] = w1 - w0 - cleaned.timings.get("lines", 0.0)
             rotations[name] = cleaned.rotation
         else:
             page = ocr.recognize(image)

@@ -5,9 +5,12 @@ optional denoise and contrast.
 never modified (the caller stores the cleaned image beside the original).
 
 Orientation (0/90/180/270) is decided by the PP-OCR detector and direction classifier by default:
-line boxes on a small copy tell lying from standing text (0/180 vs 90/270); the text-line direction
-classifier, voted over pieces of the longest lines, tells upright from upside down. Tesseract OSD
-(``--psm 0``) is available as ``orientation="tesseract"``; bench/README-ocr.md compares the two.
+line boxes tell lying from standing text (0/180 vs 90/270); the text-line direction classifier,
+voted over pieces of the longest lines, tells upright from upside down. With ``reuse_detection``
+(default) the detector runs on the whole page at the OCR's own detection size and, unless the page
+is sideways, its boxes are turned and deskewed with the page and handed to the OCR
+(``CleanResult.lines``), which then does not detect again. Tesseract OSD (``--psm 0``) is available
+as ``orientation="tesseract"``; bench/README-ocr.md compares the two.
 """
 
 from __future__ import annotations
@@ -41,18 +44,28 @@ class CleanOptions(BaseModel):
     contrast: bool = False
     """Stretch paper to white and print to black (percentile levels)."""
     orientation_side_px: int = 480
-    """Longest side of the copy the orientation detector looks at (480 found every turn of 48
-    generated pages, as 640 did, at about 60% of the detector time)."""
+    """Longest side of the copy the orientation detector looks at without ``reuse_detection`` (480
+    found every turn of 48 generated pages, as 640 did, at about 60% of the detector time)."""
+    reuse_detection: bool = True
+    """Orientation looks at the PP-OCR detection of the whole page, whose line boxes (turned and
+    deskewed with the page) the OCR then reads: a page is detected once, a sideways one twice (the
+    second time turned upright). Off: a small copy for the orientation and a second, full detection
+    by the OCR of every page."""
 
 
 class OrientationResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     rotation: Orientation
     """How far the content is turned clockwise; 180 = fed upside down."""
     confidence: float = Field(ge=0.0, le=1.0)
     method: str
     seconds: float = 0.0
+    lines: list[np.ndarray] | None = None
+    """Text-line quads the OCR's detector found on the page as given (not turned), when recognition
+    can read them (``reuse_detection``, page not sideways); None otherwise."""
+    lines_seconds: float = 0.0
+    """Time the detection of ``lines`` took (OCR work done early, part of ``seconds``)."""
 
 
 class CleanResult(BaseModel):
@@ -68,6 +81,10 @@ class CleanResult(BaseModel):
     """Skew found after turning upright (positive = counter-clockwise) and removed if large enough."""
     seal_pixels_removed: int
     timings: dict[str, float]
+    lines: list[np.ndarray] | None = None
+    """Text-line quads in ``image``'s pixels from the orientation check (turned and deskewed with
+    the page), for ``OcrEngine.recognize(image, lines=...)``; None when the OCR must detect. Their
+    detection is timed as ``timings["lines"]`` (not part of ``timings["orientation"]``)."""
 
 
 class OrientationDetector(Protocol):
@@ -106,7 +123,7 @@ def deskew(gray: np.ndarray, skew_degrees: float, fill: int | None = None) -> np
     """Rotate by ``-skew_degrees`` about the centre, same size, corners filled with paper."""
     h, w = gray.shape[:2]
     fill = paper_level(gray) if fill is None else fill
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -skew_degrees, 1.0)
+    m = _deskew_matrix(gray.shape, skew_degrees)
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
 
@@ -149,27 +166,28 @@ def suppress_red_seals(bgr: np.ndarray, dpi_guess: float = 300.0, gray: np.ndarr
     gray = to_gray(bgr) if gray is None else gray
     if bgr.ndim == 2:
         return gray, 0
-    b, g, r = bgr[..., 0], bgr[..., 1], bgr[..., 2]
-    r16 = r.astype(np.int16)
-    # Strongly red: red well above green and blue, and not dark.
-    red = (r16 - np.maximum(g, b).astype(np.int16) > 50) & (r > 90)
-    count = int(red.sum())
+    b, g, r = cv2.split(bgr[:, :, :3])
+    gb = cv2.max(g, b)
+    # Strongly red: red well above green and blue, and not dark (OpenCV's saturating uint8
+    # arithmetic, no int16 copies of the page).
+    red = (cv2.subtract(r, gb) > 50) & (r > 90)
+    count = np.count_nonzero(red)
     if count < 200:
         return gray, 0
     region = _seal_regions(red, dpi_guess)
     if not region.any():
         return gray, 0
-    removed = int((red & region).sum())
+    removed = np.count_nonzero(red & region)
     paper = float(np.percentile(gray[::8, ::8], 90))
     # Brightest channel: high for red ink, also where JPEG smeared its colour; low for black print.
-    value = np.maximum(np.maximum(b, g), r)
+    value = cv2.max(gb, r)
     lo, hi = 0.35 * paper, 0.68 * paper
     ramp = np.arange(256, dtype=np.float32)
     lut = np.where(ramp <= lo, ramp, lo + (ramp - lo) * (paper - lo) / (hi - lo))
     lut = np.clip(lut, 0, paper).astype(np.uint8)
     out = gray.copy()
-    out[region] = cv2.LUT(value, lut)[region]
-    return out, removed
+    np.copyto(out, cv2.LUT(value, lut), where=region)
+    return out, int(removed)
 
 
 def stretch_contrast(gray: np.ndarray) -> np.ndarray:
@@ -187,15 +205,21 @@ def stretch_contrast(gray: np.ndarray) -> np.ndarray:
 
 class PpOcrOrientation:
     """Page orientation from PP-OCR: detector boxes (lying vs standing lines) and the text-line
-    direction classifier (upright vs upside down), voted over pieces of the longest lines."""
+    direction classifier (upright vs upside down), voted over pieces of the longest lines.
+
+    ``reuse_detection``: detect on the whole page at the engine's own size (not a ``side_px``
+    copy) and return the boxes for the OCR unless the page is sideways.
+    """
 
     name = "ppocr"
 
-    def __init__(self, engine=None, side_px: int = 480, lines: int = 8, pieces_per_line: int = 3) -> None:
+    def __init__(self, engine=None, side_px: int = 480, lines: int = 8, pieces_per_line: int = 3,
+                 reuse_detection: bool = False) -> None:
         self._engine = engine
         self.side_px = side_px
         self.lines = lines
         self.pieces_per_line = pieces_per_line
+        self.reuse_detection = reuse_detection
 
     @property
     def engine(self):
@@ -210,9 +234,16 @@ class PpOcrOrientation:
 
         t0 = time.perf_counter()
         h, w = gray.shape[:2]
-        scale = min(1.0, self.side_px / max(h, w))
-        small = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else gray
-        boxes = self.engine.detect(small, limit_side_len=self.side_px)
+        detected = 0.0  # seconds of the detection whose boxes are handed over
+        if self.reuse_detection:
+            scale = 1.0
+            boxes = self.engine.detect(gray)
+            detected = round(time.perf_counter() - t0, 4)
+        else:
+            scale = min(1.0, self.side_px / max(h, w))
+            small = (cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+                     if scale < 1 else gray)
+            boxes = self.engine.detect(small, limit_side_len=self.side_px)
         lying, standing = [], []
         for q in boxes:
             bw = float(np.linalg.norm(q[0] - q[1]))
@@ -224,7 +255,8 @@ class PpOcrOrientation:
         len_lying = sum(x for x, _ in lying)
         len_standing = sum(x for x, _ in standing)
         if not lying and not standing:
-            return OrientationResult(rotation=0, confidence=0.0, method=self.name, seconds=time.perf_counter() - t0)
+            return OrientationResult(rotation=0, confidence=0.0, method=self.name, seconds=time.perf_counter() - t0,
+                                     lines=boxes if self.reuse_detection else None, lines_seconds=detected)
         sideways = len_standing > len_lying
         chosen = sorted(standing if sideways else lying, key=lambda t: -t[0])[: self.lines]
         shape_conf = max(len_lying, len_standing) / (len_lying + len_standing)
@@ -248,6 +280,10 @@ class PpOcrOrientation:
             confidence=round(shape_conf * flip_conf, 3),
             method=self.name,
             seconds=round(time.perf_counter() - t0, 4),
+            # Standing lines are detected again once the page is turned: on standing text DB splits
+            # rows and picks up specks that the detection of the turned page does not.
+            lines=boxes if self.reuse_detection and not sideways else None,
+            lines_seconds=0.0 if sideways else detected,
         )
 
 
@@ -277,9 +313,10 @@ class TesseractOrientation:
         )
 
 
-def orientation_detector(method: OrientationMethod, engine=None, side_px: int = 480) -> OrientationDetector | None:
+def orientation_detector(method: OrientationMethod, engine=None, side_px: int = 480,
+                         reuse_detection: bool = False) -> OrientationDetector | None:
     if method == "ppocr":
-        return PpOcrOrientation(engine, side_px=side_px)
+        return PpOcrOrientation(engine, side_px=side_px, reuse_detection=reuse_detection)
     if method == "tesseract":
         return TesseractOrientation()
     return None
@@ -321,20 +358,28 @@ def clean_page(
         gray, removed = (to_gray(image) if gray is None else gray), 0
     lap("seal")
 
-    det = detector if detector is not None else orientation_detector(opts.orientation, side_px=opts.orientation_side_px)
+    det = detector if detector is not None else orientation_detector(
+        opts.orientation, side_px=opts.orientation_side_px, reuse_detection=opts.reuse_detection)
     rotation: Orientation = 0
     rot_conf = 1.0
+    lines: list[np.ndarray] | None = None
     if det is not None:
         found = det.detect(gray)
         rotation, rot_conf = found.rotation, found.confidence
+        if found.lines is not None:
+            lines = found.lines if rotation == 0 else _transform_quads(found.lines, _upright_matrix(gray.shape, rotation))
+            timings["lines"] = found.lines_seconds
         gray = rotate_upright(gray, rotation)
     lap("orientation")
+    timings["orientation"] = round(timings["orientation"] - timings.get("lines", 0.0), 4)
 
     skew = 0.0
     if opts.deskew:
         skew = estimate_skew_degrees(gray, search_degrees=opts.max_skew_degrees)
         if opts.min_skew_degrees <= abs(skew) <= opts.max_skew_degrees:
             gray = deskew(gray, skew)
+            if lines is not None:
+                lines = _transform_quads(lines, _deskew_matrix(gray.shape, skew))
     lap("deskew")
 
     if opts.denoise:
@@ -349,4 +394,28 @@ def clean_page(
         skew_degrees=skew,
         seal_pixels_removed=removed,
         timings=timings,
+        lines=lines,
     )
+
+
+def _deskew_matrix(shape: tuple[int, ...], skew_degrees: float) -> np.ndarray:
+    h, w = shape[:2]
+    return cv2.getRotationMatrix2D((w / 2, h / 2), -skew_degrees, 1.0)
+
+
+def _upright_matrix(shape: tuple[int, ...], rotation: int) -> np.ndarray:
+    """Where ``rotate_upright(image, rotation)`` puts a pixel of ``image`` (a 2x3 affine map)."""
+    h, w = shape[:2]
+    maps = {
+        0: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        90: [[0.0, 1.0, 0.0], [-1.0, 0.0, w - 1.0]],  # counter-clockwise: (x, y) -> (y, w - 1 - x)
+        180: [[-1.0, 0.0, w - 1.0], [0.0, -1.0, h - 1.0]],
+        270: [[0.0, -1.0, h - 1.0], [1.0, 0.0, 0.0]],  # clockwise: (x, y) -> (h - 1 - y, x)
+    }
+    return np.array(maps[rotation % 360])
+
+
+def _transform_quads(quads: list[np.ndarray], matrix: np.ndarray) -> list[np.ndarray]:
+    from juanzong_scan_ocr.adapters.ocr.ppocr import transform_quads
+
+    return transform_quads(quads, matrix)

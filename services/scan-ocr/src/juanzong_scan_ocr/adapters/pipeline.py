@@ -131,8 +131,10 @@ class PagePipeline:
         self.thresholds = thresholds or QcThresholds()
         self.clean_options = clean or CleanOptions()
         self.jpeg_quality = jpeg_quality
-        self._detector = (PpOcrOrientation(engine, side_px=self.clean_options.orientation_side_px)
-                          if engine.name == "ppocr" and self.clean_options.orientation == "ppocr" else None)
+        o = self.clean_options
+        # The orientation check uses the pipeline's own engine, so its line boxes can be read as they are.
+        self._detector = (PpOcrOrientation(engine, side_px=o.orientation_side_px, reuse_detection=o.reuse_detection)
+                          if engine.name == "ppocr" and o.orientation == "ppocr" else None)
 
     def warm_up(self) -> None:
         """Load the models now, not on the first page."""
@@ -187,8 +189,11 @@ class PagePipeline:
                              skew_degrees=shared_skew)
         del gray
         lap("qc")
-        ocr = self.engine.recognize(cleaned.image)
+        ocr = self.engine.recognize(cleaned.image, lines=cleaned.lines)
         lap("ocr")
+        if "lines" in cleaned.timings:  # the engine's detection ran inside the clean-up: count it as OCR
+            timings["clean"] = round(timings["clean"] - cleaned.timings["lines"], 4)
+            timings["ocr"] = round(timings["ocr"] + cleaned.timings["lines"], 4)
         display = rotate_upright(bgr, cleaned.rotation)
         if o.deskew and o.min_skew_degrees <= abs(cleaned.skew_degrees) <= o.max_skew_degrees:
             display = _deskew_like(display, cleaned.skew_degrees)

@@ -132,6 +132,36 @@ def test_clean_page_turns_an_upside_down_skewed_page_upright(render_text, court_
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("turned", [0, 180, 90, 270])
+def test_clean_page_hands_its_detection_to_the_ocr(render_text, court_lines, ppocr_engine, turned):
+    """With reuse_detection the page is detected once: the orientation check's boxes, turned and
+    deskewed with the page, read as well as a fresh detection of the cleaned page; a sideways page
+    hands none (it is detected again after turning)."""
+    h, w = 1300, 1500
+    page = render_text(court_lines[:12], dpi=200, size=(w, h))
+    fed = _sideways(page, turned)
+    m = cv2.getRotationMatrix2D((fed.shape[1] / 2, fed.shape[0] / 2), 2.0, 1.0)
+    fed = cv2.warpAffine(fed, m, (fed.shape[1], fed.shape[0]), borderValue=(240, 240, 240))
+    detector = PpOcrOrientation(ppocr_engine, reuse_detection=True)
+    result = clean_page(fed, detector=detector)
+    assert result.rotation == turned
+    assert result.image.shape[:2] == (h, w)
+    if turned in (90, 270):
+        assert result.lines is None
+        return
+    assert result.lines is not None and len(result.lines) >= 10
+    assert result.timings["lines"] > 0  # the detection, timed apart from the orientation decision
+    for q in result.lines:  # lying boxes, clockwise from the top-left, inside the cleaned page
+        assert np.linalg.norm(q[1] - q[0]) > np.linalg.norm(q[3] - q[0])
+        assert q[0, 0] < q[1, 0] and q[0, 1] < q[3, 1]
+        assert q[:, 0].min() > -5 and q[:, 0].max() < w + 5 and q[:, 1].min() > -5 and q[:, 1].max() < h + 5
+    reused = ppocr_engine.recognize(result.image, lines=result.lines)
+    fresh = ppocr_engine.recognize(result.image)
+    assert _norm(reused.text) == _norm(fresh.text) == _norm("".join(court_lines[:12]))
+    assert reused.timings["det"] < 0.01
+
+
+@pytest.mark.slow
 def test_text_under_a_seal_reads_after_suppression(render_text, ppocr_engine):
     """The stamped line must still read after the seal is lifted out (OCR of the sealed line)."""
     lines = ["本判决书已经发生法律效力", "审判员　孙丽华", "二〇二四年五月十日", "书记员　周明远"]

@@ -17,7 +17,13 @@ from juanzong_scan_ocr.adapters.ocr import (
     get_engine,
 )
 from juanzong_scan_ocr.adapters.ocr.base import join_row
-from juanzong_scan_ocr.adapters.ocr.ppocr import _traditional_only, order_clockwise, reading_order
+from juanzong_scan_ocr.adapters.ocr.ppocr import (
+    _traditional_only,
+    merge_row_overlaps,
+    order_clockwise,
+    reading_order,
+    transform_quads,
+)
 from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
@@ -95,6 +101,39 @@ def test_reading_order_groups_rows_then_left_to_right():
     assert [[b[0, 0] for b in row] for row in rows] == [[10, 300], [10]]
 
 
+def _box(x, y, w=100, h=20):
+    return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float32)
+
+
+def test_overlapping_boxes_on_one_row_become_one():
+    # 审判员　孙丽华 at 1280 px: a box in the gap reaches half a character into each neighbour.
+    left, gap, right = _box(213, 263, 216, 77), _box(395, 273, 102, 56), _box(468, 263, 219, 77)
+    rows = merge_row_overlaps(reading_order([right, gap, left]), 0.25)
+    assert len(rows) == 1 and len(rows[0]) == 1
+    merged = rows[0][0]
+    assert merged[:, 0].min() == pytest.approx(213, abs=1) and merged[:, 0].max() == pytest.approx(687, abs=1)
+    assert merged[:, 1].min() == pytest.approx(263, abs=1) and merged[:, 1].max() == pytest.approx(340, abs=1)
+    assert order_clockwise(merged).tolist() == merged.tolist()
+
+
+def test_row_merge_leaves_separate_boxes_and_other_rows_alone():
+    a, b = _box(10, 100, 100, 20), _box(112, 100, 100, 20)  # neighbours with a gap
+    touching = _box(208, 101, 80, 20)  # overlaps b by 4 px (unclipped outlines), under 0.25 x height
+    above = _box(40, 60, 100, 20)  # overlaps a horizontally, but is another row
+    rows = merge_row_overlaps(reading_order([a, b, touching, above]), 0.25)
+    assert [[float(q[0, 0]) for q in row] for row in rows] == [[40], [10, 112, 208]]
+    # 0 turns merging off.
+    overlapping = [[_box(10, 100), _box(60, 100)]]
+    assert merge_row_overlaps(overlapping, 0.0) is overlapping
+
+
+def test_quads_follow_a_turn_of_the_page():
+    q = _box(10, 20, 100, 30)
+    w, h = 400, 300
+    turned = transform_quads([q], np.array([[-1, 0, w - 1], [0, -1, h - 1]], np.float32))[0]
+    assert turned.tolist() == [[w - 111, h - 51], [w - 11, h - 51], [w - 11, h - 21], [w - 111, h - 21]]
+
+
 def test_row_pieces_join_without_spaces_between_chinese():
     assert join_row(["审判长", "郑玉梅"]) == "审判长郑玉梅"
     assert join_row(["电话", "0431-88765432"]) == "电话 0431-88765432"
@@ -162,3 +201,20 @@ def test_tesseract_contract_on_a_rendered_page(render_text, court_lines):
     _assert_contract(page, image)
     assert page.engine == "tesseract" and "chi_sim" in page.model_version
     assert "诉讼" in _norm(page.text)
+
+
+@pytest.mark.slow
+def test_signature_row_with_a_wide_gap_reads_once_at_1280(render_text):
+    """At 1280 px DB puts a box into the gap of 审判员　孙丽华 (under a lifted seal) that overlaps
+    both names; merged with them, 员 is read once."""
+    from juanzong_scan_ocr.adapters.imaging import CleanOptions, clean_page
+
+    lines = ["本判决书已经发生法律效力", "审判员　孙丽华", "二〇二四年五月十日", "书记员　周明远"]
+    sealed = render_text(lines, dpi=300, pt=16, size=(1800, 800), seal_at=(1, 4))
+    image = clean_page(sealed, CleanOptions(orientation="none", deskew=False), dpi=300).image
+    engine = PpOcrEngine(OcrSettings(det_limit_side_len=1280, ort_threads=2))
+    assert max(len(row) for row in reading_order(engine.detect(image))) == 3  # the gap box is there
+    page = engine.recognize(image)
+    assert [_norm(t) for t in page.text.split("\n")] == [_norm(t) for t in lines]
+    unmerged = PpOcrEngine(OcrSettings(det_limit_side_len=1280, det_row_merge_overlap=0.0, ort_threads=2))
+    assert "员员" in _norm(unmerged.recognize(image).text)  # what the merge prevents

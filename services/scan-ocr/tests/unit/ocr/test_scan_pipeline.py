@@ -21,12 +21,21 @@ def _norm(text: str) -> str:
 
 @pytest.mark.slow
 def test_upside_down_sealed_skewed_page_is_turned_cleaned_and_measured_once(render_text, court_lines, ppocr_engine,
-                                                                               kit):
+                                                                               kit, monkeypatch):
     lines = [*court_lines[:6], "二〇二五年十一月三日"]
     bgr = kit.turn(render_text(lines, dpi=300, pt=16, size=(1800, 1100), seal_at=(2, 6)), 2.0, (238, 244, 246))
     scanned = cv2.rotate(bgr, cv2.ROTATE_180)
     page = SourcePage(index=0, kind=MediaKind.PNG, image=np.ascontiguousarray(scanned[:, :, ::-1]), dpi=300.0)
+    sizes: list[tuple[int, ...]] = []
+    detect = ppocr_engine.detect
+
+    def counting_detect(image, limit_side_len=None):
+        sizes.append(image.shape[:2])
+        return detect(image, limit_side_len)
+
+    monkeypatch.setattr(ppocr_engine, "detect", counting_detect)
     result = PagePipeline(ppocr_engine).process(page)
+    assert sizes == [scanned.shape[:2]]  # detected once, on the whole page: orientation and OCR share it
     assert result.rotation == 180
     assert result.seal_pixels_removed > 0
     assert abs(result.skew_degrees - 2.0) < 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from typing import Annotated
 
 import numpy as np
@@ -66,8 +67,13 @@ class OcrEngine(abc.ABC):
         """Engine and model version recorded in every ``OcrPage``."""
 
     @abc.abstractmethod
-    def recognize(self, image: np.ndarray) -> OcrPage:
-        """Recognise a page: ``image`` is uint8 gray or BGR (OpenCV order)."""
+    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None) -> OcrPage:
+        """Recognise a page: ``image`` is uint8 gray or BGR (OpenCV order).
+
+        ``lines``: text-line quads (4x2, in ``image`` pixels) already found on this very image by
+        the clean-up's orientation check with this engine's own detector; an engine that detects
+        lines the same way reads them instead of detecting again, other engines ignore them.
+        """
 
 
 class OcrEngineError(RuntimeError):

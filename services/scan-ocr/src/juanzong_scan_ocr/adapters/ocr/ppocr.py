@@ -232,15 +232,17 @@ class PpOcrEngine(OcrEngine):
 
     # ------------------------------------------------------------------ page
 
-    def recognize(self, image: np.ndarray) -> OcrPage:
+    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None) -> OcrPage:
+        """Detect (unless ``lines`` are given: quads this engine's detector found on ``image``),
+        then read the lines row by row."""
         t0 = time.perf_counter()
         if image.dtype != np.uint8:
             raise ValueError("expected uint8 pixels")
         if image.ndim == 3 and image.shape[2] == 4:
             image = np.ascontiguousarray(image[:, :, :3])
-        boxes = self.detect(image)
+        boxes = self.detect(image) if lines is None else list(lines)
         t1 = time.perf_counter()
-        rows = reading_order(boxes)
+        rows = merge_row_overlaps(reading_order(boxes), self.settings.det_row_merge_overlap)
         flat = [b for row in rows for b in row]
         crops = [as_bgr(crop_quad(image, b, self.settings.rec_crop_pad)) for b in flat]
         texts = self.recognize_crops(crops)
@@ -361,6 +363,45 @@ def crop_quad(image: np.ndarray, quad: np.ndarray, pad: float = 0.0) -> np.ndarr
     if h / w >= 1.5:
         crop = np.rot90(crop)
     return np.ascontiguousarray(crop)
+
+
+def transform_quads(quads: Sequence[np.ndarray], matrix: np.ndarray) -> list[np.ndarray]:
+    """Quads mapped by a 2x3 affine ``matrix`` (a turn of the page, a deskew), reordered clockwise
+    from the top-left so they keep the detector's corner order."""
+    m = np.asarray(matrix, dtype=np.float32)
+    return [order_clockwise(np.asarray(q, dtype=np.float32) @ m[:, :2].T + m[:, 2]) for q in quads]
+
+
+def merge_row_overlaps(rows: list[list[np.ndarray]], min_overlap: float) -> list[list[np.ndarray]]:
+    """Merge boxes of one row whose horizontal extents overlap by at least ``min_overlap`` x the
+    line height (a CJK character is about as wide as the line is high); 0 = off.
+
+    At smaller detection sizes DB can put an extra box into a wide gap of a row (审判员　孙丽华)
+    that reaches into its neighbours; read separately, the shared character comes out twice
+    (审判员员子孙丽华). The merged box is the smallest rotated rectangle around the pieces, so
+    the recogniser reads the row once, gap included.
+    """
+    if min_overlap <= 0:
+        return rows
+    out: list[list[np.ndarray]] = []
+    for row in rows:
+        merged: list[np.ndarray] = []
+        for box in row:  # left to right by left edge
+            if merged:
+                prev = merged[-1]
+                height = min(_quad_height(prev), _quad_height(box))
+                overlap = min(float(prev[:, 0].max()), float(box[:, 0].max())) - float(box[:, 0].min())
+                if overlap >= min_overlap * height:
+                    hull = cv2.boxPoints(cv2.minAreaRect(np.concatenate([prev, box]).astype(np.float32)))
+                    merged[-1] = order_clockwise(hull)
+                    continue
+            merged.append(box)
+        out.append(merged)
+    return out
+
+
+def _quad_height(q: np.ndarray) -> float:
+    return float(min(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])))
 
 
 def reading_order(boxes: Sequence[np.ndarray]) -> list[list[np.ndarray]]:

@@ -17,10 +17,13 @@ class OcrSettings(BaseSettings):
     """ONNX Runtime intra-op threads per worker process (1 when several workers share 2 cores)."""
     ort_memory_arena: bool = False
     """ONNX Runtime's CPU memory arena; off keeps peak memory near 0.8 GB."""
-    det_limit_side_len: int = 1600
-    """Longest side of the detection input; pages are scaled down to it. 1280 detects ~40% faster at
-    the same CER on 48 generated pages, but on a signature row with a wide gap (审判员　孙丽华) it
-    adds an overlapping box in the gap and 员 is read twice (bench/README-ocr.md); kept at 1600."""
+    det_limit_side_len: int = 1280
+    """Longest side of the detection input; pages are scaled down to it. 1280 detects ~40% faster
+    than 1600 at the same CER (bench/README-ocr.md); the extra box DB then puts into a wide gap of a
+    signature row (审判员　孙丽华) is merged away by ``det_row_merge_overlap``."""
+    det_row_merge_overlap: float = 0.25
+    """Boxes of one printed row whose horizontal extents overlap by at least this fraction of the
+    line height are merged before recognition, so a character two boxes share is read once; 0 = off."""
     det_thresh: float = 0.3
     det_box_thresh: float = 0.6
     det_unclip_ratio: float = 1.6

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class TesseractEngine(OcrEngine):
                 self._version = f"tesseract {ver.splitlines()[0]} {self.settings.tesseract_lang}"
         return self._version
 
-    def recognize(self, image: np.ndarray) -> OcrPage:
+    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None) -> OcrPage:
         import pytesseract
         from PIL import Image
 
