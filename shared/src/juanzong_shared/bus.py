@@ -10,18 +10,33 @@ Topology for a subscription whose queue is ``Q``:
   ``x-jz-failure-reason`` and ``x-jz-attempts`` headers.
 
 A message is acknowledged only after its effect is committed (see :mod:`juanzong_shared.outbox`).
+
+Per-process broadcast (:class:`Broadcast`, :meth:`Bus.broadcast`) — for in-memory state every replica keeps
+(caches): ``<ns>.<service>.<name>.<random>``, an exclusive, auto-delete, non-durable classic queue bound to the
+same exchange, so every process of the service gets its own copy of each matching event. No ledger, no
+retries: a handler's error is logged and the message acknowledged. The queue lives as long as the channel
+that consumes it; after a reconnection (or a channel recovery) a fresh one is declared and ``on_connect``
+runs, so the service can drop what it may have missed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+)
 from pydantic import ValidationError
 
 from juanzong_shared.db import Mongo
@@ -34,6 +49,8 @@ log = get_logger(__name__)
 
 Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 HandlerMap = Mapping[str, Sequence[Handler]]
+BroadcastHandler = Callable[[Event], Awaitable[None]]
+BroadcastHandlerMap = Mapping[str, Sequence[BroadcastHandler]]
 
 ATTEMPT_HEADER = "x-jz-attempt"
 REASON_HEADER = "x-jz-failure-reason"
@@ -63,6 +80,29 @@ class Subscription:
         return sorted({*self.handlers.keys(), *self.extra_bindings})
 
 
+@dataclass
+class Broadcast:
+    """A per-process subscription: every process of the service receives every event of these types.
+
+    For invalidating in-memory state (caches) that each replica keeps. Handlers take only the event (no unit
+    of work): they must be idempotent and quick. ``on_connect`` runs once the queue is consuming, at first and
+    after every reconnection — events published while this process was disconnected are lost, so it should
+    drop everything that depends on them.
+    """
+
+    handlers: BroadcastHandlerMap
+    on_connect: Callable[[], Awaitable[None]] | None = None
+    name: str = "broadcast"  # → <ns>.<service>.broadcast.<random>
+    prefetch: int = 64
+
+    def queue_prefix(self, namespace: str, service: str) -> str:
+        return f"{namespace}.{service}.{self.name}"
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return sorted(self.handlers.keys())
+
+
 class Bus:
     """Connection, publishing with confirms, and consumers for one service."""
 
@@ -84,6 +124,7 @@ class Bus:
         self._publish_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._consumers: list[_Consumer] = []
+        self._broadcasts: list[_BroadcastConsumer] = []
         self._publish_lock = asyncio.Lock()
         self._depth_task: asyncio.Task | None = None
         self.on_commit: Callable[[], None] | None = None  # the outbox relay's wake-up
@@ -114,6 +155,8 @@ class Bus:
         """Stop taking messages, let in-flight ones finish, then close."""
         if self._depth_task:
             self._depth_task.cancel()
+        for broadcast in self._broadcasts:
+            await broadcast.stop()
         for consumer in self._consumers:
             await consumer.stop(drain_timeout)
         if self.connection and not self.connection.is_closed:
@@ -144,6 +187,15 @@ class Bus:
         self._consumers.append(consumer)
         if self._depth_task is None:
             self._depth_task = asyncio.create_task(self._watch_depth())
+        return consumer.queue_name
+
+    async def broadcast(self, broadcast: Broadcast) -> str:
+        """Start a per-process broadcast subscription; returns the name of its (current) queue."""
+        if self.connection is None:
+            raise RuntimeError("connect first")
+        consumer = _BroadcastConsumer(self, broadcast)
+        await consumer.start()
+        self._broadcasts.append(consumer)
         return consumer.queue_name
 
     async def queue_depths(self) -> dict[str, int]:
@@ -294,3 +346,101 @@ class _Consumer:
                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message.message_id,
                                 correlation_id=message.correlation_id, type=message.type)
         await self.channel.default_exchange.publish(copy, routing_key=queue, timeout=30)
+
+
+class _BroadcastConsumer:
+    """One exclusive queue per process; a fresh one (new name) after every reopening of the channel."""
+
+    def __init__(self, bus: Bus, broadcast: Broadcast) -> None:
+        self.bus = bus
+        self.spec = broadcast
+        self.prefix = broadcast.queue_prefix(bus.namespace, bus.service)
+        self.queue_name = ""
+        self.channel: AbstractRobustChannel | None = None
+        self.queue: AbstractQueue | None = None
+        self.tag: str | None = None
+        self._stopped = False
+        self._redeclaring: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.channel = await self.bus.connection.channel(publisher_confirms=False)
+        # aio-pika reopens the channel after a reconnection or a channel error; the exclusive queue went with
+        # the old connection/consumer, so each reopening declares a new one (never restored by name: the
+        # broker may still hold the old exclusive queue for the dead connection).
+        self.channel.reopen_callbacks.add(self._on_reopen)
+        await self._declare()
+
+    async def _declare(self) -> None:
+        channel = self.channel
+        await channel.set_qos(prefetch_count=self.spec.prefetch)
+        exchange = await channel.declare_exchange(self.bus.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True,
+                                                  robust=False)
+        name = f"{self.prefix}.{uuid.uuid4().hex[:12]}"
+        queue = await channel.declare_queue(name, durable=False, exclusive=True, auto_delete=True,
+                                            arguments={"x-queue-type": "classic"}, robust=False)
+        for key in self.spec.routing_keys:
+            await queue.bind(exchange, routing_key=key, robust=False)
+        self.tag = await queue.consume(self._on_message, no_ack=False, robust=False)
+        self.queue, self.queue_name = queue, name
+        log.info("broadcast consuming", queue=name, routing_keys=self.spec.routing_keys)
+        if self.spec.on_connect is not None:
+            try:
+                await self.spec.on_connect()
+            except Exception as error:  # noqa: BLE001 — the subscription stays up; the service logs why
+                log.error("broadcast on_connect failed", queue=name, error=f"{type(error).__name__}: {error}")
+
+    def _on_reopen(self, *_: Any) -> None:
+        # called inside aio-pika's restore (the channel is not ready yet): declare from a task
+        if self._stopped or (self._redeclaring is not None and not self._redeclaring.done()):
+            return
+        self._redeclaring = asyncio.get_running_loop().create_task(self._redeclare(),
+                                                                   name=f"redeclare:{self.prefix}")
+
+    async def _redeclare(self) -> None:
+        delay = 0.5
+        while not self._stopped:
+            try:
+                await self._declare()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 — broker still away: try again
+                log.warning("broadcast queue not declared; retrying", queue=self.prefix, error=str(error))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        if self._redeclaring is not None:
+            self._redeclaring.cancel()
+        if self.channel is not None:
+            self.channel.reopen_callbacks.discard(self._on_reopen)
+            try:
+                await self.channel.close()
+            except Exception as error:  # noqa: BLE001 — closing anyway
+                log.debug("broadcast channel close failed", queue=self.queue_name, error=str(error))
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        bus, queue = self.bus, self.prefix  # the metric label: the prefix (the random part would never repeat)
+        started = time.perf_counter()
+        token = None
+        try:
+            event = Event.from_json(message.body)
+            token = bind_correlation_id(event.correlation_id)
+            for handler in self.spec.handlers.get(event.event_type, ()):
+                await handler(event)
+            CONSUMER_MESSAGES.labels(bus.service, queue, "processed").inc()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 — no retries: invalidations are idempotent, the next one will do
+            CONSUMER_MESSAGES.labels(bus.service, queue, "failed").inc()
+            log.error("broadcast handler failed", queue=queue, event_type=message.type,
+                      error=f"{type(error).__name__}: {error}"[:1000])
+        finally:
+            if token is not None:
+                reset_correlation_id(token)
+            CONSUMER_SECONDS.labels(bus.service, queue).observe(time.perf_counter() - started)
+            try:
+                await message.ack()
+            except Exception as error:  # noqa: BLE001 — channel gone: the queue went with it
+                log.debug("broadcast ack failed", queue=queue, error=str(error))

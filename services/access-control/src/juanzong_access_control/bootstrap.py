@@ -23,6 +23,7 @@ from .service_layer.approvals import Approvals
 from .service_layer.borrowings import Borrowings
 from .service_layer.decisions import Decisions
 from .service_layer.identities import Identities, Revocations, VerifiedTokens
+from .service_layer.invalidation import invalidation_broadcast
 from .service_layer.seed import apply_client_secrets, seed_demo
 
 log = get_logger(__name__)
@@ -60,7 +61,8 @@ class CaseCacheLink:
             self.decisions.changing_in(case_number, session)
 
 
-def make_startup(settings: ServiceSettings, link: CaseCacheLink):
+def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: str):
+    """``durable_queue``: the service queue of the case events (its ledger tells when their effect is stored)."""
     async def start(app: FastAPI) -> None:
         mongo: Mongo = app.state.mongo
         key, source = load_signing_key(settings.access_signing_key_file, settings.data_dir, settings.environment)
@@ -79,11 +81,17 @@ def make_startup(settings: ServiceSettings, link: CaseCacheLink):
                               max_age=settings.decision_max_age_seconds)
         link.decisions = decisions
         notify = app.state.outbox.notify
+        verified_tokens = VerifiedTokens()
         app.state.ac = AccessControl(
             settings=settings, mongo=mongo, signing_key=key, tokens=tokens, revocations=revocations,
-            identities=Identities(mongo, tokens, revocations, password_grant=settings.password_grant_enabled),
+            identities=Identities(mongo, tokens, revocations, password_grant=settings.password_grant_enabled,
+                                  notify=notify),
             audit=audit, decisions=decisions, approvals=Approvals(mongo, decisions, audit, notify),
-            borrowings=Borrowings(mongo, decisions, audit, notify), verified_tokens=VerifiedTokens())
+            borrowings=Borrowings(mongo, decisions, audit, notify), verified_tokens=verified_tokens)
+        # every replica hears of every change to decisions (the durable queue reaches one replica only)
+        await app.state.bus.broadcast(invalidation_broadcast(
+            mongo=mongo, durable_queue=durable_queue, decisions=decisions, revocations=revocations,
+            verified_tokens=verified_tokens, hold_limit_seconds=settings.invalidation_hold_seconds))
         if settings.client_secrets:
             await apply_client_secrets(mongo, settings.client_secrets)
         seeded = await seed_demo(mongo, settings.dev_client_secret) if settings.seed_enabled else False

@@ -23,6 +23,9 @@ class ServiceSettings(Settings):
     refresh_token_ttl_seconds: int = Field(8 * 3600, ge=60, le=30 * 86_400)
     facts_cache_seconds: float = Field(2.0, ge=0, le=60,
                                        description="How long case facts and grants are reused between decisions.")
+    invalidation_hold_seconds: float = Field(
+        60.0, gt=0, le=3600, description="How long a replica keeps a case out of its cache while another replica "
+                                         "applies a case event it was told of (until that is committed).")
     decision_max_age_seconds: int = Field(5, ge=0, le=30, description="Cache hint returned with each decision.")
     housekeeping_seconds: float = Field(30.0, gt=0, le=3600,
                                         description="Period of expiry, overdue and explanation checks.")

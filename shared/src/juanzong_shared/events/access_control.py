@@ -1,4 +1,4 @@
-"""Events produced by access-control (approvals, borrowing).
+"""Events produced by access-control (approvals, borrowing, token revocation).
 
 Optional fields added with the access-control service (issue 7) say who must act next and which rule
 applies, so the notifier can address a reminder without asking back.
@@ -52,6 +52,14 @@ class BorrowingChanged(Payload):
     presiding_judge: str | None = None
 
 
+class TokenRevoked(Payload):
+    jti: str = Field(..., description="The revoked token's id (never the token itself).")
+    until: datetime = Field(..., description="The token's own expiry: after it, the revocation is moot.")
+    subject: str | None = Field(None, description="Whose token it was.", examples=["u-judge-wang"])
+    token_use: str | None = Field(None, description="access | refresh", examples=["access"])
+    at: datetime
+
+
 SPECS = [
     *[EventSpec(f"access.request.{s}", 1, AccessRequestChanged, PRODUCER, f"Access request {s}.")
       for s in ("created", "approved", "denied", "expired", "revoked")],
@@ -64,4 +72,6 @@ SPECS = [
               "立案庭 handed the paper over; the days run from now (吉高法〔2020〕11号 第四条(一)5)."),
     EventSpec("borrowing.explained", 1, BorrowingChanged, PRODUCER,
               "The explanation an emergency borrowing owes was given (吉高法〔2020〕11号 第八条(三))."),
+    EventSpec("access.token.revoked", 1, TokenRevoked, PRODUCER,
+              "A token was revoked (RFC 7009); every access-control replica refuses it from now on."),
 ]

@@ -30,10 +30,13 @@ __all__ = ["SERVICE", "ServiceSettings", "create_app"]
 def create_app() -> FastAPI:
     settings = load_settings(ServiceSettings)
     link = CaseCacheLink()
+    cases = Subscription(case_handlers(link.changing))
+    durable_queue = cases.queue_name(settings.bus_namespace, settings.service_name)
     return create_service_app(settings, title="卷宗 权限服务 (access-control)", description=DESCRIPTION,
                               parts=ServiceParts(
                                   routers=[tokens_api.router, decisions_api.router, approvals_api.router,
                                            borrowings_api.router, audit_api.router],
-                                  subscriptions=[Subscription(case_handlers(link.changing))],
-                                  indexes=INDEXES, on_startup=[make_startup(settings, link)], on_shutdown=[stop],
+                                  subscriptions=[cases],
+                                  indexes=INDEXES, on_startup=[make_startup(settings, link, durable_queue)],
+                                  on_shutdown=[stop],
                                   background=[housekeeping], uses_storage=False))

@@ -123,6 +123,11 @@ class FreshCache:
     def held(self, group: Any) -> bool:
         return group in self._held
 
+    def clear(self) -> None:
+        """Drop every entry and detach every load in flight (events may have been missed)."""
+        self._data.clear()
+        self._inflight.clear()
+
     def detach_loads(self) -> None:
         """Loads in flight finish for their callers but are not stored."""
         self._inflight.clear()
@@ -184,6 +189,37 @@ class Decisions:
         # another case's facts being loaded now may embed this one (a later case's team): not stored either
         self.facts.detach_loads()
         self.forget_case(case_number)
+
+    def forget_all(self) -> None:
+        """Everything may be stale (the broadcast of changes was interrupted): read it all again."""
+        self.facts.clear()
+        self.grants.clear()
+
+    def changing_until(self, case_number: str, done: Callable[[], Awaitable[bool]], *,
+                       poll_seconds: float = 0.02, limit_seconds: float = 60.0) -> None:
+        """Another replica is applying a change to the case: hold it (no caching, each decision reads the
+        database) until ``done()`` says the change is committed, then forget it — forgetting only on receipt
+        would let this replica cache the facts the other one is about to replace."""
+        self.hold_case(case_number)
+
+        async def watch() -> None:
+            try:
+                deadline = time.monotonic() + limit_seconds
+                delay = poll_seconds
+                while time.monotonic() < deadline:
+                    try:
+                        if await done():
+                            return
+                    except Exception as error:  # noqa: BLE001 — database away: keep holding, ask again
+                        log.warning("change watch failed", case_number=case_number, error=str(error))
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 1.5, 0.5)
+                log.warning("change to the case not committed in time; caching again", case_number=case_number)
+            finally:
+                self.release_case(case_number)
+        task = asyncio.get_running_loop().create_task(watch(), name=f"cache-hold-remote:{case_number}")
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
 
     def changing_in(self, case_number: str, session: Any, *, poll_seconds: float = 0.002,
                     limit_seconds: float = 300.0) -> None:

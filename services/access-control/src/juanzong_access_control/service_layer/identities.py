@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,8 @@ import jwt
 from juanzong_shared.auth import TokenVerifier as SharedVerifier
 from juanzong_shared.auth import unauthorized
 from juanzong_shared.db import Mongo
+from juanzong_shared.events import REGISTRY
+from juanzong_shared.outbox import UnitOfWork, transact
 from juanzong_shared.problems import Problem
 from pymongo.errors import DuplicateKeyError
 
@@ -29,8 +32,9 @@ def oauth_error(status: int, error: str, description: str, field: str | None = N
 
 
 class Revocations:
-    """Revoked token ids: kept in memory for a lookup per request, stored in MongoDB for the other
-    replicas (which reload it every housekeeping round) and across restarts."""
+    """Revoked token ids: kept in memory for a lookup per request, stored in MongoDB for restarts and the
+    other replicas — which hear of an explicit revocation at once (``access.token.revoked``, broadcast to
+    every replica) and reload the whole list every housekeeping round and on reconnecting to the bus."""
 
     def __init__(self, mongo: Mongo) -> None:
         self.mongo = mongo
@@ -51,15 +55,32 @@ class Revocations:
             return False
         return True
 
+    async def store_in(self, uow: UnitOfWork, jti: str, until: datetime, *, subject: str | None = None,
+                       token_use: str | None = None) -> None:
+        """Record a revocation in ``uow`` and announce it to the other replicas (outbox, after commit)."""
+        self.revoke(jti, until)
+        now = datetime.now(UTC)
+        await uow.db[REVOKED].update_one({"_id": jti}, {"$setOnInsert": {"until": until, "at": now}}, upsert=True,
+                                         session=uow.session)
+        uow.emit(REGISTRY.create("access.token.revoked", {"jti": jti, "until": until, "subject": subject,
+                                                          "token_use": token_use, "at": now}))
+
     async def reload(self) -> None:
         now = datetime.now(UTC)
         await self.mongo.db[REVOKED].delete_many({"until": {"$lte": now}})
-        self._until = {jti: until for jti, until in await revoked_since(self.mongo.db, now)}
+        loaded = dict(await revoked_since(self.mongo.db, now))
+        # Merged, not replaced: a revocation heard (broadcast) while the list was being read must not be lost.
+        # Entries only ever leave when their token has expired anyway.
+        for jti, until in self._until.items():
+            if until > now:
+                loaded[jti] = max(until, loaded.get(jti, until))
+        self._until = loaded
 
 
 class Identities:
     def __init__(self, mongo: Mongo, tokens: tk.TokenService, revocations: Revocations, *,
-                 password_grant: bool) -> None:
+                 password_grant: bool, notify: Callable[[], None] | None = None) -> None:
+        self.mongo, self.notify = mongo, notify
         self.accounts = Accounts(mongo.db)
         self.tokens = tokens
         self.revocations = revocations
@@ -118,8 +139,12 @@ class Identities:
             jti = self.tokens.revoke(token)
         except tk.TokenError:
             return {"revoked": False}
-        until = datetime.fromtimestamp(jwt.decode(token, options={"verify_signature": False})["exp"], UTC)
-        await self.revocations.store(jti, until)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        until = datetime.fromtimestamp(claims["exp"], UTC)
+        use = claims.get("token_use")
+        await transact(self.mongo, lambda uow: self.revocations.store_in(
+            uow, jti, until, subject=claims.get("sub"), token_use=use if isinstance(use, str) else None),
+            on_commit=self.notify)
         return {"revoked": True, "jti": jti}
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -160,6 +185,14 @@ class VerifiedTokens:
             self._seen.pop(token, None)
             return None
         return hit[1], hit[2]
+
+    def forget_jti(self, jti: str) -> None:
+        """Drop the entries of a revoked token (revocation is checked per request anyway)."""
+        for token in [t for t, hit in self._seen.items() if hit[1] == jti]:
+            self._seen.pop(token, None)
+
+    def clear(self) -> None:
+        self._seen.clear()
 
     def put(self, token: str, exp: float, jti: str | None, principal: Principal) -> None:
         if len(self._seen) >= self.max_entries:
