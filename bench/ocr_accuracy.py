@@ -92,7 +92,8 @@ def run_engine(engine: str, pages_dir: str, files: list[str], threads: int, orie
         raise SystemExit(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     version = ocr.version
     load_s = time.perf_counter() - t0
-    options = CleanOptions(orientation=orientation)  # type: ignore[arg-type]
+    # As the worker: the page is not warped by the skew; the OCR crops through the deskew map.
+    options = CleanOptions(orientation=orientation, deskew_warp=False)  # type: ignore[arg-type]
     # As the worker's PagePipeline: the orientation check uses this engine, whose line boxes the
     # OCR reads without detecting again (options.reuse_detection).
     detector = (orientation_detector(options.orientation, ocr, side_px=options.orientation_side_px,
@@ -111,7 +112,7 @@ def run_engine(engine: str, pages_dir: str, files: list[str], threads: int, orie
         if engine == "default":
             cleaned = clean_page(image, options, dpi=_declared_dpi(path), detector=detector)
             w1 = time.perf_counter()
-            page = ocr.recognize(cleaned.image, lines=cleaned.lines)
+            page = ocr.recognize(cleaned.image, lines=cleaned.lines, transform=cleaned.transform)
             # A detection done inside the clean-up and read by the OCR is engine time.
             clean_s[name] = w1 - w0 - cleaned.timings.get("lines", 0.0)
             rotations[name] = cleaned.rotation

@@ -12,9 +12,10 @@ PAGES_SUBSCRIPTION_NAME = "pages"
 PAGE_COMMAND = "scan-ocr.page.process"
 
 
-def pages_subscription(handlers: HandlerMap) -> Subscription:
-    """``<ns>.scan-ocr.pages``: one unacknowledged page per worker (CPU-bound work)."""
-    return Subscription(handlers, name=PAGES_SUBSCRIPTION_NAME, prefetch=1)
+def pages_subscription(handlers: HandlerMap, prefetch: int = 1) -> Subscription:
+    """``<ns>.scan-ocr.pages``: ``prefetch`` unacknowledged pages per worker, handled concurrently;
+    the worker computes one at a time (CPU-bound) and stores/records the other meanwhile."""
+    return Subscription(handlers, name=PAGES_SUBSCRIPTION_NAME, prefetch=prefetch, concurrency=prefetch)
 
 
 async def declare_pages_queue(app: FastAPI) -> None:

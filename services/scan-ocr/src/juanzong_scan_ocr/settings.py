@@ -28,5 +28,8 @@ class ServiceSettings(Settings):
     stations_bucket: str = "juanzong-stations"
 
     worker_metrics_port: int = Field(9100, ge=0, le=65535, description="OCR worker Prometheus port (0: off).")
+    worker_prefetch: int = Field(2, ge=1, le=8, description=(
+        "Pages an OCR worker holds unacknowledged: with 2, one page's storage and database writes overlap "
+        "the next page's OCR (CPU work stays one page at a time)."))
     worker_drain_seconds: float = Field(80.0, gt=0, description="On SIGTERM, how long to finish the page in hand.")
     worker_bus_grace_seconds: float = Field(60.0, gt=0, description="Exit when the broker is gone this long.")

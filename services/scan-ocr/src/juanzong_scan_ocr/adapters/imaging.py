@@ -11,6 +11,11 @@ voted over pieces of the longest lines, tells upright from upside down. With ``r
 is sideways, its boxes are turned and deskewed with the page and handed to the OCR
 (``CleanResult.lines``), which then does not detect again. Tesseract OSD (``--psm 0``) is available
 as ``orientation="tesseract"``; bench/README-ocr.md compares the two.
+
+Skew comes from the angles of those line boxes (``skew_from_quads``; the projection-profile estimate
+is the fallback). With ``deskew_warp`` off (as the worker runs it) the page is not warped at all:
+``CleanResult.transform`` is the deskew map, through which the OCR crops the lines from the upright
+page and reports its polygons on the deskewed page.
 """
 
 from __future__ import annotations
@@ -46,6 +51,15 @@ class CleanOptions(BaseModel):
     orientation_side_px: int = 480
     """Longest side of the copy the orientation detector looks at without ``reuse_detection`` (480
     found every turn of 48 generated pages, as 640 did, at about 60% of the detector time)."""
+    skew_from_lines: bool = True
+    """Take the skew from the angles of the line boxes the orientation check detected at the OCR's
+    size (length-weighted median of the longer lines) instead of the projection-profile estimate;
+    falls back to the estimate when fewer than 3 lines were found. On 48 generated pages: mean error
+    0.03° (max 0.27°) against 0.12° (one page off by 4.8°) for the estimate."""
+    deskew_warp: bool = True
+    """Warp the page by the skew. False: ``CleanResult.image`` stays upright but not deskewed and
+    ``CleanResult.transform`` maps its pixels onto the deskewed page; the OCR crops the lines from
+    the unwarped page and reports polygons on the deskewed one (``recognize(..., transform=)``)."""
     reuse_detection: bool = True
     """Orientation looks at the PP-OCR detection of the whole page, whose line boxes (turned and
     deskewed with the page) the OCR then reads: a page is detected once, a sideways one twice (the
@@ -66,6 +80,9 @@ class OrientationResult(BaseModel):
     can read them (``reuse_detection``, page not sideways); None otherwise."""
     lines_seconds: float = 0.0
     """Time the detection of ``lines`` took (OCR work done early, part of ``seconds``)."""
+    skew_degrees: float | None = None
+    """Skew from the detected lines' angles (positive = counter-clockwise; the same before and after
+    a turn by a multiple of 90°), when detected at the OCR's size and enough lines were found."""
 
 
 class CleanResult(BaseModel):
@@ -74,6 +91,7 @@ class CleanResult(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     image: np.ndarray
+    """Upright page; deskewed unless ``options.deskew_warp`` was off (then see ``transform``)."""
     rotation: Orientation
     """Clockwise turn the content had in the input (the same number QC stores as orientation)."""
     rotation_confidence: float
@@ -85,6 +103,9 @@ class CleanResult(BaseModel):
     """Text-line quads in ``image``'s pixels from the orientation check (turned and deskewed with
     the page), for ``OcrEngine.recognize(image, lines=...)``; None when the OCR must detect. Their
     detection is timed as ``timings["lines"]`` (not part of ``timings["orientation"]``)."""
+    transform: np.ndarray | None = None
+    """With ``deskew_warp`` off and a skew to remove: the 2x3 affine map from ``image``'s pixels to
+    the deskewed page's (same size). ``lines`` are then in ``image``'s pixels."""
 
 
 class OrientationDetector(Protocol):
@@ -125,6 +146,35 @@ def deskew(gray: np.ndarray, skew_degrees: float, fill: int | None = None) -> np
     fill = paper_level(gray) if fill is None else fill
     m = _deskew_matrix(gray.shape, skew_degrees)
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+
+def skew_from_quads(quads: list[np.ndarray], min_lines: int = 3) -> float | None:
+    """Skew of a page from its text-line boxes (positive = content turned counter-clockwise).
+
+    Each box whose long side is at least 2.5x its short side gives the angle of its long side to
+    the nearer page axis (so lying and standing text, and pages turned by 90/180/270, give the same
+    number); lines of the dominant direction at least half as long as the longest vote, weighted by
+    length (weighted median). None with fewer than ``min_lines`` such lines.
+    """
+    groups: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    for q in quads:
+        q = np.asarray(q, dtype=np.float64)
+        top, side = float(np.linalg.norm(q[1] - q[0])), float(np.linalg.norm(q[3] - q[0]))
+        if top >= 2.5 * side:
+            d, length, standing = (q[1] - q[0] + q[2] - q[3]) / 2, top, False
+        elif side >= 2.5 * top:
+            d, length, standing = (q[3] - q[0] + q[2] - q[1]) / 2, side, True
+        else:
+            continue
+        theta = float(np.degrees(np.arctan2(d[1], d[0])))
+        groups[standing].append((-(((theta + 45.0) % 90.0) - 45.0), length))
+    lines = max(groups.values(), key=lambda g: sum(x[1] for x in g))
+    if len(lines) < min_lines:
+        return None
+    longest = max(x[1] for x in lines)
+    votes = sorted(x for x in lines if x[1] >= 0.5 * longest)
+    weights = np.cumsum([x[1] for x in votes])
+    return round(votes[int(np.searchsorted(weights, weights[-1] / 2))][0], 2)
 
 
 def _seal_regions(red: np.ndarray, dpi_guess: float) -> np.ndarray:
@@ -254,9 +304,12 @@ class PpOcrOrientation:
                 standing.append((bh, q))
         len_lying = sum(x for x, _ in lying)
         len_standing = sum(x for x, _ in standing)
+        # Boxes detected at the OCR's size are precise enough to give the skew (not a small copy's).
+        skew = skew_from_quads(boxes) if self.reuse_detection else None
         if not lying and not standing:
             return OrientationResult(rotation=0, confidence=0.0, method=self.name, seconds=time.perf_counter() - t0,
-                                     lines=boxes if self.reuse_detection else None, lines_seconds=detected)
+                                     lines=boxes if self.reuse_detection else None, lines_seconds=detected,
+                                     skew_degrees=skew)
         sideways = len_standing > len_lying
         chosen = sorted(standing if sideways else lying, key=lambda t: -t[0])[: self.lines]
         shape_conf = max(len_lying, len_standing) / (len_lying + len_standing)
@@ -284,6 +337,7 @@ class PpOcrOrientation:
             # rows and picks up specks that the detection of the turned page does not.
             lines=boxes if self.reuse_detection and not sideways else None,
             lines_seconds=0.0 if sideways else detected,
+            skew_degrees=skew,
         )
 
 
@@ -363,8 +417,10 @@ def clean_page(
     rotation: Orientation = 0
     rot_conf = 1.0
     lines: list[np.ndarray] | None = None
+    line_skew: float | None = None
     if det is not None:
         found = det.detect(gray)
+        line_skew = found.skew_degrees
         rotation, rot_conf = found.rotation, found.confidence
         if found.lines is not None:
             lines = found.lines if rotation == 0 else _transform_quads(found.lines, _upright_matrix(gray.shape, rotation))
@@ -374,12 +430,19 @@ def clean_page(
     timings["orientation"] = round(timings["orientation"] - timings.get("lines", 0.0), 4)
 
     skew = 0.0
+    transform: np.ndarray | None = None
     if opts.deskew:
-        skew = estimate_skew_degrees(gray, search_degrees=opts.max_skew_degrees)
+        if opts.skew_from_lines and line_skew is not None and abs(line_skew) <= opts.max_skew_degrees:
+            skew = line_skew
+        else:
+            skew = estimate_skew_degrees(gray, search_degrees=opts.max_skew_degrees)
         if opts.min_skew_degrees <= abs(skew) <= opts.max_skew_degrees:
-            gray = deskew(gray, skew)
-            if lines is not None:
-                lines = _transform_quads(lines, _deskew_matrix(gray.shape, skew))
+            if opts.deskew_warp:
+                gray = deskew(gray, skew)
+                if lines is not None:
+                    lines = _transform_quads(lines, _deskew_matrix(gray.shape, skew))
+            else:  # the OCR crops from the unwarped page and maps its polygons
+                transform = _deskew_matrix(gray.shape, skew)
     lap("deskew")
 
     if opts.denoise:
@@ -395,7 +458,13 @@ def clean_page(
         seal_pixels_removed=removed,
         timings=timings,
         lines=lines,
+        transform=transform,
     )
+
+
+def deskew_matrix(shape: tuple[int, ...], skew_degrees: float) -> np.ndarray:
+    """Where ``deskew(image, skew_degrees)`` puts a pixel of ``image`` (a 2x3 affine map)."""
+    return _deskew_matrix(shape, skew_degrees)
 
 
 def _deskew_matrix(shape: tuple[int, ...], skew_degrees: float) -> np.ndarray:

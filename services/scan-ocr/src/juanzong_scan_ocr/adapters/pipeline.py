@@ -132,6 +132,9 @@ class PagePipeline:
         self.clean_options = clean or CleanOptions()
         self.jpeg_quality = jpeg_quality
         o = self.clean_options
+        # The gray page is not warped by the skew: the OCR crops its lines from the upright page
+        # through the deskew map and reports polygons on the deskewed page (the display image).
+        self._clean_run = o.model_copy(update={"deskew_warp": False})
         # The orientation check uses the pipeline's own engine, so its line boxes can be read as they are.
         self._detector = (PpOcrOrientation(engine, side_px=o.orientation_side_px, reuse_detection=o.reuse_detection)
                           if engine.name == "ppocr" and o.orientation == "ppocr" else None)
@@ -179,7 +182,7 @@ class PagePipeline:
 
         # One gray conversion serves seal suppression and QC (QC measures the page as scanned).
         gray = to_gray(bgr)
-        cleaned = clean_page(bgr, self.clean_options, dpi=declared_dpi, detector=self._detector, gray=gray)
+        cleaned = clean_page(bgr, self._clean_run, dpi=declared_dpi, detector=self._detector, gray=gray)
         lap("clean")
         o = self.clean_options
         # The clean-up measured the skew of the upright page already; QC takes that number.
@@ -189,7 +192,7 @@ class PagePipeline:
                              skew_degrees=shared_skew)
         del gray
         lap("qc")
-        ocr = self.engine.recognize(cleaned.image, lines=cleaned.lines)
+        ocr = self.engine.recognize(cleaned.image, lines=cleaned.lines, transform=cleaned.transform)
         lap("ocr")
         if "lines" in cleaned.timings:  # the engine's detection ran inside the clean-up: count it as OCR
             timings["clean"] = round(timings["clean"] - cleaned.timings["lines"], 4)

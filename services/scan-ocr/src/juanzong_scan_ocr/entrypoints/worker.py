@@ -1,8 +1,9 @@
 """OCR worker process: ``python -m juanzong_scan_ocr.entrypoints.worker``.
 
-Consumes ``<ns>.scan-ocr.pages`` with prefetch 1 (CPU-bound: a second page waiting in this process
-would only wait), loads the engine once, and serves Prometheus metrics on ``JZ_WORKER_METRICS_PORT``.
-SIGTERM stops taking pages, finishes the page in hand, relays its events and exits. A worker whose
+Consumes ``<ns>.scan-ocr.pages`` with prefetch ``JZ_WORKER_PREFETCH`` (2): the CPU-bound work runs
+one page at a time, and the second page's loading, or the first page's storing and recording,
+overlaps it (each page is acknowledged after its own effects are committed), loads the engine once, and serves Prometheus metrics on ``JZ_WORKER_METRICS_PORT``.
+SIGTERM stops taking pages, finishes the pages in hand, relays its events and exits. A worker whose
 broker connection stays down longer than ``JZ_WORKER_BUS_GRACE_SECONDS`` exits non-zero so the
 orchestrator restarts it. KEDA scales the workers on the depth of the pages queue.
 """
@@ -78,13 +79,13 @@ async def run(settings: ServiceSettings) -> int:
     store = ObjectStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
                         secure=settings.s3_secure, region=settings.s3_region)
     bus = Bus(settings.amqp_url, settings.bus_namespace, settings.service_name, mongo=mongo,
-              prefetch=1, max_attempts=settings.bus_max_attempts, retry_delays_ms=settings.bus_retry_delays_ms)
+              prefetch=settings.worker_prefetch, max_attempts=settings.bus_max_attempts, retry_delays_ms=settings.bus_retry_delays_ms)
     await bus.connect(timeout=settings.startup_timeout_seconds)
     relay = OutboxRelay(mongo, bus.publish, settings.service_name, poll_seconds=settings.outbox_poll_seconds)
     bus.on_commit = relay.notify
     relay.start()
     worker = PageWorker(mongo, store, settings, pipeline, worker_id)
-    queue = await bus.subscribe(pages_subscription(worker.handlers))
+    queue = await bus.subscribe(pages_subscription(worker.handlers, settings.worker_prefetch))
     log.info("ocr worker consuming", queue=queue, worker=worker_id, subscription=PAGES_SUBSCRIPTION_NAME)
 
     code = 0

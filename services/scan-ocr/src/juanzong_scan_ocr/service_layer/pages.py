@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -101,7 +102,13 @@ async def end_page(uow: UnitOfWork, cmd: ProcessPage, outcome: Outcome) -> bool:
 
 
 class PageWorker:
-    """Handles ``scan-ocr.page.process`` in an OCR worker process (one page at a time)."""
+    """Handles ``scan-ocr.page.process`` in an OCR worker process.
+
+    Two pages may be in hand (``worker_prefetch``), but their CPU work (decode, clean-up, QC, OCR,
+    PDF) runs one at a time under ``_cpu``: while one page is computed, the other's original is
+    loaded, or its outputs are stored and its end recorded (its own transaction, its own ack after
+    commit). Each page's effects are stored before its message is acknowledged, as with one page.
+    """
 
     def __init__(self, mongo: Mongo, store: ObjectStore, settings: ServiceSettings, pipeline: PagePipeline,
                  worker_id: str) -> None:
@@ -111,8 +118,9 @@ class PageWorker:
         self.pipeline = pipeline
         self.worker_id = worker_id
         self.engine = pipeline.engine.name
-        # The outcome of the page in hand survives a retried transaction, so OCR is not run twice.
-        self._last: tuple[str, Outcome] | None = None
+        # The outcomes of the pages in hand survive a retried transaction, so OCR is not run twice.
+        self._outcomes: OrderedDict[str, Outcome] = OrderedDict()
+        self._cpu = asyncio.Lock()
 
     @property
     def handlers(self):
@@ -120,9 +128,8 @@ class PageWorker:
 
     async def handle(self, event: Event, uow: UnitOfWork) -> None:
         cmd = ProcessPage.model_validate(event.payload)
-        if self._last is not None and self._last[0] == cmd.page_id:
-            outcome = self._last[1]
-        else:
+        outcome = self._outcomes.get(cmd.page_id)
+        if outcome is None:
             page = await self.mongo.db[PAGES].find_one({"_id": cmd.page_id}, {"status": 1, "attempts": 1})
             if page is None:
                 raise PermanentError(f"page {cmd.page_id} is not recorded")
@@ -131,30 +138,26 @@ class PageWorker:
                 return
             attempts = int(page.get("attempts", 0))
             if attempts >= self.settings.bus_max_attempts:  # it keeps killing workers or failing
-                outcome: Outcome = B.too_many_attempts(attempts, page.get("last_error"))
+                outcome = B.too_many_attempts(attempts, page.get("last_error"))
             else:
-                await self.mongo.db[PAGES].update_one(
-                    {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
-                    {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
-                                                       "worker": self.worker_id,
-                                                       "started_at": datetime.now(UTC)}})
-                OCR_QUEUE_WAIT.labels(self.engine).observe(
-                    max(0.0, (datetime.now(UTC) - event.occurred_at).total_seconds()))
                 try:
-                    outcome = await self.process(cmd)
+                    outcome = await self.process(cmd, event)
                 except Exception as error:  # storage or database trouble: the bus retries the page
                     await self.mongo.db[PAGES].update_one({"_id": cmd.page_id},
                                                           {"$set": {"last_error": f"{type(error).__name__}: {error}"[:500]}})
                     raise
-            self._last = (cmd.page_id, outcome)
+            self._outcomes[cmd.page_id] = outcome
+            while len(self._outcomes) > 8:
+                self._outcomes.popitem(last=False)
         ended = await end_page(uow, cmd, outcome)
         if ended:
             kind = "failed" if isinstance(outcome, B.Failure) else ("reused" if outcome.reused_from else "done")
             OCR_PAGES.labels(self.engine, kind).inc()
 
-    async def process(self, cmd: ProcessPage) -> Outcome:
+    async def process(self, cmd: ProcessPage, event: Event | None = None) -> Outcome:
         started = time.perf_counter()
         timings: dict[str, float] = {}
+        # Loading the original is I/O: it overlaps the CPU work of the other page in hand.
         try:
             data = await self.store.get_bytes(cmd.bucket, cmd.object_key, max_bytes=self.settings.max_file_bytes)
         except ObjectTooLarge:
@@ -164,30 +167,41 @@ class PageWorker:
                 return B.missing_object(cmd.object_key)
             raise
         timings["load"] = time.perf_counter() - started
-        t = time.perf_counter()
-        try:
-            source = await asyncio.to_thread(decode_page, data, cmd.page_index, limits_of(self.settings))
-            sha = await asyncio.to_thread(content_hash, source)
-        except PageRejected as rejected:
-            return B.Failure.of(rejected)
-        timings["decode"] = time.perf_counter() - t
         keys = {"bucket": self.settings.pages_bucket, "ocr_key": B.ocr_key(cmd.page_id),
                 "pdf_key": B.pdf_key(cmd.page_id), "image_key": B.image_key(cmd.page_id)}
-        prior = await self.mongo.db[PAGES].find_one(
-            {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
-             "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
+        async with self._cpu:  # one page's CPU work at a time
+            await self.mongo.db[PAGES].update_one(
+                {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
+                {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
+                                                   "worker": self.worker_id, "started_at": datetime.now(UTC)}})
+            if event is not None:
+                OCR_QUEUE_WAIT.labels(self.engine).observe(
+                    max(0.0, (datetime.now(UTC) - event.occurred_at).total_seconds()))
+            t = time.perf_counter()
+            try:
+                source = await asyncio.to_thread(decode_page, data, cmd.page_index, limits_of(self.settings))
+                sha = await asyncio.to_thread(content_hash, source)
+            except PageRejected as rejected:
+                return B.Failure.of(rejected)
+            timings["decode"] = time.perf_counter() - t
+            prior = await self.mongo.db[PAGES].find_one(
+                {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
+                 "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
+            if prior is None:
+                try:
+                    result = await asyncio.to_thread(self.pipeline.process, source,
+                                                     data if source.born_digital else None)
+                except Exception as error:  # no I/O inside: the same page would fail the same way again
+                    log.exception("page processing failed", page_id=cmd.page_id)
+                    return B.Failure("processing_error", "该页图像无法处理，请重新扫描。",
+                                     f"processing failed: {type(error).__name__}: {error}"[:500])
+            del source, data
         if prior is not None:
             done = await self._reuse(cmd, prior, keys)
             self._observe(timings, started)
             return done
-        try:
-            result = await asyncio.to_thread(self.pipeline.process, source,
-                                             data if source.born_digital else None)
-        except Exception as error:  # no I/O inside: the same page would fail the same way again
-            log.exception("page processing failed", page_id=cmd.page_id)
-            return B.Failure("processing_error", "该页图像无法处理，请重新扫描。",
-                             f"processing failed: {type(error).__name__}: {error}"[:500])
         timings.update(result.timings)
+        # Storing is I/O again: the next page's CPU work has started meanwhile.
         t = time.perf_counter()
         bucket = self.settings.pages_bucket
         await asyncio.gather(

@@ -13,7 +13,9 @@ from juanzong_scan_ocr.adapters.imaging import (
     TesseractOrientation,
     clean_page,
     deskew,
+    deskew_matrix,
     rotate_upright,
+    skew_from_quads,
     stretch_contrast,
     suppress_red_seals,
 )
@@ -99,7 +101,84 @@ def test_clean_page_without_orientation_deskews_and_reports_timings(kit):
     assert result.image.ndim == 2 and result.image.dtype == np.uint8
 
 
+def _line_quad(cx: float, cy: float, length: float, height: float, skew: float) -> np.ndarray:
+    """A text-line box turned counter-clockwise by ``skew`` degrees about its centre (y down)."""
+    a = np.deg2rad(skew)
+    along, across = np.array([np.cos(a), -np.sin(a)]), np.array([np.sin(a), np.cos(a)])
+    c = np.array([cx, cy])
+    return np.array([c - along * length / 2 - across * height / 2, c + along * length / 2 - across * height / 2,
+                     c + along * length / 2 + across * height / 2, c - along * length / 2 + across * height / 2],
+                    dtype=np.float32)
+
+
+@pytest.mark.parametrize("skew", [-2.6, -0.4, 0.0, 1.3, 3.0])
+def test_skew_from_line_boxes_of_lying_and_standing_text(skew):
+    lying = [_line_quad(800, 200 + 70 * i, 1400 - 40 * (i % 3), 40, skew) for i in range(12)]
+    lying += [_line_quad(400, 1200, 60, 50, 20.0)]  # a seal fragment: not a line, no vote
+    assert skew_from_quads(lying) == pytest.approx(skew, abs=0.02)
+    # The same page turned 90° clockwise (standing lines): the skew is the same number.
+    turned = [np.array([[1600 - y, x] for x, y in q], dtype=np.float32) for q in lying]
+    from juanzong_scan_ocr.adapters.ocr.ppocr import order_clockwise
+
+    assert skew_from_quads([order_clockwise(q) for q in turned]) == pytest.approx(skew, abs=0.02)
+    assert skew_from_quads(lying[:2]) is None  # too few lines to tell
+
+
 # ---------------------------------------------------------------------------------- OCR models
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("skew", [-2.4, 1.1])
+def test_clean_page_takes_the_skew_from_the_detected_lines(render_text, court_lines, ppocr_engine, kit, skew):
+    page = kit.turn(render_text(court_lines[:18], dpi=200), skew, fill=(240, 240, 240))
+    detector = PpOcrOrientation(ppocr_engine, reuse_detection=True)
+    result = clean_page(page, CleanOptions(deskew_warp=False), detector=detector)
+    assert result.rotation == 0
+    assert abs(result.skew_degrees - skew) <= 0.2
+    assert result.transform is not None and np.allclose(result.transform, deskew_matrix(page.shape, result.skew_degrees))
+    # Not warped: the page is the one given, in gray.
+    assert np.array_equal(result.image, cv2.cvtColor(page, cv2.COLOR_BGR2GRAY))
+
+
+@pytest.mark.slow
+def test_lines_read_from_the_unwarped_page_land_on_the_deskewed_text(render_text, court_lines, ppocr_engine, kit):
+    """Crops taken through the deskew map read as the warped page does, and the polygons are on the
+    deskewed page (where the display image and the PDF put them)."""
+    page = kit.turn(render_text(court_lines[:12], dpi=200), 2.2, fill=(240, 240, 240))
+    detector = PpOcrOrientation(ppocr_engine, reuse_detection=True)
+    lazy = clean_page(page, CleanOptions(deskew_warp=False), detector=detector)
+    warped = clean_page(page, CleanOptions(deskew_warp=True), detector=detector)
+    assert lazy.skew_degrees == warped.skew_degrees and lazy.transform is not None and warped.transform is None
+    mapped = ppocr_engine.recognize(lazy.image, lines=lazy.lines, transform=lazy.transform)
+    fresh = ppocr_engine.recognize(warped.image)  # detected again on the deskewed page
+    assert _norm(mapped.text) == _norm(fresh.text) == _norm("".join(court_lines[:12]))
+    assert (mapped.width, mapped.height) == (fresh.width, fresh.height)
+    ink = warped.image < 128
+    rise = []
+    for ours, theirs in zip(mapped.lines, fresh.lines, strict=True):
+        a, b = np.array(ours.polygon), np.array(theirs.polygon)
+        assert np.abs(a.mean(axis=0) - b.mean(axis=0)).max() < 4  # same place on the deskewed page
+        rise.append(np.degrees(np.arctan2(a[1, 1] - a[0, 1], a[1, 0] - a[0, 0])))
+        x0, y0 = a.min(axis=0).astype(int)
+        x1, y1 = a.max(axis=0).astype(int)
+        assert ink[y0:y1, x0:x1].mean() > 0.03  # on the print
+    assert abs(float(np.median(rise))) < 0.3  # level on the deskewed page (2.2° on the page as given)
+
+
+@pytest.mark.slow
+def test_tesseract_reads_through_the_deskew_map(render_text, court_lines, kit):
+    pytest.importorskip("pytesseract")
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed")
+    from juanzong_scan_ocr.adapters.ocr import get_engine
+
+    page = cv2.cvtColor(kit.turn(render_text(court_lines[:4], dpi=300), 2.0, fill=(240, 240, 240)), cv2.COLOR_BGR2GRAY)
+    engine = get_engine("tesseract")
+    got = engine.recognize(page, transform=deskew_matrix(page.shape, 2.0))
+    assert (got.width, got.height) == (page.shape[1], page.shape[0])
+    assert _norm(engine.recognize(deskew(page, 2.0)).text) == _norm(got.text)
 
 
 @pytest.mark.slow

@@ -67,12 +67,16 @@ class OcrEngine(abc.ABC):
         """Engine and model version recorded in every ``OcrPage``."""
 
     @abc.abstractmethod
-    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None) -> OcrPage:
+    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None,
+                  transform: np.ndarray | None = None) -> OcrPage:
         """Recognise a page: ``image`` is uint8 gray or BGR (OpenCV order).
 
         ``lines``: text-line quads (4x2, in ``image`` pixels) already found on this very image by
         the clean-up's orientation check with this engine's own detector; an engine that detects
         lines the same way reads them instead of detecting again, other engines ignore them.
+        ``transform``: a 2x3 affine map (the deskew) from ``image`` to the page the result is about
+        (same size); polygons, width and height are given on that page. An engine may read the
+        lines through the map without warping ``image`` (PP-OCR) or warp it first (Tesseract).
         """
 
 

@@ -232,9 +232,14 @@ class PpOcrEngine(OcrEngine):
 
     # ------------------------------------------------------------------ page
 
-    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None) -> OcrPage:
+    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None,
+                  transform: np.ndarray | None = None) -> OcrPage:
         """Detect (unless ``lines`` are given: quads this engine's detector found on ``image``),
-        then read the lines row by row."""
+        then read the lines row by row.
+
+        ``transform`` (2x3 affine, e.g. a deskew): the page is read in the mapped frame (reading
+        order, polygons) while the line crops are taken from ``image`` through the inverse map, so
+        the page itself is never warped. The mapped page has ``image``'s size."""
         t0 = time.perf_counter()
         if image.dtype != np.uint8:
             raise ValueError("expected uint8 pixels")
@@ -242,9 +247,13 @@ class PpOcrEngine(OcrEngine):
             image = np.ascontiguousarray(image[:, :, :3])
         boxes = self.detect(image) if lines is None else list(lines)
         t1 = time.perf_counter()
+        if transform is not None:
+            boxes = transform_quads(boxes, transform)
         rows = merge_row_overlaps(reading_order(boxes), self.settings.det_row_merge_overlap)
         flat = [b for row in rows for b in row]
-        crops = [as_bgr(crop_quad(image, b, self.settings.rec_crop_pad)) for b in flat]
+        sources = flat if transform is None else transform_quads(flat, cv2.invertAffineTransform(
+            np.asarray(transform, dtype=np.float64)))
+        crops = [as_bgr(crop_quad(image, b, self.settings.rec_crop_pad)) for b in sources]
         texts = self.recognize_crops(crops)
         t2 = time.perf_counter()
         by_id = {id(b): tr for b, tr in zip(flat, texts)}

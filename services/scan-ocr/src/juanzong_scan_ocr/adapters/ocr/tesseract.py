@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from .base import OcrEngine, OcrEngineError, OcrLine, OcrPage, as_bgr, join_row
@@ -43,13 +44,18 @@ class TesseractEngine(OcrEngine):
                 self._version = f"tesseract {ver.splitlines()[0]} {self.settings.tesseract_lang}"
         return self._version
 
-    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None) -> OcrPage:
+    def recognize(self, image: np.ndarray, *, lines: Sequence[np.ndarray] | None = None,
+                  transform: np.ndarray | None = None) -> OcrPage:
         import pytesseract
         from PIL import Image
 
         version = self.version
         t0 = time.perf_counter()
         bgr = as_bgr(image)
+        if transform is not None:  # Tesseract reads whole pages: warp it onto the mapped page
+            h, w = bgr.shape[:2]
+            bgr = cv2.warpAffine(bgr, np.asarray(transform, dtype=np.float64), (w, h), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
         pil = Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1]))
         config = f"--oem 1 --psm {self.settings.tesseract_psm} -c preserve_interword_spaces=1"
         data = pytesseract.image_to_data(
