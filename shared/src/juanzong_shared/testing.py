@@ -1,7 +1,9 @@
-"""Fakes for unit tests of the services' own logic (never for integration tests)."""
+"""Test helpers: fakes for unit tests of the services' own logic (never for integration tests), and a
+cuttable TCP proxy that integration tests put in front of the real broker."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 
 from juanzong_shared.events import Event
@@ -115,3 +117,52 @@ class FakeDecider:
         ok = bool(self.allow(identity, action, case_number))
         return Decision(allowed=ok, reason="测试允许" if ok else "测试拒绝（吉高法〔2020〕11号 第九条）",
                         rule=None if ok else "吉高法〔2020〕11号 第九条")
+
+
+class FlakyProxy:
+    """A TCP proxy in front of RabbitMQ that the test can cut, to drop the broker connection for real."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.server = None
+        self.writers: list[asyncio.StreamWriter] = []
+        self.up = True
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def _client(self, reader, writer):
+        if not self.up:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        self.writers += [writer, up_writer]
+
+        async def pipe(src, dst):
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        self.up = False
+        for writer in self.writers:
+            writer.transport.abort()
+        self.writers.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+    async def close(self) -> None:
+        self.cut()
+        self.server.close()

@@ -10,6 +10,7 @@ import aiormq
 import pytest
 from juanzong_shared.bus import Broadcast, Bus
 from juanzong_shared.events import REGISTRY
+from juanzong_shared.testing import FlakyProxy
 
 pytestmark = pytest.mark.integration
 
@@ -115,55 +116,6 @@ async def test_handler_error_is_logged_and_acked_not_retried(buses):
     assert await wait_for(lambda: len(rec.events) >= 2)
     await asyncio.sleep(0.5)
     assert rec.ids() == [bad.event_id, good.event_id]  # the failed one is not delivered again
-
-
-class FlakyProxy:
-    """A TCP proxy in front of RabbitMQ that the test can cut, to drop the broker connection for real."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.server = None
-        self.writers: list[asyncio.StreamWriter] = []
-        self.up = True
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
-        return self.server.sockets[0].getsockname()[1]
-
-    async def _client(self, reader, writer):
-        if not self.up:
-            writer.close()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.close()
-            return
-        self.writers += [writer, up_writer]
-
-        async def pipe(src, dst):
-            try:
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.close()
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-    def cut(self) -> None:
-        self.up = False
-        for writer in self.writers:
-            writer.transport.abort()
-        self.writers.clear()
-
-    def restore(self) -> None:
-        self.up = True
-
-    async def close(self) -> None:
-        self.cut()
-        self.server.close()
 
 
 async def test_reconnection_declares_a_fresh_queue_and_calls_on_connect(buses, embedded_stack):
