@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from juanzong_devstack.pytest_plugin import running_app
+from juanzong_devstack.pytest_plugin import running_app, wait_for
 from juanzong_shared.bus import Bus
 from juanzong_shared.events import REGISTRY
 
@@ -46,17 +46,6 @@ async def publisher(embedded_stack):
     await bus.connect()
     yield bus
     await bus.close(drain_timeout=2)
-
-
-async def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
 
 
 def new_case_number() -> str:

@@ -27,7 +27,7 @@ from juanzong_archive.domain.dossier import CompiledDossier
 from juanzong_archive.entrypoints import cli
 from juanzong_archive.entrypoints.app import create_app
 from juanzong_archive.service_layer.archiving import ARCHIVE_BUCKET
-from juanzong_devstack.pytest_plugin import running_app
+from juanzong_devstack.pytest_plugin import running_app, wait_for
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.storage import ObjectExists
 from juanzong_shared.testing import FakeDecider, TokenFactory
@@ -78,17 +78,6 @@ def fake_catalog(dossier: CompiledDossier, state: dict) -> FastAPI:
         return catalog_body(dossier, state["failed_qc"])
 
     return app
-
-
-async def wait_for(predicate, timeout: float = 20.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -156,7 +145,7 @@ async def test_whole_workflow_to_a_signed_write_once_archive(archive_env, sample
         async def closed():
             r = await client.get(PATH, headers=clerk)
             return r.status_code == 200 and r.json()["state"] == "closed" and r.json()
-        status = await wait_for(closed)
+        status = await wait_for(closed, timeout=20)
         assert status["due_at"].startswith("2020-10-18")  # 第七条: one natural month from 结案
         assert status["allowed_steps"] == ["submit"]
 
@@ -235,7 +224,7 @@ async def test_whole_workflow_to_a_signed_write_once_archive(archive_env, sample
         archived_event = await app.state.mongo.db["outbox"].find_one({"event.event_type": "archive.archived"})
         assert archived_event["event"]["payload"]["package_key"] == pkg["tar_key"]
         assert archived_event["event"]["case_id"] == CN and archived_event["event"]["court"] == "吉01"
-        await wait_for(lambda: _none_pending(app))  # the relay published them all
+        await wait_for(lambda: _none_pending(app), timeout=20)  # the relay published them all
 
         # the stored package downloads byte for byte
         download = await client.get(f"{PATH}/package", headers=office)

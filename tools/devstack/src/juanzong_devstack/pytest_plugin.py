@@ -7,6 +7,7 @@ deleted at the end.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -87,3 +88,17 @@ async def running_app(app) -> AsyncIterator:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
             yield client
+
+
+async def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
+    """Poll the async ``predicate`` until it returns something truthy and return that; AssertionError after
+    ``timeout`` seconds. For integration tests waiting on consumers and relays of the real stack."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met in {timeout:.0f} s")
+        await asyncio.sleep(interval)
