@@ -83,6 +83,8 @@ class OrientationResult(BaseModel):
     skew_degrees: float | None = None
     """Skew from the detected lines' angles (positive = counter-clockwise; the same before and after
     a turn by a multiple of 90°), when detected at the OCR's size and enough lines were found."""
+    pre_turned: bool = False
+    """The ink profile said the lines stand, so the detector ran on the page turned a quarter."""
 
 
 class CleanResult(BaseModel):
@@ -146,6 +148,36 @@ def deskew(gray: np.ndarray, skew_degrees: float, fill: int | None = None) -> np
     fill = paper_level(gray) if fill is None else fill
     m = _deskew_matrix(gray.shape, skew_degrees)
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+
+def lying_text_score(gray: np.ndarray, side_px: int = 400, strips: int = 4) -> float:
+    """How much the text looks like lying lines (1) rather than standing ones (0), in ~10 ms.
+
+    The page is shrunk to ``side_px``, its ink blurred until characters merge into their lines, and
+    the ink profile taken down the page and across it in ``strips`` bands (a skewed line stays in
+    its row within a band). Lying lines make the profile down the page swing between line and gap;
+    standing lines make the profile across it swing. The score is the share of the swing (std over
+    mean of each band's profile) that runs down the page. On 78 generated pages: upright and
+    upside-down pages 0.58–0.82, sideways ones 0.21–0.42.
+    """
+    h, w = gray.shape[:2]
+    scale = min(1.0, side_px / max(h, w))
+    small = (cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+             if scale < 1 else gray)
+    ink = 255.0 - small.astype(np.float32)
+    ink = cv2.GaussianBlur(np.clip(ink - np.percentile(ink, 60), 0, None), (0, 0), 1.5)
+
+    def swing(a: np.ndarray) -> float:  # profile along axis 0, in bands across axis 1
+        n = a.shape[1]
+        spread = level = 0.0
+        for k in range(strips):
+            profile = a[:, k * n // strips : (k + 1) * n // strips].sum(axis=1)
+            spread += float(profile.std())
+            level += float(profile.mean())
+        return spread / max(level, 1e-6)
+
+    down, across = swing(ink), swing(ink.T)
+    return down / (down + across) if down + across > 0 else 0.5
 
 
 def skew_from_quads(quads: list[np.ndarray], min_lines: int = 3) -> float | None:
@@ -264,12 +296,13 @@ class PpOcrOrientation:
     name = "ppocr"
 
     def __init__(self, engine=None, side_px: int = 480, lines: int = 8, pieces_per_line: int = 3,
-                 reuse_detection: bool = False) -> None:
+                 reuse_detection: bool = False, standing_below: float = 0.45) -> None:
         self._engine = engine
         self.side_px = side_px
         self.lines = lines
         self.pieces_per_line = pieces_per_line
         self.reuse_detection = reuse_detection
+        self.standing_below = standing_below
 
     @property
     def engine(self):
@@ -280,9 +313,26 @@ class PpOcrOrientation:
         return self._engine
 
     def detect(self, gray: np.ndarray) -> OrientationResult:
+        """With ``reuse_detection``, a page whose ink profile says its lines stand
+        (``lying_text_score`` below ``standing_below``) is turned a quarter before the detector
+        runs, so a sideways page is detected once, turned; if the boxes then stand after all, the
+        result says so and the OCR detects again, as without the check."""
+        t0 = time.perf_counter()
+        if not (self.reuse_detection and self.standing_below > 0
+                and lying_text_score(gray) < self.standing_below):
+            return self._detect(gray, t0)
+        found = self._detect(rotate_upright(gray, 90), t0)
+        rotation: Orientation = (90 + found.rotation) % 360  # type: ignore[assignment]
+        lines = found.lines
+        if lines is not None:  # back to the frame of the page as given
+            back = cv2.invertAffineTransform(_upright_matrix(gray.shape, 90))
+            lines = _transform_quads(lines, back)
+        return found.model_copy(update={"rotation": rotation, "lines": lines, "pre_turned": True,
+                                        "seconds": round(time.perf_counter() - t0, 4)})
+
+    def _detect(self, gray: np.ndarray, t0: float) -> OrientationResult:
         from juanzong_scan_ocr.adapters.ocr.ppocr import crop_quad
 
-        t0 = time.perf_counter()
         h, w = gray.shape[:2]
         detected = 0.0  # seconds of the detection whose boxes are handed over
         if self.reuse_detection:
@@ -313,14 +363,14 @@ class PpOcrOrientation:
         sideways = len_standing > len_lying
         chosen = sorted(standing if sideways else lying, key=lambda t: -t[0])[: self.lines]
         shape_conf = max(len_lying, len_standing) / (len_lying + len_standing)
-        pieces: list[np.ndarray] = []
+        pieces: list[list[np.ndarray]] = []  # per line
         for _, q in chosen:
             crop = crop_quad(gray, q / scale)  # standing crops come back turned counter-clockwise
             ch, cw = crop.shape[:2]
             step = max(ch * 4, 1)
-            for k in range(min(self.pieces_per_line, max(1, cw // step))):
-                pieces.append(np.repeat(crop[:, k * step : (k + 1) * step, None], 3, axis=2))
-        p_flip = self.engine.classify_upside_down(pieces)
+            pieces.append([np.repeat(crop[:, k * step : (k + 1) * step, None], 3, axis=2)
+                           for k in range(min(self.pieces_per_line, max(1, cw // step)))])
+        p_flip = self._classify(pieces)
         flipped = float(np.mean(p_flip)) > 0.5 if p_flip else False
         votes = np.array(p_flip) > 0.5
         flip_conf = float(votes.mean() if flipped else 1 - votes.mean()) if p_flip else 0.0
@@ -339,6 +389,16 @@ class PpOcrOrientation:
             lines_seconds=0.0 if sideways else detected,
             skew_degrees=skew,
         )
+
+
+    def _classify(self, pieces: list[list[np.ndarray]]) -> list[float]:
+        """Upside-down probability of each line's pieces: the first piece of every line, then the
+        others only when those first ones do not agree clearly (fewer than 4, or not all below 0.1
+        or all above 0.9)."""
+        p = self.engine.classify_upside_down([line[0] for line in pieces if line])
+        if len(p) < 4 or not (max(p) < 0.1 or min(p) > 0.9):
+            p += self.engine.classify_upside_down([x for line in pieces for x in line[1:]])
+        return p
 
 
 class TesseractOrientation:

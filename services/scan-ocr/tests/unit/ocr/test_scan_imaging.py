@@ -14,6 +14,7 @@ from juanzong_scan_ocr.adapters.imaging import (
     clean_page,
     deskew,
     deskew_matrix,
+    lying_text_score,
     rotate_upright,
     skew_from_quads,
     stretch_contrast,
@@ -214,8 +215,9 @@ def test_clean_page_turns_an_upside_down_skewed_page_upright(render_text, court_
 @pytest.mark.parametrize("turned", [0, 180, 90, 270])
 def test_clean_page_hands_its_detection_to_the_ocr(render_text, court_lines, ppocr_engine, turned):
     """With reuse_detection the page is detected once: the orientation check's boxes, turned and
-    deskewed with the page, read as well as a fresh detection of the cleaned page; a sideways page
-    hands none (it is detected again after turning)."""
+    deskewed with the page, read as well as a fresh detection of the cleaned page. A sideways page
+    is turned a quarter before its detection (its ink profile says the lines stand), so it too is
+    detected once."""
     h, w = 1300, 1500
     page = render_text(court_lines[:12], dpi=200, size=(w, h))
     fed = _sideways(page, turned)
@@ -225,9 +227,7 @@ def test_clean_page_hands_its_detection_to_the_ocr(render_text, court_lines, ppo
     result = clean_page(fed, detector=detector)
     assert result.rotation == turned
     assert result.image.shape[:2] == (h, w)
-    if turned in (90, 270):
-        assert result.lines is None
-        return
+    assert detector.detect(cv2.cvtColor(fed, cv2.COLOR_BGR2GRAY)).pre_turned == (turned in (90, 270))
     assert result.lines is not None and len(result.lines) >= 10
     assert result.timings["lines"] > 0  # the detection, timed apart from the orientation decision
     for q in result.lines:  # lying boxes, clockwise from the top-left, inside the cleaned page
@@ -261,3 +261,52 @@ def test_tesseract_osd_names_a_sideways_page(render_text, court_lines):
         pytest.skip("tesseract is not installed")
     page = cv2.cvtColor(render_text(court_lines[:18], dpi=200), cv2.COLOR_BGR2GRAY)
     assert TesseractOrientation().detect(_sideways(page, 90)).rotation == 90
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_lying_text_score_tells_lying_from_standing_lines(render_text, court_lines, turned):
+    page = cv2.cvtColor(_sideways(render_text(court_lines[:14], dpi=200), turned), cv2.COLOR_BGR2GRAY)
+    score = lying_text_score(page)
+    assert (score > 0.55) if turned in (0, 180) else (score < 0.45)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("turned", [0, 90])
+def test_a_wrong_quarter_turn_before_detection_still_ends_upright(render_text, court_lines, ppocr_engine,
+                                                                   monkeypatch, turned):
+    """The ink profile only decides where the detector looks first: when it is wrong, the detector
+    finds standing boxes, the page still comes out upright and the OCR detects it again."""
+    import juanzong_scan_ocr.adapters.imaging as imaging
+
+    # wrong both ways: a lying page taken for standing, a standing one for lying
+    monkeypatch.setattr(imaging, "lying_text_score", lambda gray: 0.0 if turned == 0 else 1.0)
+    fed = _sideways(render_text(court_lines[:12], dpi=200, size=(1500, 1300)), turned)
+    detector = PpOcrOrientation(ppocr_engine, reuse_detection=True)
+    found = detector.detect(cv2.cvtColor(fed, cv2.COLOR_BGR2GRAY))
+    assert found.rotation == turned
+    assert found.pre_turned == (turned == 0)
+    assert found.lines is None  # standing boxes are not read: the upright page is detected again
+    result = clean_page(fed, detector=detector)
+    assert result.rotation == turned and result.lines is None
+
+
+class _Classifier:
+    """Stands in for the engine's direction classifier: fixed probabilities, calls counted."""
+
+    def __init__(self, first: float, rest: float) -> None:
+        self.first, self.rest, self.calls = first, rest, []
+
+    def classify_upside_down(self, crops):
+        self.calls.append(len(crops))
+        return [self.first if len(self.calls) == 1 else self.rest] * len(crops)
+
+
+@pytest.mark.parametrize(("first", "more_calls"), [(0.02, False), (0.97, False), (0.4, True)])
+def test_direction_classifier_looks_at_more_pieces_only_when_unsure(first, more_calls):
+    engine = _Classifier(first, 0.1)
+    piece = np.zeros((10, 40, 3), np.uint8)
+    lines = [[piece, piece, piece] for _ in range(8)]
+    p = PpOcrOrientation(engine)._classify(lines)
+    assert engine.calls == ([8, 16] if more_calls else [8])
+    assert len(p) == (24 if more_calls else 8)
