@@ -5,20 +5,21 @@
 
 Steps, all in one run on one machine:
 1. render ``--pages`` court pages with ``bench/pagegen.py`` (or reuse ``--pages-dir``);
-2. **raw engine**: decode each file and call ``engine.recognize`` directly, one process, in order;
-3. start an embedded stack (own SecantusDB and SeaweedFS, the machine's RabbitMQ under a fresh
+2. start an embedded stack (own SecantusDB and SeaweedFS, the machine's RabbitMQ under a fresh
    namespace), the scan-ocr API (uvicorn) and N workers (``python -m juanzong_scan_ocr.entrypoints.worker``),
    wait until the workers consume, then send the pages as a station job exactly as the station CLI does
    (files into ``juanzong-stations``, command ``scan-ocr.job.process`` on the bus) and time until
    ``scan.batch.completed`` is recorded; a fresh database per run so no result is reused;
-4. report pages/s, the ratio of pipeline time to raw engine time (overhead), mean seconds per stage,
-   and each worker's peak RSS (``VmHWM`` from /proc).
+   Right before each pipeline run, side by side (these machines are noisy), the **raw engine**:
+   decode each file and call ``engine.recognize`` directly, in as many processes as the pipeline
+   has workers with the same ONNX Runtime threads each (1 worker: 1 process × 2 threads; 2 workers:
+   2 × 1), on the pages turned upright from pagegen's recipe (``np.rot90``, no detection), so the
+   engine does the same recognition work as the pipeline; ``--rounds`` repeats the pair;
+3. report pages/s, the ratio of pipeline time to its raw engine time (overhead), mean seconds per
+   stage, and each worker's peak RSS (``VmHWM`` from /proc).
 
-The raw engine runs twice when the pages come with pagegen's ``pages.json``: on the pages as scanned,
-and on the pages turned upright from the recipe (``np.rot90``, no detection). The second is the
-baseline of the overhead ratio: it is the engine doing the same recognition work as the pipeline.
-
-With 1 worker ONNX Runtime gets 2 threads (as in the raw engine call); with 2 workers 1 thread each.
+``--as-scanned`` also times the raw engine on the pages as scanned (sideways pages then read little
+text, which makes that figure cheaper than the pipeline's work; not a baseline).
 """
 
 from __future__ import annotations
@@ -56,33 +57,55 @@ def recipe_rotations(folder: Path) -> dict[str, int]:
     return {r["file"]: int(r["distortions"]["rotation"]) for r in json.loads(recipes.read_text(encoding="utf-8"))}
 
 
-def raw_engine(files: list[Path], threads: int, rotations: dict[str, int] | None = None) -> dict:
-    """Decode + ``engine.recognize`` per page, nothing else (the baseline).
-
-    With ``rotations`` (from the generator's recipe) each page is first turned upright by a plain
-    ``np.rot90`` — free, and no detection — so the engine reads the same text the pipeline has it
-    read; without, sideways and upside-down pages are given as scanned and the engine finds little
-    text on them, which makes the baseline cheaper than the work the pipeline does.
-    """
+def _raw_shard(files: list[str], threads: int, rotations: dict[str, int] | None, barrier, results) -> None:
+    """One process of the raw baseline: load and warm the engine, wait for the others, read its pages."""
+    import cv2
     import numpy as np
     from juanzong_scan_ocr.adapters.ocr import OcrSettings, get_engine
     from juanzong_scan_ocr.domain.formats import split_pages
 
     engine = get_engine("ppocr", OcrSettings(ort_threads=threads))
     engine.load()
-    load_before = _loadavg()
-    started = time.perf_counter()
+    engine.recognize(np.full((400, 600, 3), 255, np.uint8))
+    barrier.wait()
+    started = time.time()
     chars = 0
-    for path in files:
+    for name in files:
+        path = Path(name)
         page = split_pages(path.read_bytes(), max_pixels=90_000_000, max_pages=10)[0]
-        image = page.image if page.image.ndim == 2 else page.image[:, :, ::-1].copy()
+        image = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
         if rotations and rotations.get(path.name):
             image = np.ascontiguousarray(np.rot90(image, k=rotations[path.name] // 90))
         chars += len(engine.recognize(image).text)
-    seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 2), "pages_per_second": round(len(files) / seconds, 3),
-            "seconds_per_page": round(seconds / len(files), 3), "chars": chars,
-            "loadavg_before": load_before, "loadavg_after": _loadavg()}
+    results.put((started, time.time(), chars))
+
+
+def raw_engine(files: list[Path], threads: int, rotations: dict[str, int] | None = None, processes: int = 1) -> dict:
+    """Decode + ``engine.recognize`` per page, nothing else (the baseline), in ``processes``
+    processes that share the pages (every ``processes``-th page each), as N workers would.
+
+    With ``rotations`` (from the generator's recipe) each page is first turned upright by a plain
+    ``np.rot90`` — free, and no detection — so the engine reads the same text the pipeline has it
+    read; without, sideways and upside-down pages are given as scanned and the engine finds little
+    text on them, which makes the baseline cheaper than the work the pipeline does. Timed from the
+    moment every process has its engine loaded to the last page read.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(processes), ctx.Queue()
+    procs = [ctx.Process(target=_raw_shard, args=([str(f) for f in files[i::processes]], threads, rotations,
+                                                  barrier, results)) for i in range(processes)]
+    load_before = _loadavg()
+    for proc in procs:
+        proc.start()
+    shards = [results.get(timeout=60 * len(files) + 300) for _ in procs]
+    for proc in procs:
+        proc.join()
+    seconds = max(end for _, end, _ in shards) - min(start for start, _, _ in shards)
+    return {"processes": processes, "threads": threads, "seconds": round(seconds, 2),
+            "pages_per_second": round(len(files) / seconds, 3), "seconds_per_page": round(seconds / len(files), 3),
+            "chars": sum(c for _, _, c in shards), "loadavg_before": load_before, "loadavg_after": _loadavg()}
 
 
 def _loadavg() -> list[float] | None:
@@ -217,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages-dir", type=Path, help="Reuse page images from this folder (pagegen output).")
     parser.add_argument("--workers", default="1,2", help="Worker counts to run, comma-separated.")
     parser.add_argument("--port-base", type=int, default=int(os.environ.get("JZ_BENCH_PORT_BASE", "27950")))
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="Raw engine then pipeline, this many times per worker count (ratios per round).")
+    parser.add_argument("--as-scanned", action="store_true",
+                        help="Also time the raw engine on the pages as scanned (not turned upright).")
     parser.add_argument("--json", type=Path, help="Write the figures here too.")
     args = parser.parse_args(argv)
 
@@ -229,14 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(p for p in folder.iterdir() if p.name.startswith("page_"))[: args.pages]
 
     rotations = recipe_rotations(folder)
-    print(f"raw engine on {len(files)} pages as scanned …", flush=True)
-    raw_as_scanned = raw_engine(files, threads=2)
-    print(json.dumps(raw_as_scanned), flush=True)
-    raw = raw_as_scanned
-    if rotations:
-        print(f"raw engine on {len(files)} pages turned upright from the recipe …", flush=True)
-        raw = raw_engine(files, threads=2, rotations=rotations)
-        print(json.dumps(raw), flush=True)
+    raw_as_scanned = None
+    if args.as_scanned or not rotations:
+        print(f"raw engine on {len(files)} pages as scanned …", flush=True)
+        raw_as_scanned = raw_engine(files, threads=2)
+        print(json.dumps(raw_as_scanned), flush=True)
     baseline = "upright" if rotations else "as scanned"
 
     from juanzong_devstack.pytest_plugin import delete_namespace_queues
@@ -250,43 +274,50 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     try:
         for n in [int(x) for x in args.workers.split(",") if x.strip()]:
-            print(f"pipeline with {n} worker(s) …", flush=True)
-            run = pipeline_run(stack, files, n, base + 40 + n, work)
-            run["overhead_ratio_vs_raw_engine"] = round(run["seconds"] / raw["seconds"], 3)
-            run["ratio_vs_raw_engine_as_scanned"] = round(run["seconds"] / raw_as_scanned["seconds"], 3)
-            # The same split inside the worker: everything but the engine call, over the engine call.
-            stages = run["stage_means_seconds"]
-            if stages.get("ocr"):
-                non_engine = sum(v for k, v in stages.items() if k not in ("ocr", "page"))
-                run["non_engine_share_in_worker"] = round(non_engine / stages["ocr"], 3)
-                run["bus_db_seconds_per_page"] = round(
-                    run["seconds"] * n / len(files) - non_engine - stages["ocr"], 3)
-                # A worker holds 2 pages (JZ_WORKER_PREFETCH): loading and storing overlap the other
-                # page's CPU work, so what is left of the wall beyond the CPU stages is the real cost.
-                cpu = sum(v for k, v in stages.items() if k not in ("load", "store", "page"))
-                run["cpu_stages_seconds_per_page"] = round(cpu, 3)
-                run["wall_beyond_cpu_stages_per_page"] = round(run["seconds"] * n / len(files) - cpu, 3)
-            run["loadavg_after"] = _loadavg()
-            print(json.dumps(run, ensure_ascii=False), flush=True)
-            runs.append(run)
+            threads = max(1, 2 // n)
+            for round_ in range(1, args.rounds + 1):
+                # Side by side: the raw engine in as many processes as there are workers, with the
+                # same threads each, right before the pipeline, so both see the same machine.
+                print(f"raw engine, {n} process(es) × {threads} thread(s), {baseline}, round {round_} …", flush=True)
+                raw = raw_engine(files, threads=threads, rotations=rotations or None, processes=n)
+                print(json.dumps(raw), flush=True)
+                print(f"pipeline with {n} worker(s), round {round_} …", flush=True)
+                run = pipeline_run(stack, files, n, base + 40 + n, work)
+                run.update(round=round_, raw_engine=raw,
+                           overhead_ratio_vs_raw_engine=round(run["seconds"] / raw["seconds"], 3))
+                # The same split inside the worker: everything but the engine call, over the engine call.
+                stages = run["stage_means_seconds"]
+                if stages.get("ocr"):
+                    non_engine = sum(v for k, v in stages.items() if k not in ("ocr", "page"))
+                    run["non_engine_share_in_worker"] = round(non_engine / stages["ocr"], 3)
+                    # A worker holds 2 pages (JZ_WORKER_PREFETCH): loading and storing overlap the other
+                    # page's CPU work, so what is left of the wall beyond the CPU stages is the real cost.
+                    cpu = sum(v for k, v in stages.items() if k not in ("load", "store", "page"))
+                    run["cpu_stages_seconds_per_page"] = round(cpu, 3)
+                    run["wall_beyond_cpu_stages_per_page"] = round(run["seconds"] * n / len(files) - cpu, 3)
+                run["loadavg_after"] = _loadavg()
+                print(json.dumps(run, ensure_ascii=False), flush=True)
+                runs.append(run)
     finally:
         stack.down()
         delete_namespace_queues(stack.config.namespace)
-    result = {"pages": len(files), "cpus": os.cpu_count(), "raw_engine": raw, "raw_engine_baseline": baseline,
+    result = {"pages": len(files), "cpus": os.cpu_count(), "raw_engine_baseline": baseline,
               "raw_engine_as_scanned": raw_as_scanned, "pipeline": runs,
               "command": " ".join([Path(sys.executable).name, *sys.argv])}
     print()
-    print(f"{'run':<22}{'seconds':>9}{'pages/s':>9}{'s/page':>8}{'× raw':>8}{'peak RSS MB':>14}")
-    if rotations:
+    print(f"{'run':<34}{'seconds':>9}{'pages/s':>9}{'s/page':>8}{'× raw':>8}{'peak RSS MB':>13}")
+    if raw_as_scanned:
         r0 = raw_as_scanned
-        print(f"{'raw engine, as scanned':<22}{r0['seconds']:>9}{r0['pages_per_second']:>9}{r0['seconds_per_page']:>8}"
-              f"{round(r0['seconds'] / raw['seconds'], 3):>8}{'-':>14}")
-    print(f"{'raw engine, ' + baseline:<22}{raw['seconds']:>9}{raw['pages_per_second']:>9}{raw['seconds_per_page']:>8}"
-          f"{1.0:>8}{'-':>14}")
+        print(f"{'raw engine, 1×2, as scanned':<34}{r0['seconds']:>9}{r0['pages_per_second']:>9}"
+              f"{r0['seconds_per_page']:>8}{'':>8}{'-':>13}")
     for run in runs:
-        print(f"{'pipeline, ' + str(run['workers']) + ' worker(s)':<22}{run['seconds']:>9}{run['pages_per_second']:>9}"
+        raw, n = run["raw_engine"], run["workers"]
+        label = f"{n}×{raw['threads']}, round {run['round']}"
+        print(f"{'raw engine, ' + label:<34}{raw['seconds']:>9}{raw['pages_per_second']:>9}"
+              f"{raw['seconds_per_page']:>8}{1.0:>8}{'-':>13}")
+        print(f"{'pipeline, ' + label:<34}{run['seconds']:>9}{run['pages_per_second']:>9}"
               f"{run['seconds'] / len(files):>8.3f}{run['overhead_ratio_vs_raw_engine']:>8}"
-              f"{max(r or 0 for r in run['peak_worker_rss_mb']):>14}")
+              f"{max(r or 0 for r in run['peak_worker_rss_mb']):>13}")
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

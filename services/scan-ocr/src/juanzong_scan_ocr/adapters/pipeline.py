@@ -80,7 +80,7 @@ class PageResult:
         return json.dumps(body, ensure_ascii=False).encode()
 
 
-def _trim_heap() -> None:
+def trim_heap() -> None:
     """Give the freed page buffers back to the OS (glibc ``malloc_trim``; no-op elsewhere)."""
     global _malloc_trim
     if _malloc_trim is None:
@@ -99,7 +99,8 @@ _malloc_trim = None
 
 
 def _bgr(image: np.ndarray) -> np.ndarray:
-    return image if image.ndim == 2 else np.ascontiguousarray(image[:, :, ::-1])
+    """BGR (or gray) from the decoder's RGB (or gray): one OpenCV pass, ~5x faster than a numpy copy."""
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
 
 
 def _deskew_like(image: np.ndarray, skew: float) -> np.ndarray:
@@ -148,13 +149,15 @@ class PagePipeline:
         cv2.putText(blank, "warm up 12345", (20, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
         self.process(SourcePage(index=0, kind=MediaKind.PNG, image=blank, dpi=72.0))
 
-    def process(self, page: SourcePage, original: bytes | None = None) -> PageResult:
+    def process(self, page: SourcePage, original: bytes | None = None, *, trim: bool = True) -> PageResult:
         """Clean-up, QC, OCR and page PDF of one decoded page; the page's buffers are returned to the
-        OS afterwards, so a long-running worker does not grow page after page."""
+        OS afterwards (``trim_heap``, ~10 ms), so a long-running worker does not grow page after
+        page. ``trim=False``: the caller trims later, e.g. outside its CPU lock."""
         try:
             return self._process(page, original)
         finally:
-            _trim_heap()
+            if trim:
+                trim_heap()
 
     def _process(self, page: SourcePage, original: bytes | None) -> PageResult:
         timings: dict[str, float] = {}

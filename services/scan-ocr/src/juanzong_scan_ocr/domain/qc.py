@@ -13,8 +13,10 @@ Conventions
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
+import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -142,8 +144,8 @@ def inked_tile_ratio(mask: np.ndarray, tile_px: int) -> float:
     if th == 0 or tw == 0:
         return float(mask.mean() > 0.02)
     m = mask[: th * tile_px, : tw * tile_px].reshape(th, tile_px, tw, tile_px)
-    per_tile = m.mean(axis=(1, 3))
-    return float((per_tile > 0.02).mean())
+    inked = m.sum(axis=(1, 3), dtype=np.int32) > 0.02 * tile_px * tile_px
+    return float(np.count_nonzero(inked) / inked.size)
 
 
 def edge_spread_px(gray: np.ndarray, paper_level: float, ink_level: float) -> float | None:
@@ -156,15 +158,23 @@ def edge_spread_px(gray: np.ndarray, paper_level: float, ink_level: float) -> fl
     contrast = paper_level - ink_level
     if contrast < 40:
         return None
-    # Central differences in int16 (twice the gradient; halved at the end): exact, and half the memory
-    # traffic of float32 on a 300-dpi page.
-    g = gray.astype(np.int16)
-    mag = np.abs(g[1:-1, 2:] - g[1:-1, :-2])
-    np.maximum(mag, np.abs(g[2:, 1:-1] - g[:-2, 1:-1]), out=mag)
-    edges = mag[mag > contrast * 0.16]
-    if edges.size < 200:
+    # Central differences as uint8 absolute differences (twice the gradient; halved at the end),
+    # then the 97th percentile of the strong ones (numpy's linear interpolation) from a histogram:
+    # the same number as sorting them, ~5x faster on a 300-dpi page. calcHist counts in float32,
+    # exact up to 2**24 a bin; only the paper bin gets near that, and it is below the threshold.
+    mag = cv2.absdiff(gray[1:-1, 2:], gray[1:-1, :-2])
+    cv2.max(mag, cv2.absdiff(gray[2:, 1:-1], gray[:-2, 1:-1]), dst=mag)
+    counts = np.rint(cv2.calcHist([mag], [0], None, [256], [0, 256]).ravel()).astype(np.int64)
+    first = math.floor(contrast * 0.16) + 1  # the strong edges: magnitude > contrast * 0.16
+    strong = np.cumsum(counts[first:])
+    n = int(strong[-1]) if strong.size else 0
+    if n < 200:
         return None
-    peak = float(np.percentile(edges, 97)) * 0.5
+    rank = 0.97 * (n - 1)
+    below = math.floor(rank)
+    v_lo = first + int(np.searchsorted(strong, below + 1))
+    v_hi = first + int(np.searchsorted(strong, min(below + 2, n)))
+    peak = (v_lo + (rank - below) * (v_hi - v_lo)) * 0.5
     return contrast / max(peak, 1e-6)
 
 
@@ -286,15 +296,18 @@ def measure_quality(
     if image.dtype != np.uint8:
         raise ValueError("expected uint8 pixels")
     gray = to_gray(image)
-    if orientation:
-        # Content turned clockwise by `orientation`; np.rot90 with k>0 turns counter-clockwise.
+    if orientation and skew_degrees is None:
+        # Content turned clockwise by `orientation`; np.rot90 with k>0 turns counter-clockwise. Only
+        # the skew estimate needs the page upright: ink, blank and clarity are the same either way.
         gray = np.rot90(gray, k=orientation // 90)
     h, w = gray.shape
+    if orientation in (90, 270) and gray.shape == image.shape[:2]:
+        h, w = w, h
     dpi, dpi_source = effective_dpi(w, h, declared_dpi)
     paper, ink = _paper_and_ink_levels(gray)
     inner = _inner(gray)
     mask = ink_mask(inner, paper)
-    ink_ratio = float(mask.mean())
+    ink_ratio = np.count_nonzero(mask) / max(mask.size, 1)
     tile = max(8, round(dpi * 2.5 / 25.4))
     blank = inked_tile_ratio(mask, tile) < t.blank_inked_tile_ratio
     if blank:

@@ -26,10 +26,11 @@ from minio.error import S3Error
 from pymongo import ReturnDocument
 
 from juanzong_scan_ocr.adapters.metrics import OCR_PAGES, OCR_QUEUE_WAIT, OCR_STAGE_SECONDS
-from juanzong_scan_ocr.adapters.pipeline import PagePipeline, content_hash, decode_page
+from juanzong_scan_ocr.adapters.pipeline import PagePipeline, content_hash, decode_page, trim_heap
 from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
 from juanzong_scan_ocr.domain import batches as B
-from juanzong_scan_ocr.domain.formats import PageRejected
+from juanzong_scan_ocr.domain.formats import PageRejected, SourcePage
+from juanzong_scan_ocr.domain.intake import Limits
 from juanzong_scan_ocr.service_layer.intake import batch_completed_event, limits_of
 from juanzong_scan_ocr.settings import ServiceSettings
 
@@ -101,13 +102,18 @@ async def end_page(uow: UnitOfWork, cmd: ProcessPage, outcome: Outcome) -> bool:
     return True
 
 
+def _decode_and_hash(data: bytes, page_index: int, limits: Limits) -> tuple[SourcePage, str]:
+    page = decode_page(data, page_index, limits)
+    return page, content_hash(page)
+
+
 class PageWorker:
     """Handles ``scan-ocr.page.process`` in an OCR worker process.
 
     Two pages may be in hand (``worker_prefetch``), but their CPU work (decode, clean-up, QC, OCR,
     PDF) runs one at a time under ``_cpu``: while one page is computed, the other's original is
-    loaded, or its outputs are stored and its end recorded (its own transaction, its own ack after
-    commit). Each page's effects are stored before its message is acknowledged, as with one page.
+    loaded, its start recorded and reuse looked up, or its outputs are stored and its end recorded
+    (its own transaction, its own ack after commit). Each page's effects are stored before its message is acknowledged, as with one page.
     """
 
     def __init__(self, mongo: Mongo, store: ObjectStore, settings: ServiceSettings, pipeline: PagePipeline,
@@ -169,33 +175,37 @@ class PageWorker:
         timings["load"] = time.perf_counter() - started
         keys = {"bucket": self.settings.pages_bucket, "ocr_key": B.ocr_key(cmd.page_id),
                 "pdf_key": B.pdf_key(cmd.page_id), "image_key": B.image_key(cmd.page_id)}
+        # The database calls stay outside the CPU lock: the other page in hand computes meanwhile.
+        await self.mongo.db[PAGES].update_one(
+            {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
+            {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
+                                               "worker": self.worker_id, "started_at": datetime.now(UTC)}})
+        if event is not None:
+            OCR_QUEUE_WAIT.labels(self.engine).observe(
+                max(0.0, (datetime.now(UTC) - event.occurred_at).total_seconds()))
         async with self._cpu:  # one page's CPU work at a time
-            await self.mongo.db[PAGES].update_one(
-                {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
-                {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
-                                                   "worker": self.worker_id, "started_at": datetime.now(UTC)}})
-            if event is not None:
-                OCR_QUEUE_WAIT.labels(self.engine).observe(
-                    max(0.0, (datetime.now(UTC) - event.occurred_at).total_seconds()))
             t = time.perf_counter()
             try:
-                source = await asyncio.to_thread(decode_page, data, cmd.page_index, limits_of(self.settings))
-                sha = await asyncio.to_thread(content_hash, source)
+                source, sha = await asyncio.to_thread(_decode_and_hash, data, cmd.page_index,
+                                                      limits_of(self.settings))
             except PageRejected as rejected:
                 return B.Failure.of(rejected)
             timings["decode"] = time.perf_counter() - t
-            prior = await self.mongo.db[PAGES].find_one(
-                {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
-                 "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
-            if prior is None:
+        prior = await self.mongo.db[PAGES].find_one(
+            {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
+             "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
+        if prior is None:
+            async with self._cpu:
                 try:
                     result = await asyncio.to_thread(self.pipeline.process, source,
-                                                     data if source.born_digital else None)
+                                                     data if source.born_digital else None, trim=False)
                 except Exception as error:  # no I/O inside: the same page would fail the same way again
                     log.exception("page processing failed", page_id=cmd.page_id)
                     return B.Failure("processing_error", "该页图像无法处理，请重新扫描。",
                                      f"processing failed: {type(error).__name__}: {error}"[:500])
-            del source, data
+        del source, data
+        if prior is None:  # the page's buffers back to the OS while the other page computes
+            await asyncio.to_thread(trim_heap)
         if prior is not None:
             done = await self._reuse(cmd, prior, keys)
             self._observe(timings, started)

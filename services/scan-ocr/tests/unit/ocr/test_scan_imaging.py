@@ -277,7 +277,7 @@ def test_a_wrong_quarter_turn_before_detection_still_ends_upright(render_text, c
                                                                    monkeypatch, turned):
     """The ink profile only decides where the detector looks first: when it is wrong, the detector
     finds standing boxes, the page still comes out upright and the OCR detects it again."""
-    import juanzong_scan_ocr.adapters.imaging as imaging
+    from juanzong_scan_ocr.adapters import imaging
 
     # wrong both ways: a lying page taken for standing, a standing one for lying
     monkeypatch.setattr(imaging, "lying_text_score", lambda gray: 0.0 if turned == 0 else 1.0)
