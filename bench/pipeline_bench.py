@@ -68,7 +68,7 @@ def _raw_shard(files: list[str], threads: int, rotations: dict[str, int] | None,
     engine.load()
     engine.recognize(np.full((400, 600, 3), 255, np.uint8))
     barrier.wait()
-    started = time.time()
+    started, cpu_started = time.time(), time.process_time()
     chars = 0
     for name in files:
         path = Path(name)
@@ -77,7 +77,7 @@ def _raw_shard(files: list[str], threads: int, rotations: dict[str, int] | None,
         if rotations and rotations.get(path.name):
             image = np.ascontiguousarray(np.rot90(image, k=rotations[path.name] // 90))
         chars += len(engine.recognize(image).text)
-    results.put((started, time.time(), chars))
+    results.put((started, time.time(), chars, time.process_time() - cpu_started))
 
 
 def raw_engine(files: list[Path], threads: int, rotations: dict[str, int] | None = None, processes: int = 1) -> dict:
@@ -102,10 +102,11 @@ def raw_engine(files: list[Path], threads: int, rotations: dict[str, int] | None
     shards = [results.get(timeout=60 * len(files) + 300) for _ in procs]
     for proc in procs:
         proc.join()
-    seconds = max(end for _, end, _ in shards) - min(start for start, _, _ in shards)
+    seconds = max(end for _, end, _, _ in shards) - min(start for start, _, _, _ in shards)
     return {"processes": processes, "threads": threads, "seconds": round(seconds, 2),
             "pages_per_second": round(len(files) / seconds, 3), "seconds_per_page": round(seconds / len(files), 3),
-            "chars": sum(c for _, _, c in shards), "loadavg_before": load_before, "loadavg_after": _loadavg()}
+            "chars": sum(c for _, _, c, _ in shards),
+            "cpu_seconds_per_page": round(sum(c for _, _, _, c in shards) / len(files), 3), "loadavg_before": load_before, "loadavg_after": _loadavg()}
 
 
 def _loadavg() -> list[float] | None:
@@ -113,6 +114,25 @@ def _loadavg() -> list[float] | None:
         return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
     except OSError:
         return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stack_pids(stack) -> dict[str, int | None]:
+    """The infrastructure's processes: SecantusDB, SeaweedFS and the broker (beam.smp)."""
+    pids = {name: stack.procs.pid(name) for name in ("secantusdb", "seaweedfs")}
+    found = subprocess.run(["pgrep", "-o", "beam.smp"], check=False, capture_output=True, text=True).stdout.split()
+    pids["rabbitmq"] = int(found[0]) if found else None
+    return pids
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -214,10 +234,14 @@ def pipeline_run(stack, files: list[Path], workers: int, port: int, logs: Path) 
                 raise RuntimeError(f"a process exited during start-up; see {logs}")
             time.sleep(0.5)
         station, job_id = "station-bench", uuid.uuid4().hex[:12]
+        watched = {**_stack_pids(stack), "api": procs[0].pid,
+                   **{f"worker-{i}": p.pid for i, p in enumerate(worker_procs)}}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
         started = time.perf_counter()
         asyncio.run(_send_job(env, files, station, job_id))
         batch = asyncio.run(_wait_batch(env, station_batch_id(station, job_id), timeout=60 * len(files)))
         seconds = time.perf_counter() - started
+        cpu = {name: round((cpu_seconds(pid) - cpu_before[name]) / len(files), 3) for name, pid in watched.items()}
         rss = [peak_rss_mb(p.pid) for p in worker_procs]
     finally:
         for p in procs:
@@ -230,6 +254,7 @@ def pipeline_run(stack, files: list[Path], workers: int, port: int, logs: Path) 
     return {"workers": workers, "seconds": round(seconds, 2), "pages_per_second": round(len(files) / seconds, 3),
             "pages_done": batch["pages_done"], "pages_failed": batch["pages_failed"],
             "pages_rescan": batch["pages_rescan"], "stage_means_seconds": batch["stage_means"],
+            "cpu_seconds_per_page": cpu,
             "peak_worker_rss_mb": rss}
 
 

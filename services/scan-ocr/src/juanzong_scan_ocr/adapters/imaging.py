@@ -209,14 +209,28 @@ def skew_from_quads(quads: list[np.ndarray], min_lines: int = 3) -> float | None
     return round(votes[int(np.searchsorted(weights, weights[-1] / 2))][0], 2)
 
 
-def _seal_regions(red: np.ndarray, dpi_guess: float) -> np.ndarray:
+SEAL_SAMPLE = 4
+"""Seals are found on every 4th pixel of every 4th row; only their bounding boxes are read in full."""
+
+
+def _strong_red(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(strongly red pixels, brightest channel) of a BGR image."""
+    b, g, r = cv2.split(bgr[:, :, :3])
+    gb = cv2.max(g, b)
+    # Strongly red: red well above green and blue, and not dark (OpenCV's saturating uint8
+    # arithmetic, no int16 copies of the page).
+    red = cv2.bitwise_and(cv2.compare(cv2.subtract(r, gb), 50, cv2.CMP_GT), cv2.compare(r, 90, cv2.CMP_GT))
+    return red, cv2.max(gb, r)
+
+
+def _seal_regions(red_small: np.ndarray, dpi_guess: float) -> np.ndarray:
     """Keep red only inside seal-shaped blobs: roughly round or square, 12-60 mm across.
 
-    A red letterhead (红头) or red rule is long and flat, so its text is not erased.
+    ``red_small`` is the red mask of the page sampled every ``SEAL_SAMPLE`` pixels; so is the result
+    (1 inside a seal). A red letterhead (红头) or red rule is long and flat, so its text is not erased.
     """
-    scale = 4
-    small = red[::scale, ::scale].astype(np.uint8)
-    mm = dpi_guess / 25.4 / scale
+    small = (red_small > 0).astype(np.uint8)
+    mm = dpi_guess / 25.4 / SEAL_SAMPLE
     k = max(3, int(mm * 3) | 1)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
@@ -229,10 +243,8 @@ def _seal_regions(red: np.ndarray, dpi_guess: float) -> np.ndarray:
             hull = cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
             cv2.fillConvexPoly(region, hull, 1)
     if not region.any():
-        return np.zeros_like(red)
-    region = cv2.dilate(region, np.ones((5, 5), np.uint8))
-    region = cv2.resize(region, (red.shape[1], red.shape[0]), interpolation=cv2.INTER_NEAREST)
-    return region.astype(bool)
+        return region
+    return cv2.dilate(region, np.ones((5, 5), np.uint8))
 
 
 def suppress_red_seals(bgr: np.ndarray, dpi_guess: float = 300.0, gray: np.ndarray | None = None) -> tuple[np.ndarray, int]:
@@ -242,33 +254,36 @@ def suppress_red_seals(bgr: np.ndarray, dpi_guess: float = 300.0, gray: np.ndarr
     inside a seal the brightest channel, with everything lighter than about two thirds of the
     paper level lifted to paper, is the page without the seal (this also removes seal strokes
     whose colour JPEG smeared to gray). Elsewhere the ordinary gray conversion is kept.
-    ``gray``, when the caller already has ``to_gray(bgr)``, saves converting again; it is not
-    modified. Returns (gray, seal pixels removed).
+    Seals are looked for on a sample of the page (``SEAL_SAMPLE``); the full-resolution pixels
+    are read only inside the seals' bounding box. ``gray``, when the caller already has
+    ``to_gray(bgr)``, saves converting again; it is not modified. Returns (gray, seal pixels removed).
     """
     gray = to_gray(bgr) if gray is None else gray
     if bgr.ndim == 2:
         return gray, 0
-    b, g, r = cv2.split(bgr[:, :, :3])
-    gb = cv2.max(g, b)
-    # Strongly red: red well above green and blue, and not dark (OpenCV's saturating uint8
-    # arithmetic, no int16 copies of the page).
-    red = (cv2.subtract(r, gb) > 50) & (r > 90)
-    count = np.count_nonzero(red)
-    if count < 200:
+    s = SEAL_SAMPLE
+    red_small, _ = _strong_red(np.ascontiguousarray(bgr[::s, ::s]))
+    if cv2.countNonZero(red_small) * s * s < 200:
         return gray, 0
-    region = _seal_regions(red, dpi_guess)
-    if not region.any():
+    region_small = _seal_regions(red_small, dpi_guess)
+    if not region_small.any():
         return gray, 0
-    removed = np.count_nonzero(red & region)
+    ys, xs = np.nonzero(region_small)
+    h, w = gray.shape[:2]
+    y0, y1 = int(ys.min()) * s, min(h, (int(ys.max()) + 1) * s)
+    x0, x1 = int(xs.min()) * s, min(w, (int(xs.max()) + 1) * s)
+    region = cv2.resize(region_small[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], (x1 - x0, y1 - y0),
+                        interpolation=cv2.INTER_NEAREST).astype(bool)
+    red, value = _strong_red(bgr[y0:y1, x0:x1])
+    removed = np.count_nonzero(red.astype(bool) & region)
     paper = float(np.percentile(gray[::8, ::8], 90))
     # Brightest channel: high for red ink, also where JPEG smeared its colour; low for black print.
-    value = cv2.max(gb, r)
     lo, hi = 0.35 * paper, 0.68 * paper
     ramp = np.arange(256, dtype=np.float32)
     lut = np.where(ramp <= lo, ramp, lo + (ramp - lo) * (paper - lo) / (hi - lo))
     lut = np.clip(lut, 0, paper).astype(np.uint8)
     out = gray.copy()
-    np.copyto(out, cv2.LUT(value, lut), where=region)
+    np.copyto(out[y0:y1, x0:x1], cv2.LUT(value, lut), where=region)
     return out, int(removed)
 
 
