@@ -11,6 +11,7 @@ import sys
 
 import httpx
 import pytest
+from juanzong_shared.outbox import CLAIM_LEASE
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +40,13 @@ async def test_worker_killed_mid_page_every_page_processed_once(scan_stack, scan
 
     batch = await scan_api.batch_done(batch_id, timeout=300)
     assert (batch["pages_done"], batch["pages_failed"]) == (pages, 0), scan_stack.log("second")
+
+    async def announced_every_page():
+        # A page the killed worker committed just before the kill has its event in the outbox; if that
+        # worker had claimed it, the second worker's relay publishes it once the claim's lease runs out.
+        await tap.drain(0.2)
+        return {e["payload"]["seq"] for e in tap.of("scan.page.processed", batch_id)} == set(range(1, pages + 1))
+    await scan_api.until(announced_every_page, CLAIM_LEASE.total_seconds() + 60, "scan.page.processed of every page")
     await tap.drain(1.0)
     processed = tap.of("scan.page.processed", batch_id)
     assert sorted(e["payload"]["seq"] for e in processed) == list(range(1, pages + 1))  # each page once

@@ -15,6 +15,9 @@ class OcrSettings(BaseSettings):
     """Engine name for ``get_engine()``: ``ppocr`` (default) or ``tesseract``."""
     ort_threads: int = 2
     """ONNX Runtime intra-op threads per worker process (1 when several workers share 2 cores)."""
+    ort_spinning: bool = True
+    """ONNX Runtime's intra-op threads spin between parallel sections instead of sleeping: faster
+    alone, but a spinning thread takes a core from whatever shares the machine."""
     ort_memory_arena: bool = False
     """ONNX Runtime's CPU memory arena; off keeps peak memory near 0.8 GB."""
     det_limit_side_len: int = 1280
