@@ -9,18 +9,54 @@ replica B would keep allowing for that long; the tests demand a refusal within 2
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 import pytest
-from juanzong_access_control.testing import PANEL, app_with_env, case_registered, new_case_number
 from juanzong_devstack.pytest_plugin import running_app, wait_for
+from juanzong_shared.bus import Bus
+from juanzong_shared.events import REGISTRY
 
 pytestmark = pytest.mark.integration
 
 TTL = 60  # the facts/grants cache TTL in these tests
 WITHIN = 2.0  # how soon the other replica must refuse
+
+PANEL = [
+    {"user_id": "u-judge-wang", "name": "王审判", "role": "undertaking_judge"},
+    {"user_id": "u-judge-wang", "name": "王审判", "role": "presiding_judge"},
+    {"user_id": "u-judge-li", "name": "李合议", "role": "panel_member"},
+    {"user_id": "u-clerk-liu", "name": "刘书记", "role": "clerk"},
+]
+
+
+def case_registered(case_number: str, **overrides):
+    payload = {"case_number": case_number, "court": "吉01", "case_type": "民终", "category": "civil",
+               "paperless": True, "department": "民一庭", "panel": PANEL, "registered_at": datetime.now(UTC)}
+    payload |= overrides
+    return REGISTRY.create("case.registered", payload, court="吉01", case_id=case_number)
+
+
+def new_case_number() -> str:
+    return f"（2026）吉01民终{uuid.uuid4().int % 10**8}号"
+
+
+def make_app(env: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        from juanzong_access_control.entrypoints.app import create_app
+        return create_app()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
 
 @pytest.fixture(scope="module")
 async def replicas(embedded_stack, tmp_path_factory):
@@ -33,14 +69,22 @@ async def replicas(embedded_stack, tmp_path_factory):
             "JZ_HOUSEKEEPING_SECONDS": "3600", "JZ_FACTS_CACHE_SECONDS": str(TTL),
             "JZ_LOG_JSON": "false", "JZ_LOG_LEVEL": "WARNING"}
     async with AsyncExitStack() as stack:
-        app_a = app_with_env(env)
+        app_a = make_app(env)
         client_a = await stack.enter_async_context(running_app(app_a))
-        app_b = app_with_env(env)
+        app_b = make_app(env)
         client_b = await stack.enter_async_context(running_app(app_b))
         for consumer in app_b.state.bus._consumers:  # B keeps only its broadcast subscription
             await consumer.stop(5)
         assert app_a.state.ac.decisions.facts.ttl == TTL
         yield (app_a, client_a), (app_b, client_b)
+
+
+@pytest.fixture(scope="module")
+async def publisher(embedded_stack):
+    bus = Bus(embedded_stack.config.amqp_url, embedded_stack.config.namespace, "ac-replicas-publisher")
+    await bus.connect()
+    yield bus
+    await bus.close(drain_timeout=2)
 
 
 async def bearer(client, who: str) -> dict[str, str]:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from juanzong_access_control.testing import PANEL, app_with_env, case_registered, new_case_number
 from juanzong_devstack.pytest_plugin import running_app, wait_for
+from juanzong_shared.bus import Bus
 from juanzong_shared.events import REGISTRY
 
 pytestmark = pytest.mark.integration
@@ -24,9 +25,47 @@ async def ac_service(embedded_stack, tmp_path_factory):
     env |= {"JZ_MONGO_DB": "t_ac_" + uuid.uuid4().hex[:10], "JZ_SERVICE_NAME": "access-control",
             "JZ_DATA_DIR": str(tmp_path_factory.mktemp("ac-data")), "JZ_ENVIRONMENT": "test",
             "JZ_HOUSEKEEPING_SECONDS": "3600", "JZ_LOG_JSON": "false", "JZ_LOG_LEVEL": "WARNING"}
-    app = app_with_env(env)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        from juanzong_access_control.entrypoints.app import create_app
+        app = create_app()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     async with running_app(app) as client:
         yield app, client
+
+
+@pytest.fixture(scope="module")
+async def publisher(embedded_stack):
+    bus = Bus(embedded_stack.config.amqp_url, embedded_stack.config.namespace, "ac-test-publisher")
+    await bus.connect()
+    yield bus
+    await bus.close(drain_timeout=2)
+
+
+def new_case_number() -> str:
+    return f"（2026）吉01民终{uuid.uuid4().int % 10**8}号"
+
+
+PANEL = [
+    {"user_id": "u-judge-wang", "name": "王审判", "role": "undertaking_judge"},
+    {"user_id": "u-judge-wang", "name": "王审判", "role": "presiding_judge"},
+    {"user_id": "u-judge-li", "name": "李合议", "role": "panel_member"},
+    {"user_id": "u-assistant-zhao", "name": "赵助理", "role": "judge_assistant"},
+    {"user_id": "u-clerk-liu", "name": "刘书记", "role": "clerk"},
+]
+
+
+def case_registered(case_number: str, **overrides):
+    payload = {"case_number": case_number, "court": "吉01", "case_type": "民终", "category": "civil",
+               "paperless": True, "department": "民一庭", "panel": PANEL, "registered_at": datetime.now(UTC)}
+    payload |= overrides
+    return REGISTRY.create("case.registered", payload, court="吉01", case_id=case_number)
 
 
 @pytest.fixture(scope="module")
