@@ -112,7 +112,7 @@ class PageWorker:
 
     Two pages may be in hand (``worker_prefetch``), but their CPU work (decode, clean-up, QC, OCR,
     PDF) runs one at a time under ``_cpu``: while one page is computed, the other's original is
-    loaded, its start recorded and reuse looked up, or its outputs are stored and its end recorded
+    loaded and its start recorded, or its outputs are stored and its end recorded
     (its own transaction, its own ack after commit). Each page's effects are stored before its message is acknowledged, as with one page.
     """
 
@@ -175,7 +175,7 @@ class PageWorker:
         timings["load"] = time.perf_counter() - started
         keys = {"bucket": self.settings.pages_bucket, "ocr_key": B.ocr_key(cmd.page_id),
                 "pdf_key": B.pdf_key(cmd.page_id), "image_key": B.image_key(cmd.page_id)}
-        # The database calls stay outside the CPU lock: the other page in hand computes meanwhile.
+        # Recorded outside the CPU lock: the other page in hand computes meanwhile.
         await self.mongo.db[PAGES].update_one(
             {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
             {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
@@ -191,11 +191,12 @@ class PageWorker:
             except PageRejected as rejected:
                 return B.Failure.of(rejected)
             timings["decode"] = time.perf_counter() - t
-        prior = await self.mongo.db[PAGES].find_one(
-            {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
-             "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
-        if prior is None:
-            async with self._cpu:
+            # Looked up under the lock, after the page ahead was computed (if that was a copy not yet
+            # recorded, this one is OCR'd again: correct, only slower).
+            prior = await self.mongo.db[PAGES].find_one(
+                {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
+                 "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
+            if prior is None:
                 try:
                     result = await asyncio.to_thread(self.pipeline.process, source,
                                                      data if source.born_digital else None, trim=False)
