@@ -14,7 +14,7 @@ PAGE_COMMAND = "scan-ocr.page.process"
 
 def pages_subscription(handlers: HandlerMap, prefetch: int = 1) -> Subscription:
     """``<ns>.scan-ocr.pages``: ``prefetch`` unacknowledged pages per worker, handled concurrently;
-    the worker computes one at a time (CPU-bound) and stores/records the other meanwhile."""
+    the worker runs the engine for one at a time and decodes, renders, stores and records the other meanwhile."""
     return Subscription(handlers, name=PAGES_SUBSCRIPTION_NAME, prefetch=prefetch, concurrency=prefetch)
 
 

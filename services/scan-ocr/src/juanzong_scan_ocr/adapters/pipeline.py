@@ -18,6 +18,7 @@ import numpy as np
 
 from juanzong_scan_ocr.adapters.imaging import (
     CleanOptions,
+    CleanResult,
     PpOcrOrientation,
     clean_page,
     rotate_upright,
@@ -78,6 +79,38 @@ class PageResult:
         body.update(page_id=page_id, dpi=self.dpi, rotation=self.rotation, skew_degrees=self.skew_degrees,
                     born_digital=self.born_digital, qc=qc)
         return json.dumps(body, ensure_ascii=False).encode()
+
+
+@dataclass
+class PreparedPage:
+    """A decoded page in the pipeline's pixel formats (:meth:`PagePipeline.prepare`)."""
+
+    index: int
+    bgr: np.ndarray
+    gray: np.ndarray
+    declared_dpi: int | None
+    born_digital: bool = False
+    text: str = ""
+    width: int = 0
+    height: int = 0
+
+
+@dataclass
+class PageAnalysis:
+    """A page after :meth:`PagePipeline.analyse`, before :meth:`PagePipeline.render`."""
+
+    bgr: np.ndarray
+    """The page as decoded (BGR or gray), for the archived image."""
+    gray: np.ndarray
+    """The page as scanned in gray (BGR for a born-digital page), for QC."""
+    declared_dpi: int | None
+    ocr: OcrPage
+    cleaned: CleanResult | None
+    """What clean-up did (its image dropped); None for a born-digital page."""
+    index: int
+    original: bytes | None
+    """A born-digital PDF, whose page is kept as it is."""
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def trim_heap() -> None:
@@ -154,58 +187,75 @@ class PagePipeline:
         OS afterwards (``trim_heap``, ~10 ms), so a long-running worker does not grow page after
         page. ``trim=False``: the caller trims later, e.g. outside its CPU lock."""
         try:
-            return self._process(page, original)
+            return self.render(self.analyse(page, original))
         finally:
             if trim:
                 trim_heap()
 
-    def _process(self, page: SourcePage, original: bytes | None) -> PageResult:
-        timings: dict[str, float] = {}
-        t = time.perf_counter()
-
-        def lap(stage: str) -> None:
-            nonlocal t
-            now = time.perf_counter()
-            timings[stage] = round(now - t, 4)
-            t = now
-
+    def prepare(self, page: SourcePage) -> PreparedPage:
+        """The decoded page in the pipeline's pixel formats: BGR (or gray) and gray, made once."""
         bgr = _bgr(page.image)
         declared = page.embedded_image_dpi or page.dpi
-        declared_dpi = round(declared) if declared else None
-        if page.born_digital:
-            qc = measure_quality(bgr, declared_dpi, orientation=0, thresholds=self.thresholds)
-            lap("qc")
-            ocr = OcrPage(text=page.text or "", lines=(), engine=BORN_DIGITAL_ENGINE,
-                          model_version="PDF text layer (pdfium)", width=page.width, height=page.height)
-            image_jpeg = self._jpeg(bgr)
-            pdf = single_pdf_page(original, page.index) if original else render_searchable_pdf(
-                image_jpeg, qc.effective_dpi, [])
-            lap("pdf")
-            return PageResult(qc, ocr, 0, 1.0, 0.0, 0, qc.effective_dpi, True, image_jpeg, pdf, timings)
+        return PreparedPage(index=page.index, bgr=bgr, gray=bgr if page.born_digital else to_gray(bgr),
+                            declared_dpi=round(declared) if declared else None, born_digital=page.born_digital,
+                            text=page.text or "", width=page.width, height=page.height)
 
+    def analyse(self, page: SourcePage | PreparedPage, original: bytes | None = None) -> PageAnalysis:
+        """The engine-bound part: clean-up (its orientation check runs the detector) and OCR.
+
+        A worker runs this for one page at a time, and :meth:`prepare` of the next page and
+        :meth:`render` of the page before beside it: the engine's threads leave the cores idle often
+        enough for decoding, QC and the PDF to fit in between."""
+        p = self.prepare(page) if isinstance(page, SourcePage) else page
+        t = time.perf_counter()
+        bgr, gray, declared_dpi = p.bgr, p.gray, p.declared_dpi
+        if p.born_digital:
+            ocr = OcrPage(text=p.text, lines=(), engine=BORN_DIGITAL_ENGINE,
+                          model_version="PDF text layer (pdfium)", width=p.width, height=p.height)
+            return PageAnalysis(bgr, gray, declared_dpi, ocr, None, p.index, original)
+
+        timings: dict[str, float] = {}
         # One gray conversion serves seal suppression and QC (QC measures the page as scanned).
-        gray = to_gray(bgr)
         cleaned = clean_page(bgr, self._clean_run, dpi=declared_dpi, detector=self._detector, gray=gray)
-        lap("clean")
+        timings["clean"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ocr = self.engine.recognize(cleaned.image, lines=cleaned.lines, transform=cleaned.transform)
+        timings["ocr"] = time.perf_counter() - t
+        if "lines" in cleaned.timings:  # the engine's detection ran inside the clean-up: count it as OCR
+            timings["clean"] -= cleaned.timings["lines"]
+            timings["ocr"] += cleaned.timings["lines"]
+        # The cleaned gray page is not needed any more: only its numbers travel on.
+        cleaned = cleaned.model_copy(update={"image": cleaned.image[:0, :0], "lines": None})
+        return PageAnalysis(bgr, gray, declared_dpi, ocr, cleaned, p.index, None,
+                            {k: round(v, 4) for k, v in timings.items()})
+
+    def render(self, analysis: PageAnalysis) -> PageResult:
+        """QC of the page as scanned, the page image as archived (upright, deskewed, JPEG) and its
+        searchable PDF."""
+        t = time.perf_counter()
+        a = analysis
+        ocr, cleaned = a.ocr, a.cleaned
+        if cleaned is None:  # born digital
+            qc = measure_quality(a.gray, a.declared_dpi, orientation=0, thresholds=self.thresholds)
+            image_jpeg = self._jpeg(a.bgr)
+            pdf = single_pdf_page(a.original, a.index) if a.original else render_searchable_pdf(
+                image_jpeg, qc.effective_dpi, [])
+            timings = {**a.timings, "pdf": round(time.perf_counter() - t, 4)}
+            return PageResult(qc, ocr, 0, 1.0, 0.0, 0, qc.effective_dpi, True, image_jpeg, pdf, timings)
         o = self.clean_options
         # The clean-up measured the skew of the upright page already; QC takes that number.
         shared_skew = (cleaned.skew_degrees if o.deskew and o.max_skew_degrees == self.thresholds.skew_search_degrees
                        else None)
-        qc = measure_quality(gray, declared_dpi, orientation=cleaned.rotation, thresholds=self.thresholds,
+        qc = measure_quality(a.gray, a.declared_dpi, orientation=cleaned.rotation, thresholds=self.thresholds,
                              skew_degrees=shared_skew)
-        del gray
-        lap("qc")
-        ocr = self.engine.recognize(cleaned.image, lines=cleaned.lines, transform=cleaned.transform)
-        lap("ocr")
-        if "lines" in cleaned.timings:  # the engine's detection ran inside the clean-up: count it as OCR
-            timings["clean"] = round(timings["clean"] - cleaned.timings["lines"], 4)
-            timings["ocr"] = round(timings["ocr"] + cleaned.timings["lines"], 4)
-        display = rotate_upright(bgr, cleaned.rotation)
+        t_qc = time.perf_counter()
+        display = rotate_upright(a.bgr, cleaned.rotation)
         if o.deskew and o.min_skew_degrees <= abs(cleaned.skew_degrees) <= o.max_skew_degrees:
             display = _deskew_like(display, cleaned.skew_degrees)
         image_jpeg = self._jpeg(display)
+        del display
         pdf = render_searchable_pdf(image_jpeg, qc.effective_dpi, ocr.lines)
-        lap("pdf")
+        timings = {**a.timings, "qc": round(t_qc - t, 4), "pdf": round(time.perf_counter() - t_qc, 4)}
         return PageResult(qc, ocr, int(cleaned.rotation), cleaned.rotation_confidence, cleaned.skew_degrees,
                           cleaned.seal_pixels_removed, qc.effective_dpi, False, image_jpeg, pdf, timings)
 

@@ -1,8 +1,9 @@
 """OCR worker process: ``python -m juanzong_scan_ocr.entrypoints.worker``.
 
-Consumes ``<ns>.scan-ocr.pages`` with prefetch ``JZ_WORKER_PREFETCH`` (2): the CPU-bound work runs
-one page at a time, and the second page's loading, or the first page's storing and recording,
-overlaps it (each page is acknowledged after its own effects are committed), loads the engine once, and serves Prometheus metrics on ``JZ_WORKER_METRICS_PORT``.
+Consumes ``<ns>.scan-ocr.pages`` with prefetch ``JZ_WORKER_PREFETCH`` (2): the engine-bound work
+(clean-up, QC, OCR) runs one page at a time, and the other page's loading and decoding, or its
+rendering, storing and recording, overlaps it (each page is acknowledged after its own effects are
+committed); loads the engine once, and serves Prometheus metrics on ``JZ_WORKER_METRICS_PORT``.
 SIGTERM stops taking pages, finishes the pages in hand, relays its events and exits. A worker whose
 broker connection stays down longer than ``JZ_WORKER_BUS_GRACE_SECONDS`` exits non-zero so the
 orchestrator restarts it. KEDA scales the workers on the depth of the pages queue.
@@ -65,6 +66,10 @@ async def run(settings: ServiceSettings) -> int:
 
     t0 = time.perf_counter()
     tune_malloc()
+    if settings.worker_cv_threads:
+        import cv2
+
+        cv2.setNumThreads(settings.worker_cv_threads)
     pipeline = build_pipeline(settings)
     await asyncio.to_thread(pipeline.warm_up)
     log.info("ocr engine loaded", engine=pipeline.engine.name, version=pipeline.engine.version,
@@ -109,6 +114,7 @@ async def run(settings: ServiceSettings) -> int:
     log.info("ocr worker stopping: finishing the page in hand", worker=worker_id)
     await bus.close(drain_timeout=settings.worker_drain_seconds)
     await relay.stop()
+    worker.close()
     await mongo.close()
     log.info("ocr worker stopped", worker=worker_id)
     return code

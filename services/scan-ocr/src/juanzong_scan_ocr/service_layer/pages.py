@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -26,10 +29,17 @@ from minio.error import S3Error
 from pymongo import ReturnDocument
 
 from juanzong_scan_ocr.adapters.metrics import OCR_PAGES, OCR_QUEUE_WAIT, OCR_STAGE_SECONDS
-from juanzong_scan_ocr.adapters.pipeline import PagePipeline, content_hash, decode_page, trim_heap
+from juanzong_scan_ocr.adapters.pipeline import (
+    PagePipeline,
+    PageResult,
+    PreparedPage,
+    content_hash,
+    decode_page,
+    trim_heap,
+)
 from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
 from juanzong_scan_ocr.domain import batches as B
-from juanzong_scan_ocr.domain.formats import PageRejected, SourcePage
+from juanzong_scan_ocr.domain.formats import PageRejected
 from juanzong_scan_ocr.domain.intake import Limits
 from juanzong_scan_ocr.service_layer.intake import batch_completed_event, limits_of
 from juanzong_scan_ocr.settings import ServiceSettings
@@ -45,6 +55,7 @@ class Done:
     rescan_codes: list[str]
     reused_from: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    page_id: str | None = None
 
 
 Outcome = Done | B.Failure
@@ -102,18 +113,34 @@ async def end_page(uow: UnitOfWork, cmd: ProcessPage, outcome: Outcome) -> bool:
     return True
 
 
-def _decode_and_hash(data: bytes, page_index: int, limits: Limits) -> tuple[SourcePage, str]:
+def lower_thread_priority(nice: int) -> None:
+    """Give the calling thread (not its process) a higher nice value; Linux only, no-op elsewhere.
+
+    The side threads of a worker run at nice 19: when the engine's threads want both cores they
+    get them, and the side work (decode, QC, PDF) runs in the gaps the engine leaves."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError:
+        log.warning("could not lower the priority of a side thread", nice=nice)
+
+
+def _decode(pipeline: PagePipeline, data: bytes, page_index: int, limits: Limits) -> tuple[PreparedPage, str]:
+    """Decode, content hash, and the pipeline's pixel formats (the decoder's RGB is dropped here)."""
     page = decode_page(data, page_index, limits)
-    return page, content_hash(page)
+    return pipeline.prepare(page), content_hash(page)
 
 
 class PageWorker:
     """Handles ``scan-ocr.page.process`` in an OCR worker process.
 
-    Two pages may be in hand (``worker_prefetch``), but their CPU work (decode, clean-up, QC, OCR,
-    PDF) runs one at a time under ``_cpu``: while one page is computed, the other's original is
-    loaded and its start recorded, or its outputs are stored and its end recorded
-    (its own transaction, its own ack after commit). Each page's effects are stored before its message is acknowledged, as with one page.
+    Two pages may be in hand (``worker_prefetch``). The engine-bound part of a page (clean-up, QC,
+    OCR: ``PagePipeline.analyse``) runs one page at a time under ``_cpu``; beside it the other page
+    is loaded, decoded and its start recorded, or its image and PDF are rendered, stored and its end
+    recorded (its own transaction, its own ack after commit). The engine's threads leave the cores
+    idle often enough for that work to fit in between. Each page's effects are stored before its
+    message is acknowledged, as with one page.
     """
 
     def __init__(self, mongo: Mongo, store: ObjectStore, settings: ServiceSettings, pipeline: PagePipeline,
@@ -127,6 +154,19 @@ class PageWorker:
         # The outcomes of the pages in hand survive a retried transaction, so OCR is not run twice.
         self._outcomes: OrderedDict[str, Outcome] = OrderedDict()
         self._cpu = asyncio.Lock()
+        # Content hash → the outcome of the page of that content in hand (see ``_prior``).
+        self._in_hand: dict[str, asyncio.Future] = {}
+        # Decoding, QC and rendering: beside the engine, at a lower priority (``worker_side_nice``).
+        nice = int(getattr(settings, "worker_side_nice", 0))
+        self._side = ThreadPoolExecutor(2, thread_name_prefix="page-side", initializer=lower_thread_priority,
+                                        initargs=(nice,))
+
+    async def _beside(self, fn, *args):
+        """Run ``fn(*args)`` in a side thread (see ``worker_side_nice``)."""
+        return await asyncio.get_running_loop().run_in_executor(self._side, fn, *args)
+
+    def close(self) -> None:
+        self._side.shutdown(wait=False, cancel_futures=True)
 
     @property
     def handlers(self):
@@ -175,7 +215,6 @@ class PageWorker:
         timings["load"] = time.perf_counter() - started
         keys = {"bucket": self.settings.pages_bucket, "ocr_key": B.ocr_key(cmd.page_id),
                 "pdf_key": B.pdf_key(cmd.page_id), "image_key": B.image_key(cmd.page_id)}
-        # Recorded outside the CPU lock: the other page in hand computes meanwhile.
         await self.mongo.db[PAGES].update_one(
             {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
             {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
@@ -183,36 +222,68 @@ class PageWorker:
         if event is not None:
             OCR_QUEUE_WAIT.labels(self.engine).observe(
                 max(0.0, (datetime.now(UTC) - event.occurred_at).total_seconds()))
-        async with self._cpu:  # one page's CPU work at a time
-            t = time.perf_counter()
-            try:
-                source, sha = await asyncio.to_thread(_decode_and_hash, data, cmd.page_index,
-                                                      limits_of(self.settings))
-            except PageRejected as rejected:
-                return B.Failure.of(rejected)
-            timings["decode"] = time.perf_counter() - t
-            # Looked up under the lock, after the page ahead was computed (if that was a copy not yet
-            # recorded, this one is OCR'd again: correct, only slower).
-            prior = await self.mongo.db[PAGES].find_one(
-                {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
-                 "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
-            if prior is None:
+        # Decoding runs beside the other page's analysis (the engine leaves the cores idle often enough).
+        t = time.perf_counter()
+        try:
+            source, sha = await self._beside(_decode, self.pipeline, data, cmd.page_index, limits_of(self.settings))
+        except PageRejected as rejected:
+            return B.Failure.of(rejected)
+        timings["decode"] = time.perf_counter() - t
+        if not source.born_digital:
+            data = None  # only a born-digital PDF's page is kept from the original
+        prior, mine = await self._prior(cmd, sha)
+        outcome: Outcome | None = None
+        try:
+            if prior is not None:
+                del source
+                outcome = await self._reuse(cmd, prior, keys)
+            else:
                 try:
-                    result = await asyncio.to_thread(self.pipeline.process, source,
-                                                     data if source.born_digital else None, trim=False)
+                    async with self._cpu:  # the engine-bound part, one page at a time
+                        analysis = await asyncio.to_thread(self.pipeline.analyse, source, data)
+                    del source, data
+                    # The page image and PDF are made beside the next page's analysis.
+                    result = await self._beside(self.pipeline.render, analysis)
+                    del analysis
                 except Exception as error:  # no I/O inside: the same page would fail the same way again
                     log.exception("page processing failed", page_id=cmd.page_id)
-                    return B.Failure("processing_error", "该页图像无法处理，请重新扫描。",
-                                     f"processing failed: {type(error).__name__}: {error}"[:500])
-        del source, data
-        if prior is None:  # the page's buffers back to the OS while the other page computes
-            await asyncio.to_thread(trim_heap)
-        if prior is not None:
-            done = await self._reuse(cmd, prior, keys)
+                    outcome = B.Failure("processing_error", "该页图像无法处理，请重新扫描。",
+                                        f"processing failed: {type(error).__name__}: {error}"[:500])
+                    return outcome
+                finally:
+                    await self._beside(trim_heap)  # the page's buffers back to the OS
+                outcome = await self._store(cmd, result, sha, keys, timings)
             self._observe(timings, started)
-            return done
+            return outcome
+        finally:
+            if mine is not None:  # the copies waiting for this page go on, whatever became of it
+                self._in_hand.pop(sha, None)
+                mine.set_result(outcome)
+
+    async def _prior(self, cmd: ProcessPage, sha: str) -> tuple[dict | None, asyncio.Future | None]:
+        """A page of the same content already processed (its record, for :meth:`_reuse`), or None
+        and this page's promise to the copies that come while it is in hand.
+
+        A copy right behind its first page (prefetch 2) waits for that page in this worker rather
+        than looking in the database before the first is recorded."""
+        twin = self._in_hand.get(sha)
+        if twin is not None:
+            ahead = await asyncio.shield(twin)
+            if isinstance(ahead, Done) and ahead.reused_from is None and ahead.page_id != cmd.page_id:
+                return {**ahead.fields, "_id": ahead.page_id, "needs_rescan": ahead.needs_rescan}, None
+        prior = await self.mongo.db[PAGES].find_one(
+            {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
+             "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
+        if prior is not None or sha in self._in_hand:
+            return prior, None
+        mine = asyncio.get_running_loop().create_future()
+        self._in_hand[sha] = mine
+        return None, mine
+
+    async def _store(self, cmd: ProcessPage, result: PageResult, sha: str, keys: dict,
+                     timings: dict[str, float]) -> Done:
+        """Store the page's outputs under its keys (I/O: the next page computes meanwhile)."""
         timings.update(result.timings)
-        # Storing is I/O again: the next page's CPU work has started meanwhile.
         t = time.perf_counter()
         bucket = self.settings.pages_bucket
         await asyncio.gather(
@@ -232,9 +303,8 @@ class PageWorker:
                     "lines": len(ocr.lines), "mean_confidence": round(ocr.mean_confidence, 4) if ocr.lines else None},
             "timings": {k: round(v, 4) for k, v in timings.items()}, "worker": self.worker_id,
         }
-        self._observe(timings, started)
         return Done(fields, qc.needs_rescan, [r.message for r in qc.reasons if r.severity == "rescan"],
-                    list(qc.rescan_codes), None, timings)
+                    list(qc.rescan_codes), None, timings, page_id=cmd.page_id)
 
     async def _reuse(self, cmd: ProcessPage, prior: dict, keys: dict) -> Done:
         """Same content as a page already processed: copy its stage outputs instead of OCR again."""
@@ -259,7 +329,7 @@ class PageWorker:
         qc = prior["qc"]
         reasons = [r for r in qc.get("reasons", []) if r.get("severity") == "rescan"]
         return Done(fields, bool(prior.get("needs_rescan")), [r["message"] for r in reasons],
-                    [r["code"] for r in reasons], reused_from=prior["_id"])
+                    [r["code"] for r in reasons], reused_from=prior["_id"], page_id=cmd.page_id)
 
     def _observe(self, timings: dict[str, float], started: float) -> None:
         for stage, seconds in timings.items():

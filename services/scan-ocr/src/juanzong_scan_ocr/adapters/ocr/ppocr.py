@@ -70,6 +70,7 @@ class PpOcrEngine(OcrEngine):
         # ones of each run (peak RSS ~1.6 GB against ~0.8 GB without, at about the same speed).
         opts.enable_cpu_mem_arena = self.settings.ort_memory_arena
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if self.settings.ort_spinning else "0")
+        opts.add_session_config_entry("session.force_spinning_stop", "1" if self.settings.ort_spinning_stop else "0")
         return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
     def load(self) -> None:

@@ -18,6 +18,10 @@ class OcrSettings(BaseSettings):
     ort_spinning: bool = True
     """ONNX Runtime's intra-op threads spin between parallel sections instead of sleeping: faster
     alone, but a spinning thread takes a core from whatever shares the machine."""
+    ort_spinning_stop: bool = True
+    """Stop that spinning as soon as each run ends (``session.force_spinning_stop``), so the page's
+    own work between runs (line crops, decoding, the other page's QC and PDF) and the services on the
+    same node get the cores; on 2 cores as fast as spinning on, with less CPU (bench/README-pipeline.md)."""
     ort_memory_arena: bool = False
     """ONNX Runtime's CPU memory arena; off keeps peak memory near 0.8 GB."""
     det_limit_side_len: int = 1280
