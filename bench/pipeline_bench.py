@@ -10,11 +10,13 @@ Steps, all in one run on one machine:
    wait until the workers consume, then send the pages as a station job exactly as the station CLI does
    (files into ``juanzong-stations``, command ``scan-ocr.job.process`` on the bus) and time until
    ``scan.batch.completed`` is recorded; a fresh database per run so no result is reused;
-   Right before each pipeline run, side by side (these machines are noisy), the **raw engine**:
-   decode each file and call ``engine.recognize`` directly, in as many processes as the pipeline
-   has workers with the same ONNX Runtime threads each (1 worker: 1 process × 2 threads; 2 workers:
-   2 × 1), on the pages turned upright from pagegen's recipe (``np.rot90``, no detection), so the
-   engine does the same recognition work as the pipeline; ``--rounds`` repeats the pair;
+   In turn with the pipeline, ``--chunk`` pages at a time (40; these machines change speed from
+   minute to minute, so both sides must see the same minutes), the **raw engine**: decode each file
+   and call ``engine.recognize`` directly, in as many processes as the pipeline has workers with the
+   same ONNX Runtime threads each (1 worker: 1 process × 2 threads; 2 workers: 2 × 1), kept warm
+   between chunks, on the pages turned upright from pagegen's recipe (``np.rot90``, no detection),
+   so the engine does the same recognition work as the pipeline; each chunk is one station job; the
+   ratio is the sum of the pipeline's chunk times over the raw engine's; ``--rounds`` repeats;
 3. report pages/s, the ratio of pipeline time to its raw engine time (overhead), mean seconds per
    stage, and each worker's peak RSS (``VmHWM`` from /proc).
 
@@ -57,8 +59,9 @@ def recipe_rotations(folder: Path) -> dict[str, int]:
     return {r["file"]: int(r["distortions"]["rotation"]) for r in json.loads(recipes.read_text(encoding="utf-8"))}
 
 
-def _raw_shard(files: list[str], threads: int, rotations: dict[str, int] | None, barrier, results) -> None:
-    """One process of the raw baseline: load and warm the engine, wait for the others, read its pages."""
+def _raw_server(threads: int, rotations: dict[str, int] | None, tasks, results) -> None:
+    """A raw-engine process kept between chunks: load and warm the engine once, then read the pages
+    of each chunk it is given (``None`` ends it)."""
     import cv2
     import numpy as np
     from juanzong_scan_ocr.adapters.ocr import OcrSettings, get_engine
@@ -67,46 +70,49 @@ def _raw_shard(files: list[str], threads: int, rotations: dict[str, int] | None,
     engine = get_engine("ppocr", OcrSettings(ort_threads=threads))
     engine.load()
     engine.recognize(np.full((400, 600, 3), 255, np.uint8))
-    barrier.wait()
-    started, cpu_started = time.time(), time.process_time()
-    chars = 0
-    for name in files:
-        path = Path(name)
-        page = split_pages(path.read_bytes(), max_pixels=90_000_000, max_pages=10)[0]
-        image = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
-        if rotations and rotations.get(path.name):
-            image = np.ascontiguousarray(np.rot90(image, k=rotations[path.name] // 90))
-        chars += len(engine.recognize(image).text)
-    results.put((started, time.time(), chars, time.process_time() - cpu_started))
+    results.put("ready")
+    while (files := tasks.get()) is not None:
+        started, cpu_started, chars = time.time(), time.process_time(), 0
+        for name in files:
+            path = Path(name)
+            page = split_pages(path.read_bytes(), max_pixels=90_000_000, max_pages=10)[0]
+            image = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
+            if rotations and rotations.get(path.name):
+                image = np.ascontiguousarray(np.rot90(image, k=rotations[path.name] // 90))
+            chars += len(engine.recognize(image).text)
+        results.put((started, time.time(), chars, time.process_time() - cpu_started))
 
 
-def raw_engine(files: list[Path], threads: int, rotations: dict[str, int] | None = None, processes: int = 1) -> dict:
-    """Decode + ``engine.recognize`` per page, nothing else (the baseline), in ``processes``
-    processes that share the pages (every ``processes``-th page each), as N workers would.
+class RawPool:
+    """The raw baseline in ``processes`` processes × ``threads`` threads, kept warm, so it can run
+    chunk by chunk between the pipeline's chunks (``--chunk``)."""
 
-    With ``rotations`` (from the generator's recipe) each page is first turned upright by a plain
-    ``np.rot90`` — free, and no detection — so the engine reads the same text the pipeline has it
-    read; without, sideways and upside-down pages are given as scanned and the engine finds little
-    text on them, which makes the baseline cheaper than the work the pipeline does. Timed from the
-    moment every process has its engine loaded to the last page read.
-    """
-    import multiprocessing
+    def __init__(self, processes: int, threads: int, rotations: dict[str, int] | None) -> None:
+        import multiprocessing
 
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(processes), ctx.Queue()
-    procs = [ctx.Process(target=_raw_shard, args=([str(f) for f in files[i::processes]], threads, rotations,
-                                                  barrier, results)) for i in range(processes)]
-    load_before = _loadavg()
-    for proc in procs:
-        proc.start()
-    shards = [results.get(timeout=60 * len(files) + 300) for _ in procs]
-    for proc in procs:
-        proc.join()
-    seconds = max(end for _, end, _, _ in shards) - min(start for start, _, _, _ in shards)
-    return {"processes": processes, "threads": threads, "seconds": round(seconds, 2),
-            "pages_per_second": round(len(files) / seconds, 3), "seconds_per_page": round(seconds / len(files), 3),
-            "chars": sum(c for _, _, c, _ in shards),
-            "cpu_seconds_per_page": round(sum(c for _, _, _, c in shards) / len(files), 3), "loadavg_before": load_before, "loadavg_after": _loadavg()}
+        ctx = multiprocessing.get_context("spawn")
+        self.threads = threads
+        self.tasks = [ctx.Queue() for _ in range(processes)]
+        self.results = ctx.Queue()
+        self.procs = [ctx.Process(target=_raw_server, args=(threads, rotations, q, self.results)) for q in self.tasks]
+        for proc in self.procs:
+            proc.start()
+        for _ in self.procs:
+            assert self.results.get(timeout=300) == "ready"
+
+    def run(self, files: list[Path]) -> dict:
+        n = len(self.procs)
+        for i, q in enumerate(self.tasks):
+            q.put([str(f) for f in files[i::n]])
+        shards = [self.results.get(timeout=60 * len(files) + 300) for _ in self.procs]
+        return {"seconds": max(e for _, e, _, _ in shards) - min(s for s, _, _, _ in shards),
+                "chars": sum(c for _, _, c, _ in shards), "cpu_seconds": sum(c for _, _, _, c in shards)}
+
+    def close(self) -> None:
+        for q in self.tasks:
+            q.put(None)
+        for proc in self.procs:
+            proc.join(timeout=30)
 
 
 def _loadavg() -> list[float] | None:
@@ -203,59 +209,115 @@ async def _wait_batch(env: dict, batch_id: str, timeout: float) -> dict:
         await mongo.close()
 
 
-def pipeline_run(stack, files: list[Path], workers: int, port: int, logs: Path) -> dict:
-    from juanzong_scan_ocr.domain.batches import station_batch_id
+class PipelineProcs:
+    """The scan-ocr API and ``workers`` OCR workers on the bench's stack, with a fresh database; each
+    :meth:`job` sends pages as one station job and times it to ``scan.batch.completed``."""
 
-    env = stack.config.service_env("scan-ocr")
-    env.update(JZ_SERVICE_NAME="scan-ocr", JZ_MONGO_DB="bench_" + uuid.uuid4().hex[:10], JZ_AUTH_REQUIRED="false",
-               JZ_JWT_JWKS_URL="", JZ_ACCESS_CONTROL_URL="", JZ_HTTP_PORT=str(port), JZ_WORKER_METRICS_PORT="0",
-               JZ_LOG_LEVEL="WARNING", JUANZONG_OCR_ORT_THREADS=str(max(1, 2 // workers)))
-    full_env = {**os.environ, **env}
-    procs = [subprocess.Popen([PY, "-m", "uvicorn", "--factory", "juanzong_scan_ocr.entrypoints.app:create_app",
-                               "--host", "127.0.0.1", "--port", str(port)], env=full_env,
-                              stdout=(logs / f"api-{workers}.log").open("wb"), stderr=subprocess.STDOUT)]
-    worker_procs = [subprocess.Popen([PY, "-m", "juanzong_scan_ocr.entrypoints.worker"], env=full_env,
-                                     stdout=(logs / f"worker-{workers}-{i}.log").open("wb"), stderr=subprocess.STDOUT)
-                    for i in range(workers)]
-    procs += worker_procs
-    try:
-        import httpx
+    def __init__(self, stack, workers: int, port: int, logs: Path) -> None:
+        env = stack.config.service_env("scan-ocr")
+        env.update(JZ_SERVICE_NAME="scan-ocr", JZ_MONGO_DB="bench_" + uuid.uuid4().hex[:10], JZ_AUTH_REQUIRED="false",
+                   JZ_JWT_JWKS_URL="", JZ_ACCESS_CONTROL_URL="", JZ_HTTP_PORT=str(port), JZ_WORKER_METRICS_PORT="0",
+                   JZ_LOG_LEVEL="WARNING", JUANZONG_OCR_ORT_THREADS=str(max(1, 2 // workers)))
+        self.env, self.workers = env, workers
+        full_env = {**os.environ, **env}
+        self.procs = [subprocess.Popen([PY, "-m", "uvicorn", "--factory", "juanzong_scan_ocr.entrypoints.app:create_app",
+                                        "--host", "127.0.0.1", "--port", str(port)], env=full_env,
+                                       stdout=(logs / f"api-{workers}.log").open("wb"), stderr=subprocess.STDOUT)]
+        self.worker_procs = [subprocess.Popen([PY, "-m", "juanzong_scan_ocr.entrypoints.worker"], env=full_env,
+                                              stdout=(logs / f"worker-{workers}-{i}.log").open("wb"),
+                                              stderr=subprocess.STDOUT) for i in range(workers)]
+        self.procs += self.worker_procs
+        try:
+            import httpx
 
-        queue = f"{env['JZ_BUS_NAMESPACE']}.scan-ocr.pages"
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                ready = False
-            if ready and asyncio.run(_consumers(env, queue)) >= workers:
-                break
-            if any(p.poll() is not None for p in procs):
-                raise RuntimeError(f"a process exited during start-up; see {logs}")
-            time.sleep(0.5)
+            queue = f"{env['JZ_BUS_NAMESPACE']}.scan-ocr.pages"
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                try:
+                    ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+                except httpx.HTTPError:
+                    ready = False
+                if ready and asyncio.run(_consumers(env, queue)) >= workers:
+                    break
+                if any(p.poll() is not None for p in self.procs):
+                    raise RuntimeError(f"a process exited during start-up; see {logs}")
+                time.sleep(0.5)
+        except BaseException:
+            self.stop()
+            raise
+        self.watched = {**_stack_pids(stack), "api": self.procs[0].pid,
+                        **{f"worker-{i}": p.pid for i, p in enumerate(self.worker_procs)}}
+
+    def job(self, files: list[Path]) -> dict:
+        """One station job of ``files``: seconds, CPU seconds per process, the batch with its stage means."""
+        from juanzong_scan_ocr.domain.batches import station_batch_id
+
         station, job_id = "station-bench", uuid.uuid4().hex[:12]
-        watched = {**_stack_pids(stack), "api": procs[0].pid,
-                   **{f"worker-{i}": p.pid for i, p in enumerate(worker_procs)}}
-        cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in self.watched.items()}
         started = time.perf_counter()
-        asyncio.run(_send_job(env, files, station, job_id))
-        batch = asyncio.run(_wait_batch(env, station_batch_id(station, job_id), timeout=60 * len(files)))
+        asyncio.run(_send_job(self.env, files, station, job_id))
+        batch = asyncio.run(_wait_batch(self.env, station_batch_id(station, job_id), timeout=60 * len(files)))
         seconds = time.perf_counter() - started
-        cpu = {name: round((cpu_seconds(pid) - cpu_before[name]) / len(files), 3) for name, pid in watched.items()}
-        rss = [peak_rss_mb(p.pid) for p in worker_procs]
-    finally:
-        for p in procs:
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in self.watched.items()}
+        return {"seconds": seconds, "cpu": cpu, "batch": batch}
+
+    def stop(self) -> list[float | None]:
+        rss = [peak_rss_mb(p.pid) for p in self.worker_procs]
+        for p in self.procs:
             p.send_signal(signal.SIGTERM)
-        for p in procs:
+        for p in self.procs:
             try:
                 p.wait(timeout=90)
             except subprocess.TimeoutExpired:
                 p.kill()
-    return {"workers": workers, "seconds": round(seconds, 2), "pages_per_second": round(len(files) / seconds, 3),
-            "pages_done": batch["pages_done"], "pages_failed": batch["pages_failed"],
-            "pages_rescan": batch["pages_rescan"], "stage_means_seconds": batch["stage_means"],
-            "cpu_seconds_per_page": cpu,
-            "peak_worker_rss_mb": rss}
+        return rss
+
+
+def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: dict[str, int] | None, port: int,
+               logs: Path, chunk: int) -> dict:
+    """The raw engine and the pipeline over the same pages, ``chunk`` pages at a time in turn (raw
+    chunk, then the same pages as a pipeline job), so a machine that changes speed from minute to
+    minute changes both sides alike; ``chunk`` 0: all the pages at once, raw first."""
+    pool = RawPool(workers, threads, rotations)
+    try:
+        procs = PipelineProcs(stack, workers, port, logs)
+    except BaseException:
+        pool.close()
+        raise
+    size = chunk or len(files)
+    raw_s = raw_cpu = pipe_s = 0.0
+    chars, cpu, stage_sum, stage_n, chunks = 0, {}, {}, {}, []
+    done = failed = rescan = 0
+    load_before = _loadavg()
+    try:
+        for i in range(0, len(files), size):
+            part = files[i:i + size]
+            raw = pool.run(part)
+            job = procs.job(part)
+            raw_s, raw_cpu, chars, pipe_s = raw_s + raw["seconds"], raw_cpu + raw["cpu_seconds"], chars + raw["chars"], pipe_s + job["seconds"]
+            for name, seconds in job["cpu"].items():
+                cpu[name] = cpu.get(name, 0.0) + seconds
+            batch = job["batch"]
+            done, failed, rescan = done + batch["pages_done"], failed + batch["pages_failed"], rescan + batch["pages_rescan"]
+            for stage, mean in batch["stage_means"].items():
+                stage_sum[stage] = stage_sum.get(stage, 0.0) + mean * len(part)
+                stage_n[stage] = stage_n.get(stage, 0) + len(part)
+            chunks.append(round(job["seconds"] / raw["seconds"], 3))
+            print(f"  pages {i + 1}–{i + len(part)}: raw {raw['seconds']:.1f} s, pipeline {job['seconds']:.1f} s "
+                  f"(× {chunks[-1]})", flush=True)
+    finally:
+        rss = procs.stop()
+        pool.close()
+    n = len(files)
+    raw_result = {"processes": workers, "threads": threads, "seconds": round(raw_s, 2),
+                  "pages_per_second": round(n / raw_s, 3), "seconds_per_page": round(raw_s / n, 3), "chars": chars,
+                  "cpu_seconds_per_page": round(raw_cpu / n, 3), "loadavg_before": load_before}
+    return {"workers": workers, "seconds": round(pipe_s, 2), "pages_per_second": round(n / pipe_s, 3),
+            "pages_done": done, "pages_failed": failed, "pages_rescan": rescan,
+            "stage_means_seconds": {k: round(v / stage_n[k], 3) for k, v in sorted(stage_sum.items())},
+            "cpu_seconds_per_page": {k: round(v / n, 3) for k, v in cpu.items()},
+            "peak_worker_rss_mb": rss, "chunk_pages": size, "chunk_ratios": chunks, "raw_engine": raw_result,
+            "overhead_ratio_vs_raw_engine": round(pipe_s / raw_s, 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-base", type=int, default=int(os.environ.get("JZ_BENCH_PORT_BASE", "27950")))
     parser.add_argument("--rounds", type=int, default=1,
                         help="Raw engine then pipeline, this many times per worker count (ratios per round).")
+    parser.add_argument("--chunk", type=int, default=40,
+                        help="Pages per turn: raw engine and pipeline alternate this many pages at a time (0: all "
+                             "pages raw, then all through the pipeline).")
     parser.add_argument("--as-scanned", action="store_true",
                         help="Also time the raw engine on the pages as scanned (not turned upright).")
     parser.add_argument("--json", type=Path, help="Write the figures here too.")
@@ -284,7 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     raw_as_scanned = None
     if args.as_scanned or not rotations:
         print(f"raw engine on {len(files)} pages as scanned …", flush=True)
-        raw_as_scanned = raw_engine(files, threads=2)
+        pool = RawPool(1, 2, None)
+        try:
+            raw = pool.run(files)
+        finally:
+            pool.close()
+        raw_as_scanned = {"processes": 1, "threads": 2, "seconds": round(raw["seconds"], 2),
+                          "seconds_per_page": round(raw["seconds"] / len(files), 3), "chars": raw["chars"]}
         print(json.dumps(raw_as_scanned), flush=True)
     baseline = "upright" if rotations else "as scanned"
 
@@ -302,14 +373,12 @@ def main(argv: list[str] | None = None) -> int:
             threads = max(1, 2 // n)
             for round_ in range(1, args.rounds + 1):
                 # Side by side: the raw engine in as many processes as there are workers, with the
-                # same threads each, right before the pipeline, so both see the same machine.
-                print(f"raw engine, {n} process(es) × {threads} thread(s), {baseline}, round {round_} …", flush=True)
-                raw = raw_engine(files, threads=threads, rotations=rotations or None, processes=n)
-                print(json.dumps(raw), flush=True)
-                print(f"pipeline with {n} worker(s), round {round_} …", flush=True)
-                run = pipeline_run(stack, files, n, base + 40 + n, work)
-                run.update(round=round_, raw_engine=raw,
-                           overhead_ratio_vs_raw_engine=round(run["seconds"] / raw["seconds"], 3))
+                # same threads each, in turn with the pipeline chunk by chunk, so both see the same machine.
+                print(f"raw engine ({n} process(es) × {threads} thread(s), {baseline}) and pipeline with {n} "
+                      f"worker(s), {args.chunk or len(files)} pages at a time, round {round_} …", flush=True)
+                run = paired_run(stack, files, n, threads, rotations or None, base + 40 + n, work, args.chunk)
+                run.update(round=round_)
+                print(json.dumps(run["raw_engine"]), flush=True)
                 # The same split inside the worker: everything but the engine call, over the engine call.
                 stages = run["stage_means_seconds"]
                 if stages.get("ocr"):

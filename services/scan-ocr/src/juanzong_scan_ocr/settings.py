@@ -33,7 +33,8 @@ class ServiceSettings(Settings):
         "writes overlap the next page's OCR (the engine runs for one page at a time)."))
     worker_side_nice: int = Field(19, ge=0, le=19, description=(
         "Nice value of the worker's threads that decode, check and render the page beside the one being "
-        "OCR'd: they take the cores the engine leaves idle instead of slowing its threads (0: same priority)."))
+        "OCR'd (19: also the idle scheduling class): they take the cores the engine leaves idle instead of "
+        "slowing its threads (0: same priority)."))
     worker_cv_threads: int = Field(1, ge=0, le=64, description=(
         "OpenCV threads in an OCR worker. 1: image work runs in the thread that asks for it, so the side "
         "threads' low priority holds and the engine's threads are not crowded (0: OpenCV's default)."))

@@ -82,6 +82,7 @@ def test_side_threads_run_at_a_lower_priority_than_the_engine():
     before = os.getpriority(os.PRIO_PROCESS, 0)
     with ThreadPoolExecutor(1, initializer=lower_thread_priority, initargs=(19,)) as side:
         tid = side.submit(threading.get_native_id).result()
-        nice = int(Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[16])
-    assert nice == 19
+        stat = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        policy = side.submit(os.sched_getscheduler, 0).result()
+    assert int(stat[16]) == 19 and policy == os.SCHED_IDLE  # nice 19, idle scheduling class
     assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the process (and the engine's threads) untouched

@@ -114,14 +114,20 @@ async def end_page(uow: UnitOfWork, cmd: ProcessPage, outcome: Outcome) -> bool:
 
 
 def lower_thread_priority(nice: int) -> None:
-    """Give the calling thread (not its process) a higher nice value; Linux only, no-op elsewhere.
+    """Give the calling thread (not its process) a higher nice value; at 19 also the idle scheduling
+    class (``SCHED_IDLE``). Linux only; no-op elsewhere.
 
-    The side threads of a worker run at nice 19: when the engine's threads want both cores they
-    get them, and the side work (decode, QC, PDF) runs in the gaps the engine leaves."""
+    The side threads of a worker run so: when the engine's threads want both cores they get them at
+    once (a normal thread waking up always preempts an idle-class one; a merely niced one may keep the
+    core for the rest of its slice, and a parallel section of the engine waits for its slowest thread),
+    and the side work (decode, QC, PDF) runs in the gaps the engine leaves."""
     if nice <= 0 or not hasattr(os, "setpriority"):
         return
+    tid = threading.get_native_id()
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        os.setpriority(os.PRIO_PROCESS, tid, nice)
+        if nice >= 19 and hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
     except OSError:
         log.warning("could not lower the priority of a side thread", nice=nice)
 
