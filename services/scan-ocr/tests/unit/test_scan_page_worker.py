@@ -29,7 +29,7 @@ class _Pages:
 def _worker(pages: _Pages) -> PageWorker:
     mongo = SimpleNamespace(db={"pages": pages})
     pipeline = SimpleNamespace(engine=SimpleNamespace(name="ppocr"))
-    return PageWorker(mongo, None, SimpleNamespace(), pipeline, "w-test")  # type: ignore[arg-type]
+    return PageWorker(mongo, None, SimpleNamespace(worker_side_nice=0), pipeline, "w-test")  # type: ignore[arg-type]
 
 
 def _cmd(page_id: str) -> SimpleNamespace:

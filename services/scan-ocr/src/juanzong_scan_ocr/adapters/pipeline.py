@@ -237,10 +237,11 @@ class PagePipeline:
         ocr, cleaned = a.ocr, a.cleaned
         if cleaned is None:  # born digital
             qc = measure_quality(a.gray, a.declared_dpi, orientation=0, thresholds=self.thresholds)
+            t_qc = time.perf_counter()
             image_jpeg = self._jpeg(a.bgr)
             pdf = single_pdf_page(a.original, a.index) if a.original else render_searchable_pdf(
                 image_jpeg, qc.effective_dpi, [])
-            timings = {**a.timings, "pdf": round(time.perf_counter() - t, 4)}
+            timings = {**a.timings, "qc": round(t_qc - t, 4), "pdf": round(time.perf_counter() - t_qc, 4)}
             return PageResult(qc, ocr, 0, 1.0, 0.0, 0, qc.effective_dpi, True, image_jpeg, pdf, timings)
         o = self.clean_options
         # The clean-up measured the skew of the upright page already; QC takes that number.

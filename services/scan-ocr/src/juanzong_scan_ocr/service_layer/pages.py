@@ -163,9 +163,8 @@ class PageWorker:
         # Content hash → the outcome of the page of that content in hand (see ``_prior``).
         self._in_hand: dict[str, asyncio.Future] = {}
         # Decoding, QC and rendering: beside the engine, at a lower priority (``worker_side_nice``).
-        nice = int(getattr(settings, "worker_side_nice", 0))
         self._side = ThreadPoolExecutor(2, thread_name_prefix="page-side", initializer=lower_thread_priority,
-                                        initargs=(nice,))
+                                        initargs=(settings.worker_side_nice,))
 
     async def _beside(self, fn, *args):
         """Run ``fn(*args)`` in a side thread (see ``worker_side_nice``)."""
