@@ -1,7 +1,7 @@
 """OCR worker process: ``python -m juanzong_scan_ocr.entrypoints.worker``.
 
 Consumes ``<ns>.scan-ocr.pages`` with prefetch ``JZ_WORKER_PREFETCH`` (2): the engine-bound work
-(clean-up, QC, OCR) runs one page at a time, and the other page's loading and decoding, or its
+(clean-up, OCR) runs one page at a time, and the other page's loading and decoding, or its QC,
 rendering, storing and recording, overlaps it (each page is acknowledged after its own effects are
 committed); loads the engine once, and serves Prometheus metrics on ``JZ_WORKER_METRICS_PORT``.
 SIGTERM stops taking pages, finishes the pages in hand, relays its events and exits. A worker whose

@@ -141,9 +141,9 @@ def _decode(pipeline: PagePipeline, data: bytes, page_index: int, limits: Limits
 class PageWorker:
     """Handles ``scan-ocr.page.process`` in an OCR worker process.
 
-    Two pages may be in hand (``worker_prefetch``). The engine-bound part of a page (clean-up, QC,
+    Two pages may be in hand (``worker_prefetch``). The engine-bound part of a page (clean-up and
     OCR: ``PagePipeline.analyse``) runs one page at a time under ``_cpu``; beside it the other page
-    is loaded, decoded and its start recorded, or its image and PDF are rendered, stored and its end
+    is loaded, decoded and its start recorded, or its QC, image and PDF are made, stored and its end
     recorded (its own transaction, its own ack after commit). The engine's threads leave the cores
     idle often enough for that work to fit in between. Each page's effects are stored before its
     message is acknowledged, as with one page.
