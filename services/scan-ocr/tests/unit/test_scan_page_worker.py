@@ -51,7 +51,7 @@ async def test_a_copy_right_behind_its_first_page_waits_for_it_and_reuses_it():
     waiting = asyncio.create_task(worker._prior(_cmd("p9"), "abc"))
     await asyncio.sleep(0.01)
     assert not waiting.done()  # the copy waits for the page in hand, not for the database
-    first.set_result(_done("p1"))
+    worker._settle("abc", first, _done("p1"))
     prior, mine = await waiting
     assert mine is None and prior["_id"] == "p1" and prior["pdf_key"] == "pages/p1/page.pdf"
     assert prior["needs_rescan"] is False
@@ -64,10 +64,32 @@ async def test_a_copy_whose_first_page_failed_is_computed_itself():
     _, first = await worker._prior(_cmd("p1"), "abc")
     waiting = asyncio.create_task(worker._prior(_cmd("p2"), "abc"))
     await asyncio.sleep(0.01)
-    worker._in_hand.pop("abc")
-    first.set_result(B.Failure("processing_error", "该页图像无法处理，请重新扫描。", "boom"))
+    worker._settle("abc", first, B.Failure("processing_error", "该页图像无法处理，请重新扫描。", "boom"))
     prior, mine = await waiting
     assert prior is None and mine is not None and pages.lookups == 2
+
+
+async def test_a_copy_after_its_first_page_ended_but_before_its_record_reuses_it():
+    # The record is written after the page's processing returns; a copy decoded in between must not
+    # miss it (CI once computed such a copy afresh).
+    pages = _Pages()  # nothing in the database yet
+    worker = _worker(pages)
+    _, first = await worker._prior(_cmd("p1"), "abc")
+    worker._settle("abc", first, _done("p1"))
+    prior, mine = await worker._prior(_cmd("p9"), "abc")
+    assert mine is None and prior["_id"] == "p1" and pages.lookups == 1
+
+
+async def test_only_the_last_few_ended_pages_are_kept_for_their_copies():
+    worker = _worker(_Pages())
+    for n in range(PageWorker.RECENT + 3):
+        _, mine = await worker._prior(_cmd(f"p{n}"), f"sha{n}")
+        worker._settle(f"sha{n}", mine, _done(f"p{n}"))
+    _, in_hand = await worker._prior(_cmd("q"), "sha-in-hand")
+    assert len(worker._in_hand) == PageWorker.RECENT + 1 and "sha-in-hand" in worker._in_hand
+    assert "sha0" not in worker._in_hand and f"sha{PageWorker.RECENT + 2}" in worker._in_hand
+    worker._settle("sha-in-hand", in_hand, B.Failure("processing_error", "该页图像无法处理，请重新扫描。", "boom"))
+    assert "sha-in-hand" not in worker._in_hand  # a failed page is not offered to its copies
 
 
 async def test_a_page_recorded_earlier_is_reused_from_the_database():
@@ -86,3 +108,47 @@ def test_side_threads_run_at_a_lower_priority_than_the_engine():
         policy = side.submit(os.sched_getscheduler, 0).result()
     assert int(stat[16]) == 19 and policy == os.SCHED_IDLE  # nice 19, idle scheduling class
     assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the process (and the engine's threads) untouched
+
+
+async def test_of_two_copies_in_hand_the_page_that_came_first_is_computed(monkeypatch):
+    # The later copy decodes first (its file is smaller, say); it still waits for the earlier page.
+    import time
+
+    from juanzong_scan_ocr.service_layer import pages as module
+
+    def decode(pipeline, data, page_index, limits):
+        time.sleep(float(data))
+        return SimpleNamespace(born_digital=False), "abc"
+
+    async def get_bytes(bucket, key, max_bytes=None):
+        return {"p1": b"0.3", "p9": b"0"}[key]
+
+    async def update_one(*args, **kwargs):
+        return None
+
+    pages = _Pages()
+    pages.update_one = update_one
+    computed: list[str] = []
+    worker = _worker(pages)
+    worker.store = SimpleNamespace(get_bytes=get_bytes)
+    worker.settings = SimpleNamespace(max_file_bytes=10, worker_side_nice=0, pages_bucket="pages")
+    worker.pipeline = SimpleNamespace(analyse=lambda source, data: computed.append("analyse"),
+                                      render=lambda analysis: "result")
+    monkeypatch.setattr(module, "_decode", decode)
+    monkeypatch.setattr(module, "limits_of", lambda settings: None)
+
+    async def store(cmd, result, sha, keys, timings):
+        computed.append(cmd.page_id)
+        return _done(cmd.page_id)
+
+    async def reuse(cmd, prior, keys):
+        return Done({}, False, [], [], reused_from=prior["_id"], page_id=cmd.page_id)
+
+    worker._store, worker._reuse = store, reuse
+    cmd = lambda page_id: SimpleNamespace(page_id=page_id, bucket="in", object_key=page_id, page_index=0)
+    first = asyncio.create_task(worker.process(cmd("p1")))
+    await asyncio.sleep(0.01)
+    again = await worker.process(cmd("p9"))
+    assert (await first).reused_from is None and again.reused_from == "p1"
+    assert computed == ["analyse", "p1"]
+    worker.close()

@@ -149,6 +149,8 @@ class PageWorker:
     message is acknowledged, as with one page.
     """
 
+    RECENT = 8  # pages of ended content kept for their copies (see ``_settle``)
+
     def __init__(self, mongo: Mongo, store: ObjectStore, settings: ServiceSettings, pipeline: PagePipeline,
                  worker_id: str) -> None:
         self.mongo = mongo
@@ -160,8 +162,9 @@ class PageWorker:
         # The outcomes of the pages in hand survive a retried transaction, so OCR is not run twice.
         self._outcomes: OrderedDict[str, Outcome] = OrderedDict()
         self._cpu = asyncio.Lock()
-        # Content hash → the outcome of the page of that content in hand (see ``_prior``).
-        self._in_hand: dict[str, asyncio.Future] = {}
+        # Content hash → the outcome of the page of that content in hand or just ended (see ``_prior``).
+        self._in_hand: OrderedDict[str, asyncio.Future] = OrderedDict()
+        self._turn: asyncio.Future | None = None  # set once the page that came last has claimed its content
         # Decoding, QC and rendering: beside the engine, at a lower priority (``worker_side_nice``).
         self._side = ThreadPoolExecutor(2, thread_name_prefix="page-side", initializer=lower_thread_priority,
                                         initargs=(settings.worker_side_nice,))
@@ -206,6 +209,18 @@ class PageWorker:
             OCR_PAGES.labels(self.engine, kind).inc()
 
     async def process(self, cmd: ProcessPage, event: Event | None = None) -> Outcome:
+        # Pages claim their content in the order they came (see ``_prior``): of two copies in hand,
+        # the earlier page is the one computed, whichever decodes first.
+        previous, turn = self._turn, asyncio.get_running_loop().create_future()
+        self._turn = turn
+        try:
+            return await self._process(cmd, event, previous, turn)
+        finally:
+            if not turn.done():
+                turn.set_result(None)
+
+    async def _process(self, cmd: ProcessPage, event: Event | None, previous: asyncio.Future | None,
+                       turn: asyncio.Future) -> Outcome:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         # Loading the original is I/O: it overlaps the CPU work of the other page in hand.
@@ -236,7 +251,10 @@ class PageWorker:
         timings["decode"] = time.perf_counter() - t
         if not source.born_digital:
             data = None  # only a born-digital PDF's page is kept from the original
+        if previous is not None:
+            await asyncio.wait([previous])
         prior, mine = await self._prior(cmd, sha)
+        turn.set_result(None)
         outcome: Outcome | None = None
         try:
             if prior is not None:
@@ -262,15 +280,28 @@ class PageWorker:
             return outcome
         finally:
             if mine is not None:  # the copies waiting for this page go on, whatever became of it
-                self._in_hand.pop(sha, None)
-                mine.set_result(outcome)
+                self._settle(sha, mine, outcome)
+
+    def _settle(self, sha: str, mine: asyncio.Future, outcome: Outcome | None) -> None:
+        """Hand this page's outcome to the copies waiting for it, and keep it for the copies that come
+        before its record is in the database (the record is written after :meth:`process` returns).
+        A page that failed is forgotten at once: the next copy tries for itself."""
+        mine.set_result(outcome)
+        if not isinstance(outcome, Done) or outcome.reused_from is not None:
+            self._in_hand.pop(sha, None)
+            return
+        self._in_hand.move_to_end(sha)
+        ended = [key for key, future in self._in_hand.items() if future.done()]
+        for key in ended[:max(0, len(ended) - self.RECENT)]:
+            del self._in_hand[key]
 
     async def _prior(self, cmd: ProcessPage, sha: str) -> tuple[dict | None, asyncio.Future | None]:
         """A page of the same content already processed (its record, for :meth:`_reuse`), or None
         and this page's promise to the copies that come while it is in hand.
 
-        A copy right behind its first page (prefetch 2) waits for that page in this worker rather
-        than looking in the database before the first is recorded."""
+        A copy right behind its first page (prefetch 2) waits for that page in this worker, or takes
+        its outcome if it has just ended, rather than looking in the database before the first is
+        recorded."""
         twin = self._in_hand.get(sha)
         if twin is not None:
             ahead = await asyncio.shield(twin)
