@@ -28,7 +28,10 @@ OUTBOX = "outbox"
 LEDGER = "processed_messages"
 
 INDEXES = {
-    OUTBOX: [IndexModel([("published_at", ASCENDING), ("created_at", ASCENDING)], name="pending")],
+    # Pending entries in the order they were written: a transaction's events share ``created_at``
+    # and keep the order they were emitted in by ``seq``.
+    OUTBOX: [IndexModel([("published_at", ASCENDING), ("created_at", ASCENDING), ("seq", ASCENDING)],
+                        name="pending_in_order")],
     LEDGER: [IndexModel([("processed_at", ASCENDING)], name="processed_at")],
 }
 
@@ -92,8 +95,8 @@ class UnitOfWork:
         if self._events:
             await self.db[OUTBOX].insert_many([
                 {"_id": str(event.event_id), "routing_key": key, "event": event.model_dump(mode="json"),
-                 "created_at": now, "published_at": None, "attempts": 0}
-                for event, key in self._events
+                 "created_at": now, "seq": seq, "published_at": None, "attempts": 0}
+                for seq, (event, key) in enumerate(self._events)
             ], session=self.session)
 
 
@@ -177,7 +180,8 @@ class OutboxRelay:
         """Publish what is pending; returns how many were published. Stops at the first failure."""
         sent = 0
         outbox = self.mongo.db[OUTBOX]
-        cursor = outbox.find({"published_at": None}).sort("created_at", ASCENDING).limit(self.batch)
+        cursor = outbox.find({"published_at": None}).sort(
+            [("created_at", ASCENDING), ("seq", ASCENDING)]).limit(self.batch)
         async for doc in cursor:
             # Several processes of one service relay the same outbox: each entry is claimed for a short
             # lease first, so only one of them publishes it (a relay that dies lets the lease run out).

@@ -265,3 +265,21 @@ async def test_two_relays_on_one_outbox_publish_each_event_once(mongo):
     assert sum(sent) == 60
     assert sorted(published) == sorted(written)  # every event, none twice
     assert await first.pending() == 0
+
+
+async def test_a_transactions_events_are_relayed_in_the_order_they_were_emitted(mongo):
+    """A batch emits its page commands in page order in one transaction (one ``created_at``): workers
+    receive them in that order."""
+    published: list[str] = []
+
+    async def publish(event, routing_key):
+        published.append(str(event.event_id))
+
+    async with UnitOfWork(mongo) as uow:
+        emitted = [closed_event(f"（2025）吉01民终{i + 300}号") for i in range(40)]
+        for event in emitted:
+            uow.emit(event)
+    relay = OutboxRelay(mongo, publish, "in-order", batch=15)
+    while await relay.relay_once():
+        pass
+    assert published == [str(e.event_id) for e in emitted]
