@@ -31,12 +31,8 @@ class ServiceSettings(Settings):
     worker_prefetch: int = Field(2, ge=1, le=8, description=(
         "Pages an OCR worker holds unacknowledged: with 2, one page's decoding, QC, PDF, storage and database "
         "writes overlap the next page's OCR (the engine runs for one page at a time)."))
-    worker_side_nice: int = Field(19, ge=0, le=19, description=(
-        "Nice value of the worker's threads that decode, check and render the page beside the one being "
-        "OCR'd (19: also the idle scheduling class): they take the cores the engine leaves idle instead of "
-        "slowing its threads (0: same priority)."))
     worker_cv_threads: int = Field(1, ge=0, le=64, description=(
-        "OpenCV threads in an OCR worker. 1: image work runs in the thread that asks for it, so the side "
-        "threads' low priority holds and the engine's threads are not crowded (0: OpenCV's default)."))
+        "OpenCV threads in an OCR worker. 1: image work runs in the thread that asks for it (the engine's "
+        "threads and the two side threads already fill the cores; 0: OpenCV's default)."))
     worker_drain_seconds: float = Field(80.0, gt=0, description="On SIGTERM, how long to finish the page in hand.")
     worker_bus_grace_seconds: float = Field(60.0, gt=0, description="Exit when the broker is gone this long.")

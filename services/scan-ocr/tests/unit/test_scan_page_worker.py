@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from juanzong_scan_ocr.domain import batches as B
-from juanzong_scan_ocr.service_layer.pages import Done, PageWorker, lower_thread_priority
+from juanzong_scan_ocr.service_layer.pages import Done, PageWorker
 
 pytestmark = pytest.mark.unit
 
@@ -29,7 +25,7 @@ class _Pages:
 def _worker(pages: _Pages) -> PageWorker:
     mongo = SimpleNamespace(db={"pages": pages})
     pipeline = SimpleNamespace(engine=SimpleNamespace(name="ppocr"))
-    return PageWorker(mongo, None, SimpleNamespace(worker_side_nice=0), pipeline, "w-test")  # type: ignore[arg-type]
+    return PageWorker(mongo, None, SimpleNamespace(), pipeline, "w-test")  # type: ignore[arg-type]
 
 
 def _cmd(page_id: str) -> SimpleNamespace:
@@ -99,17 +95,6 @@ async def test_a_page_recorded_earlier_is_reused_from_the_database():
     assert prior is recorded and mine is None and worker._in_hand == {}
 
 
-@pytest.mark.skipif(not hasattr(os, "setpriority") or not os.path.exists("/proc/self/task"), reason="Linux only")
-def test_side_threads_run_at_a_lower_priority_than_the_engine():
-    before = os.getpriority(os.PRIO_PROCESS, 0)
-    with ThreadPoolExecutor(1, initializer=lower_thread_priority, initargs=(19,)) as side:
-        tid = side.submit(threading.get_native_id).result()
-        stat = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-        policy = side.submit(os.sched_getscheduler, 0).result()
-    assert int(stat[16]) == 19 and policy == os.SCHED_IDLE  # nice 19, idle scheduling class
-    assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the process (and the engine's threads) untouched
-
-
 async def test_of_two_copies_in_hand_the_page_that_came_first_is_computed(monkeypatch):
     # The later copy decodes first (its file is smaller, say); it still waits for the earlier page.
     import time
@@ -131,7 +116,7 @@ async def test_of_two_copies_in_hand_the_page_that_came_first_is_computed(monkey
     computed: list[str] = []
     worker = _worker(pages)
     worker.store = SimpleNamespace(get_bytes=get_bytes)
-    worker.settings = SimpleNamespace(max_file_bytes=10, worker_side_nice=0, pages_bucket="pages")
+    worker.settings = SimpleNamespace(max_file_bytes=10, pages_bucket="pages")
     worker.pipeline = SimpleNamespace(analyse=lambda source, data: computed.append("analyse"),
                                       render=lambda analysis: "result")
     monkeypatch.setattr(module, "_decode", decode)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -113,25 +111,6 @@ async def end_page(uow: UnitOfWork, cmd: ProcessPage, outcome: Outcome) -> bool:
     return True
 
 
-def lower_thread_priority(nice: int) -> None:
-    """Give the calling thread (not its process) a higher nice value; at 19 also the idle scheduling
-    class (``SCHED_IDLE``). Linux only; no-op elsewhere.
-
-    The side threads of a worker run so: when the engine's threads want both cores they get them at
-    once (a normal thread waking up always preempts an idle-class one; a merely niced one may keep the
-    core for the rest of its slice, and a parallel section of the engine waits for its slowest thread),
-    and the side work (decode, QC, PDF) runs in the gaps the engine leaves."""
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return
-    tid = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, nice)
-        if nice >= 19 and hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
-    except OSError:
-        log.warning("could not lower the priority of a side thread", nice=nice)
-
-
 def _decode(pipeline: PagePipeline, data: bytes, page_index: int, limits: Limits) -> tuple[PreparedPage, str]:
     """Decode, content hash, and the pipeline's pixel formats (the decoder's RGB is dropped here)."""
     page = decode_page(data, page_index, limits)
@@ -165,12 +144,13 @@ class PageWorker:
         # Content hash → the outcome of the page of that content in hand or just ended (see ``_prior``).
         self._in_hand: OrderedDict[str, asyncio.Future] = OrderedDict()
         self._turn: asyncio.Future | None = None  # set once the page that came last has claimed its content
-        # Decoding, QC and rendering: beside the engine, at a lower priority (``worker_side_nice``).
-        self._side = ThreadPoolExecutor(2, thread_name_prefix="page-side", initializer=lower_thread_priority,
-                                        initargs=(settings.worker_side_nice,))
+        # Decoding, QC and rendering beside the engine, at the process's own priority: a thread at a
+        # lower one (nice 19, SCHED_IDLE) that holds the GIL when other programs take the cores stalls the
+        # event loop and the engine's Python parts behind it (a whole batch stalled so in CI).
+        self._side = ThreadPoolExecutor(2, thread_name_prefix="page-side")
 
     async def _beside(self, fn, *args):
-        """Run ``fn(*args)`` in a side thread (see ``worker_side_nice``)."""
+        """Run ``fn(*args)`` in a side thread."""
         return await asyncio.get_running_loop().run_in_executor(self._side, fn, *args)
 
     def close(self) -> None:
