@@ -7,8 +7,9 @@ Steps, all in one run on one machine:
 1. render ``--pages`` court pages with ``bench/pagegen.py`` (or reuse ``--pages-dir``);
 2. start an embedded stack (own SecantusDB and SeaweedFS, the machine's RabbitMQ under a fresh
    namespace), the scan-ocr API (uvicorn) and N workers (``python -m juanzong_scan_ocr.entrypoints.worker``),
-   wait until the workers consume, then send the pages as a station job exactly as the station CLI does
-   (files into ``juanzong-stations``, command ``scan-ocr.job.process`` on the bus) and time until
+   wait until the workers consume, then send the pages as a station job as the station CLI does
+   (files into ``juanzong-stations`` — one at a time here, the CLI sends 4 at once — then the command
+   ``scan-ocr.job.process`` on the bus) and time until
    ``scan.batch.completed`` is recorded; a fresh database per run so no result is reused;
    In turn with the pipeline, ``--chunk`` pages at a time (40; these machines change speed from
    minute to minute, so both sides must see the same minutes), the **raw engine**: decode each file

@@ -61,7 +61,7 @@ def station_token(access_control: str, client_id: str, client_secret: str) -> st
 
 
 async def _send(files: list[Path], station: str, job_id: str, case: str, task: str, operator: str,
-                court: str | None, replaces: dict[str, str] | None = None) -> None:
+                court: str | None, replaces: dict[str, str] | None = None, parallel: int = 4) -> None:
     from juanzong_shared.bus import Bus
     from juanzong_shared.events import REGISTRY
     from juanzong_shared.settings import Settings
@@ -72,17 +72,27 @@ async def _send(files: list[Path], station: str, job_id: str, case: str, task: s
                         secure=settings.s3_secure, region=settings.s3_region)
     bucket = "juanzong-stations"
     await store.ensure_bucket(bucket)
-    pages = []
+    slots = asyncio.Semaphore(max(1, parallel))  # several files in flight: the round trips overlap
+
     with Progress(TextColumn("上传 upload"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         task_id = progress.add_task("upload", total=len(files))
-        for seq, path in enumerate(files, start=1):
+
+        async def put(seq: int, path: Path) -> dict:
             key = f"{station}/{job_id}/{seq:04d}-{path.name}"
-            with path.open("rb") as stream:
-                await store.put_stream(bucket, key, stream, path.stat().st_size, "application/octet-stream")
-            pages.append({"seq": seq, "object_key": key, "name": path.name,
-                          "replaces_page_id": (replaces or {}).get(path.name)})
+            async with slots:
+                with path.open("rb") as stream:
+                    await store.put_stream(bucket, key, stream, path.stat().st_size, "application/octet-stream")
             progress.advance(task_id)
+            return {"seq": seq, "object_key": key, "name": path.name,
+                    "replaces_page_id": (replaces or {}).get(path.name)}
+
+        try:
+            async with asyncio.TaskGroup() as group:  # one failed upload stops the others; no job is sent
+                uploads = [group.create_task(put(seq, path)) for seq, path in enumerate(files, start=1)]
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+    pages = [u.result() for u in uploads]  # in page order, whichever finished first
     event = REGISTRY.create("scan-ocr.job.process", {
         "job_id": job_id, "scan_task_id": task, "case_number": case, "station_id": station, "operator": operator,
         "bucket": bucket, "pages": pages}, court=court, case_id=case)
@@ -160,6 +170,7 @@ def upload(
     replaces: Annotated[list[str] | None, typer.Option(
         "--replaces", help="FILE=PAGE_ID: FILE is a re-scan of that page (flagged for re-scan) and takes its "
                            "place in the dossier. Repeat for several pages.")] = None,
+    parallel: Annotated[int, typer.Option("--parallel", min=1, max=16, help="Files uploaded at once.")] = 4,
 ) -> None:
     """Upload FOLDER as one scan job and (with --follow) watch it to completion."""
     if not valid_station_id(station):
@@ -175,7 +186,7 @@ def upload(
         token = station_token(access_control, client_id or station, secret)
     job_id = uuid.uuid4().hex[:16]
     batch_id = station_batch_id(station, job_id)
-    asyncio.run(_send(files, station, job_id, case, task, operator, court, replacing))
+    asyncio.run(_send(files, station, job_id, case, task, operator, court, replacing, parallel))
     Console().print(f"job {job_id} sent: {len(files)} files → batch {batch_id}")
     if not do_follow:
         return
