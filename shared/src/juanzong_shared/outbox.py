@@ -177,7 +177,8 @@ class OutboxRelay:
         return await self.mongo.db[OUTBOX].count_documents({"published_at": None})
 
     async def relay_once(self) -> int:
-        """Publish what is pending; returns how many were published. Stops at the first failure."""
+        """Publish what is pending, in order; returns how many were published. Stops at the first
+        failure, and at the first entry another relay holds."""
         sent = 0
         outbox = self.mongo.db[OUTBOX]
         cursor = outbox.find({"published_at": None}).sort(
@@ -185,13 +186,15 @@ class OutboxRelay:
         async for doc in cursor:
             # Several processes of one service relay the same outbox: each entry is claimed for a short
             # lease first, so only one of them publishes it (a relay that dies lets the lease run out).
+            # A relay that finds an entry taken stops there rather than publishing the entries after
+            # it: one relay at a time drains the outbox, so events go out in the order they were written.
             now = datetime.now(UTC)
             claimed = await outbox.find_one_and_update(
                 {"_id": doc["_id"], "published_at": None,
                  "$or": [{"claimed_until": None}, {"claimed_until": {"$lt": now}}]},
                 {"$set": {"claimed_until": now + CLAIM_LEASE, "claimed_by": self.relay_id}}, projection={"_id": 1})
             if claimed is None:
-                continue  # another relay has it, or published it meanwhile
+                break  # another relay has it (it goes on with the rest), or published it meanwhile
             event = Event.model_validate(doc["event"])
             try:
                 await self.publish(event, doc["routing_key"])
