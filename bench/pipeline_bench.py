@@ -214,7 +214,7 @@ class PipelineProcs:
     """The scan-ocr API and ``workers`` OCR workers on the bench's stack, with a fresh database; each
     :meth:`job` sends pages as one station job and times it to ``scan.batch.completed``."""
 
-    def __init__(self, stack, workers: int, port: int, logs: Path) -> None:
+    def __init__(self, stack, workers: int, port: int, logs: Path, worker_env: dict[str, str] | None = None) -> None:
         env = stack.config.service_env("scan-ocr")
         env.update(JZ_SERVICE_NAME="scan-ocr", JZ_MONGO_DB="bench_" + uuid.uuid4().hex[:10], JZ_AUTH_REQUIRED="false",
                    JZ_JWT_JWKS_URL="", JZ_ACCESS_CONTROL_URL="", JZ_HTTP_PORT=str(port), JZ_WORKER_METRICS_PORT="0",
@@ -224,7 +224,8 @@ class PipelineProcs:
         self.procs = [subprocess.Popen([PY, "-m", "uvicorn", "--factory", "juanzong_scan_ocr.entrypoints.app:create_app",
                                         "--host", "127.0.0.1", "--port", str(port)], env=full_env,
                                        stdout=(logs / f"api-{workers}.log").open("wb"), stderr=subprocess.STDOUT)]
-        self.worker_procs = [subprocess.Popen([PY, "-m", "juanzong_scan_ocr.entrypoints.worker"], env=full_env,
+        self.worker_procs = [subprocess.Popen([PY, "-m", "juanzong_scan_ocr.entrypoints.worker"],
+                                              env={**full_env, **(worker_env or {})},
                                               stdout=(logs / f"worker-{workers}-{i}.log").open("wb"),
                                               stderr=subprocess.STDOUT) for i in range(workers)]
         self.procs += self.worker_procs
@@ -276,13 +277,13 @@ class PipelineProcs:
 
 
 def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: dict[str, int] | None, port: int,
-               logs: Path, chunk: int) -> dict:
+               logs: Path, chunk: int, worker_env: dict[str, str] | None = None) -> dict:
     """The raw engine and the pipeline over the same pages, ``chunk`` pages at a time in turn (raw
     chunk, then the same pages as a pipeline job), so a machine that changes speed from minute to
     minute changes both sides alike; ``chunk`` 0: all the pages at once, raw first."""
     pool = RawPool(workers, threads, rotations)
     try:
-        procs = PipelineProcs(stack, workers, port, logs)
+        procs = PipelineProcs(stack, workers, port, logs, worker_env)
     except BaseException:
         pool.close()
         raise
@@ -341,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
                              "pages raw, then all through the pipeline).")
     parser.add_argument("--as-scanned", action="store_true",
                         help="Also time the raw engine on the pages as scanned (not turned upright).")
+    parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="A setting for the OCR workers only (not the raw engine), for A/B runs; repeatable.")
     parser.add_argument("--json", type=Path, help="Write the figures here too.")
     args = parser.parse_args(argv)
 
@@ -362,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             pool.close()
         raw_as_scanned = {"processes": 1, "threads": 2, "seconds": round(raw["seconds"], 2),
-                          "seconds_per_page": round(raw["seconds"] / len(files), 3), "chars": raw["chars"]}
+                          "seconds_per_page": round(raw["seconds"] / len(files), 3),
+                          "pages_per_second": round(len(files) / raw["seconds"], 3), "chars": raw["chars"]}
         print(json.dumps(raw_as_scanned), flush=True)
     baseline = "upright" if rotations else "as scanned"
 
@@ -383,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
                 # same threads each, in turn with the pipeline chunk by chunk, so both see the same machine.
                 print(f"raw engine ({n} process(es) × {threads} thread(s), {baseline}) and pipeline with {n} "
                       f"worker(s), {args.chunk or len(files)} pages at a time, round {round_} …", flush=True)
-                run = paired_run(stack, files, n, threads, rotations or None, base + 40 + n, work, args.chunk)
+                run = paired_run(stack, files, n, threads, rotations or None, base + 40 + n, work, args.chunk,
+                                 dict(kv.split("=", 1) for kv in args.worker_env))
                 run.update(round=round_)
                 print(json.dumps(run["raw_engine"]), flush=True)
                 # The same split inside the worker: everything but the engine call, over the engine call.

@@ -15,13 +15,14 @@ class OcrSettings(BaseSettings):
     """Engine name for ``get_engine()``: ``ppocr`` (default) or ``tesseract``."""
     ort_threads: int = 2
     """ONNX Runtime intra-op threads per worker process (1 when several workers share 2 cores)."""
-    ort_spinning: bool = True
-    """ONNX Runtime's intra-op threads spin between parallel sections instead of sleeping: faster
-    alone, but a spinning thread takes a core from whatever shares the machine."""
+    ort_spinning: bool = False
+    """ONNX Runtime's intra-op threads spin between parallel sections instead of sleeping. Off: alone
+    the engine is as fast either way (1 process × 2 threads, 40 pages, three alternations: 0.970 s a
+    page spinning, 0.963 not), but in a worker a spinning thread holds a core the page's other work
+    and the node's services need, and a parallel section then waits for the thread they preempted
+    (1 worker, 40 pages: 1.40× the raw engine spinning, 1.19× not; bench/README-pipeline.md)."""
     ort_spinning_stop: bool = True
-    """Stop that spinning as soon as each run ends (``session.force_spinning_stop``), so the page's
-    own work between runs (line crops, decoding, the other page's QC and PDF) and the services on the
-    same node get the cores; on 2 cores as fast as spinning on, with less CPU (bench/README-pipeline.md)."""
+    """With spinning on, stop it as soon as each run ends (``session.force_spinning_stop``)."""
     ort_memory_arena: bool = False
     """ONNX Runtime's CPU memory arena; off keeps peak memory near 0.8 GB."""
     det_limit_side_len: int = 1280
