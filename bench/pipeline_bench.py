@@ -289,7 +289,7 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
         raise
     size = chunk or len(files)
     raw_s = raw_cpu = pipe_s = upload_s = 0.0
-    chars, cpu, stage_sum, stage_n, chunks = 0, {}, {}, {}, []
+    chars, cpu, stage_sum, stage_n, chunks, chunk_cpu = 0, {}, {}, {}, [], []
     done = failed = rescan = 0
     load_before = _loadavg()
     try:
@@ -307,6 +307,7 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
                 stage_sum[stage] = stage_sum.get(stage, 0.0) + mean * len(part)
                 stage_n[stage] = stage_n.get(stage, 0) + len(part)
             chunks.append(round(job["seconds"] / raw["seconds"], 3))
+            chunk_cpu.append({name: round(seconds / len(part), 3) for name, seconds in job["cpu"].items()})
             print(f"  pages {i + 1}–{i + len(part)}: raw {raw['seconds']:.1f} s, pipeline {job['seconds']:.1f} s "
                   f"(× {chunks[-1]}; the station's upload {job['upload_seconds']:.1f} s of it)", flush=True)
     finally:
@@ -320,7 +321,8 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
             "pages_done": done, "pages_failed": failed, "pages_rescan": rescan,
             "stage_means_seconds": {k: round(v / stage_n[k], 3) for k, v in sorted(stage_sum.items())},
             "cpu_seconds_per_page": {k: round(v / n, 3) for k, v in cpu.items()},
-            "peak_worker_rss_mb": rss, "chunk_pages": size, "chunk_ratios": chunks, "raw_engine": raw_result,
+            "peak_worker_rss_mb": rss, "chunk_pages": size, "chunk_ratios": chunks,
+            "chunk_cpu_seconds_per_page": chunk_cpu, "raw_engine": raw_result,
             "overhead_ratio_vs_raw_engine": round(pipe_s / raw_s, 3),
             # The station's upload (before the job command, page by page) is in the pipeline's time
             # above; a station uploads while it scans, so the time from the job command is given too.

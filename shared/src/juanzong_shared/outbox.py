@@ -188,12 +188,15 @@ class OutboxRelay:
             # lease first, so only one of them publishes it (a relay that dies lets the lease run out).
             # A relay that finds an entry taken stops there rather than publishing the entries after
             # it: one relay at a time drains the outbox, so events go out in the order they were written.
+            # The claim is an update by ``_id`` whose other conditions are plain field clauses: SecantusDB
+            # (the embedded stack's database) reads a filter with a top-level ``$or``, or a find-and-modify,
+            # by scanning the whole collection, and the outbox keeps every entry it published; so the claim
+            # cost grew with every event ever written (0.9 ms → 9 ms at 200 entries → 87 ms at 3,000).
             now = datetime.now(UTC)
-            claimed = await outbox.find_one_and_update(
-                {"_id": doc["_id"], "published_at": None,
-                 "$or": [{"claimed_until": None}, {"claimed_until": {"$lt": now}}]},
-                {"$set": {"claimed_until": now + CLAIM_LEASE, "claimed_by": self.relay_id}}, projection={"_id": 1})
-            if claimed is None:
+            claimed = await outbox.update_one(
+                {"_id": doc["_id"], "published_at": None, "claimed_until": {"$not": {"$gte": now}}},  # free or lapsed
+                {"$set": {"claimed_until": now + CLAIM_LEASE, "claimed_by": self.relay_id}})
+            if claimed.modified_count == 0:
                 break  # another relay has it (it goes on with the rest), or published it meanwhile
             event = Event.model_validate(doc["event"])
             try:

@@ -7,14 +7,14 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aio_pika
 import pytest
 
 from juanzong_shared.bus import ATTEMPTS_HEADER, REASON_HEADER, Subscription
 from juanzong_shared.events import REGISTRY
-from juanzong_shared.outbox import OutboxRelay, UnitOfWork
+from juanzong_shared.outbox import OUTBOX, OutboxRelay, UnitOfWork
 from juanzong_shared.testing import FlakyProxy
 
 pytestmark = pytest.mark.integration
@@ -265,6 +265,29 @@ async def test_two_relays_on_one_outbox_publish_each_event_once(mongo):
     assert sum(sent) == 60
     assert sorted(published) == sorted(written)  # every event, none twice
     assert await first.pending() == 0
+
+
+async def test_an_entry_held_by_a_relay_that_died_goes_out_once_its_lease_lapses(mongo):
+    """A relay that died holding an entry delays it (and the entries after it) until its lease
+    lapses; then another relay publishes it, once."""
+    published: list[str] = []
+
+    async def publish(event, routing_key):
+        published.append(str(event.event_id))
+
+    async with UnitOfWork(mongo) as uow:
+        event = closed_event("（2025）吉01民终250号")
+        uow.emit(event)
+    held_until = datetime.now(UTC) + timedelta(seconds=30)
+    await mongo.db[OUTBOX].update_one({"_id": str(event.event_id)},
+                                      {"$set": {"claimed_until": held_until, "claimed_by": "a-relay-that-died"}})
+    relay = OutboxRelay(mongo, publish, "lease")
+    assert await relay.relay_once() == 0 and published == []  # held: not sent, not skipped past
+    await mongo.db[OUTBOX].update_one({"_id": str(event.event_id)},
+                                      {"$set": {"claimed_until": datetime.now(UTC) - timedelta(seconds=1)}})
+    assert await relay.relay_once() == 1
+    assert await relay.relay_once() == 0
+    assert published == [str(event.event_id)]
 
 
 async def test_a_transactions_events_are_relayed_in_the_order_they_were_emitted(mongo):

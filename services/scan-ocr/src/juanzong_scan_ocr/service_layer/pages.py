@@ -144,6 +144,7 @@ class PageWorker:
         # Content hash → the outcome of the page of that content in hand or just ended (see ``_prior``).
         self._in_hand: OrderedDict[str, asyncio.Future] = OrderedDict()
         self._turn: asyncio.Future | None = None  # set once the page that came last has claimed its content
+        self._computed = 0  # pages computed here, for ``worker_trim_every``
         # Decoding, QC and rendering beside the engine, at the process's own priority: a thread at a
         # lower one (nice 19, SCHED_IDLE) that holds the GIL when other programs take the cores stalls the
         # event loop and the engine's Python parts behind it (a whole batch stalled so in CI).
@@ -254,7 +255,10 @@ class PageWorker:
                                         f"processing failed: {type(error).__name__}: {error}"[:500])
                     return outcome
                 finally:
-                    await self._beside(trim_heap)  # the page's buffers back to the OS
+                    self._computed += 1
+                    every = self.settings.worker_trim_every
+                    if every and self._computed % every == 0:
+                        await self._beside(trim_heap)  # the freed page buffers back to the OS
                 outcome = await self._store(cmd, result, sha, keys, timings)
             self._observe(timings, started)
             return outcome
