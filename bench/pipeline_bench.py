@@ -7,8 +7,8 @@ Steps, all in one run on one machine:
 1. render ``--pages`` court pages with ``bench/pagegen.py`` (or reuse ``--pages-dir``);
 2. start an embedded stack (own SecantusDB and SeaweedFS, the machine's RabbitMQ under a fresh
    namespace), the scan-ocr API (uvicorn) and N workers (``python -m juanzong_scan_ocr.entrypoints.worker``),
-   wait until the workers consume, then send the pages as a station job as the station CLI does
-   (files into ``juanzong-stations`` — one at a time here, the CLI sends 4 at once — then the command
+   wait until the workers consume, then send the pages as a station job with the station CLI's own upload
+   (files into ``juanzong-stations``, 4 at a time, then the command
    ``scan-ocr.job.process`` on the bus) and time until
    ``scan.batch.completed`` is recorded; a fresh database per run so no result is reused;
    In turn with the pipeline, ``--chunk`` pages at a time (40; these machines change speed from
@@ -168,25 +168,20 @@ async def _consumers(env: dict, queue: str) -> int:
 
 
 async def _send_job(env: dict, files: list[Path], station: str, job_id: str) -> None:
-    from juanzong_shared.bus import Bus
-    from juanzong_shared.events import REGISTRY
-    from juanzong_shared.storage import ObjectStore
+    """Send ``files`` as the station CLI does (``juanzong-station upload``: 4 files in flight, then the job
+    command), with the stack's settings in the environment."""
+    from juanzong_scan_ocr.entrypoints.station import _send
 
-    store = ObjectStore(env["JZ_S3_ENDPOINT"], env["JZ_S3_ACCESS_KEY"], env["JZ_S3_SECRET_KEY"])
-    await store.ensure_bucket("juanzong-stations")
-    pages = []
-    for seq, path in enumerate(files, start=1):
-        key = f"{station}/{job_id}/{seq:04d}-{path.name}"
-        await store.put_bytes("juanzong-stations", key, path.read_bytes())
-        pages.append({"seq": seq, "object_key": key, "name": path.name})
-    bus = Bus(env["JZ_AMQP_URL"], env["JZ_BUS_NAMESPACE"], "bench-station")
-    await bus.connect()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
-        await bus.publish(REGISTRY.create("scan-ocr.job.process", {
-            "job_id": job_id, "scan_task_id": "bench", "case_number": "（2025）吉01民终1号", "station_id": station,
-            "operator": "bench", "bucket": "juanzong-stations", "pages": pages}, case_id="（2025）吉01民终1号"))
+        await _send(files, station, job_id, "（2025）吉01民终1号", "bench", "bench", None)
     finally:
-        await bus.close()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 async def _wait_batch(env: dict, batch_id: str, timeout: float) -> dict:
@@ -324,7 +319,7 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
             "peak_worker_rss_mb": rss, "chunk_pages": size, "chunk_ratios": chunks,
             "chunk_cpu_seconds_per_page": chunk_cpu, "raw_engine": raw_result,
             "overhead_ratio_vs_raw_engine": round(pipe_s / raw_s, 3),
-            # The station's upload (before the job command, page by page) is in the pipeline's time
+            # The station's upload (before the job command, 4 files at a time) is in the pipeline's time
             # above; a station uploads while it scans, so the time from the job command is given too.
             "station_upload_seconds": round(upload_s, 2),
             "overhead_ratio_from_job_command": round((pipe_s - upload_s) / raw_s, 3)}

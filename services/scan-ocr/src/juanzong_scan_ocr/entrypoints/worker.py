@@ -34,7 +34,7 @@ def tune_malloc(arena_max: int = 2) -> bool:
 
     Pages are decoded and processed in the default executor's threads; each thread that allocates
     gets its own glibc arena, and freed page buffers left in several arenas push peak RSS up page
-    after page. Two arenas and ``malloc_trim`` every few pages (``worker_trim_every``) keep it
+    after page. Two arenas and ``malloc_trim`` after every page (``worker_trim_every``) keep it
     down. A fixed low mmap threshold was tried too: it halves peak RSS but costs 10x the page
     faults (ONNX Runtime without its arena allocates large blocks on every run), 3x slower.
     """
