@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,8 @@ def create_service_app(settings: Settings, *, title: str, description: str, part
                   max_attempts=settings.bus_max_attempts, retry_delays_ms=settings.bus_retry_delays_ms)
         app.state.bus = bus
         await _retrying("broker", lambda: bus.connect(timeout=5), timeout)
-        relay = OutboxRelay(mongo, bus.publish, service, poll_seconds=settings.outbox_poll_seconds)
+        relay = OutboxRelay(mongo, bus.publish, service, poll_seconds=settings.outbox_poll_seconds,
+                             retention=timedelta(days=settings.outbox_retention_days))
         bus.on_commit = relay.notify
         app.state.outbox = relay
         relay.start()

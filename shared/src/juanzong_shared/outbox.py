@@ -146,13 +146,17 @@ CLAIM_LEASE = timedelta(seconds=30)
 class OutboxRelay:
     """Publishes outbox entries in order of creation; wakes on commit and polls as a safety net."""
 
+    PRUNE_EVERY = timedelta(hours=1)
+
     def __init__(self, mongo: Mongo, publish: Publisher, service: str, *, poll_seconds: float = 1.0,
-                 batch: int = 200) -> None:
+                 batch: int = 200, retention: timedelta | None = timedelta(days=7)) -> None:
         self.mongo = mongo
         self.publish = publish
         self.service = service
         self.poll_seconds = poll_seconds
         self.batch = batch
+        self.retention = retention or None  # None or zero: published entries are kept
+        self._pruned_at: datetime | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -211,11 +215,29 @@ class OutboxRelay:
             sent += 1
         return sent
 
+    async def prune(self) -> int:
+        """Delete the entries published longer ago than ``retention``; returns how many. Without it
+        the outbox keeps every event the service ever wrote."""
+        if self.retention is None:
+            return 0
+        cutoff = datetime.now(UTC) - self.retention
+        result = await self.mongo.db[OUTBOX].delete_many({"published_at": {"$lt": cutoff}})
+        if result.deleted_count:
+            log.info("published outbox entries pruned", deleted=result.deleted_count, before=cutoff.isoformat())
+        return result.deleted_count
+
+    async def _prune_when_due(self) -> None:
+        now = datetime.now(UTC)
+        if self._pruned_at is None or now - self._pruned_at >= self.PRUNE_EVERY:
+            self._pruned_at = now
+            await self.prune()
+
     async def _run(self) -> None:
         delay = self.poll_seconds
         while not self._stopping:
             sent = 0
             try:
+                await self._prune_when_due()
                 sent = await self.relay_once()
                 pending = await self.pending()
                 OUTBOX_PENDING.labels(self.service).set(pending)

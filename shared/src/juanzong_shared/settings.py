@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         description="Back-off delay per retry level in milliseconds (comma-separated).",
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, le=60)
+    outbox_retention_days: float = Field(7.0, ge=0, le=3650, description=(
+        "Published outbox entries older than this are deleted (0: kept for ever). Every event is on the bus and "
+        "in its consumers' records by then; the outbox only has to hold what is not yet published."))
 
     mongo_url: str = Field("mongodb://127.0.0.1:27027", description="MongoDB URL.")
     mongo_db: str | None = Field(None, description="Database name; default juanzong_<service>.")

@@ -290,6 +290,29 @@ async def test_an_entry_held_by_a_relay_that_died_goes_out_once_its_lease_lapses
     assert published == [str(event.event_id)]
 
 
+async def test_published_entries_past_their_retention_are_pruned_and_pending_ones_kept(mongo):
+    """The outbox holds what is not yet published; what went out longer ago than the retention is
+    deleted, so the collection does not grow with every event ever written."""
+    async def publish(event, routing_key):
+        return None
+
+    ids = []
+    for i in range(3):
+        async with UnitOfWork(mongo) as uow:
+            event = closed_event(f"（2025）吉01民终{i + 260}号")
+            uow.emit(event)
+        ids.append(str(event.event_id))
+    old, recent, pending = ids
+    now = datetime.now(UTC)
+    await mongo.db[OUTBOX].update_one({"_id": old}, {"$set": {"published_at": now - timedelta(days=8)}})
+    await mongo.db[OUTBOX].update_one({"_id": recent}, {"$set": {"published_at": now - timedelta(days=6)}})
+    relay = OutboxRelay(mongo, publish, "retention", retention=timedelta(days=7))
+    assert await relay.prune() == 1
+    assert sorted([d["_id"] async for d in mongo.db[OUTBOX].find({})]) == sorted([recent, pending])
+    assert await OutboxRelay(mongo, publish, "keep-all", retention=None).prune() == 0
+    assert await relay.pending() == 1
+
+
 async def test_a_transactions_events_are_relayed_in_the_order_they_were_emitted(mongo):
     """A batch emits its page commands in page order in one transaction (one ``created_at``); two
     processes relay the outbox at once (the scan-ocr API and a worker): workers still receive the

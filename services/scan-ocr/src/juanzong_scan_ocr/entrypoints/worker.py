@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import time
+from datetime import timedelta
 
 from juanzong_shared.logging import configure_logging, get_logger
 from juanzong_shared.settings import load_settings
@@ -86,7 +87,8 @@ async def run(settings: ServiceSettings) -> int:
     bus = Bus(settings.amqp_url, settings.bus_namespace, settings.service_name, mongo=mongo,
               prefetch=settings.worker_prefetch, max_attempts=settings.bus_max_attempts, retry_delays_ms=settings.bus_retry_delays_ms)
     await bus.connect(timeout=settings.startup_timeout_seconds)
-    relay = OutboxRelay(mongo, bus.publish, settings.service_name, poll_seconds=settings.outbox_poll_seconds)
+    relay = OutboxRelay(mongo, bus.publish, settings.service_name, poll_seconds=settings.outbox_poll_seconds,
+                         retention=timedelta(days=settings.outbox_retention_days))
     bus.on_commit = relay.notify
     relay.start()
     worker = PageWorker(mongo, store, settings, pipeline, worker_id)
