@@ -194,9 +194,9 @@ class OutboxRelay:
             # it: one relay at a time drains the outbox, so events go out in the order they were written.
             # The claim is an update by ``_id`` whose other conditions are plain field clauses: SecantusDB
             # (the embedded stack's database) reads a filter with a top-level ``$or``, or a find-and-modify,
-            # by scanning the whole collection, and the outbox keeps every entry it published; so the claim
-            # cost grew with every event ever written (server CPU a claim: 9 ms at 200 entries, 86 ms at 3,000;
-            # this form: 1 ms at either).
+            # by scanning the whole collection, published entries included (kept for ``retention``); so the
+            # claim cost grew with the outbox (server CPU a claim: 9 ms at 200 entries, 86 ms at 3,000; this
+            # form: 1 ms at either).
             now = datetime.now(UTC)
             claimed = await outbox.update_one(
                 {"_id": doc["_id"], "published_at": None, "claimed_until": {"$not": {"$gte": now}}},  # free or lapsed
