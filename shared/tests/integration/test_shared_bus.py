@@ -25,6 +25,17 @@ def closed_event(case="（2025）吉01民终1号"):
                            case_id=case)
 
 
+async def emit_each(mongo, count, first_number):
+    """``count`` case.closed events, each written in a transaction of its own; their ids in order."""
+    ids = []
+    for i in range(count):
+        async with UnitOfWork(mongo) as uow:
+            event = closed_event(f"（2025）吉01民终{first_number + i}号")
+            uow.emit(event)
+        ids.append(str(event.event_id))
+    return ids
+
+
 async def wait_for(predicate, timeout=20.0, interval=0.1):
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
@@ -254,12 +265,7 @@ async def test_two_relays_on_one_outbox_publish_each_event_once(mongo):
         published.append(str(event.event_id))
         await asyncio.sleep(0.001)  # leave room for the other relay to interleave
 
-    written = []
-    for i in range(60):
-        async with UnitOfWork(mongo) as uow:
-            event = closed_event(f"（2025）吉01民终{i + 100}号")
-            uow.emit(event)
-        written.append(str(event.event_id))
+    written = await emit_each(mongo, 60, 100)
     first, second = OutboxRelay(mongo, publish, "twins"), OutboxRelay(mongo, publish, "twins")
     sent = await asyncio.gather(first.relay_once(), second.relay_once(), first.relay_once(), second.relay_once())
     assert sum(sent) == 60
@@ -275,19 +281,17 @@ async def test_an_entry_held_by_a_relay_that_died_goes_out_once_its_lease_lapses
     async def publish(event, routing_key):
         published.append(str(event.event_id))
 
-    async with UnitOfWork(mongo) as uow:
-        event = closed_event("（2025）吉01民终250号")
-        uow.emit(event)
+    (entry,) = await emit_each(mongo, 1, 250)
     held_until = datetime.now(UTC) + timedelta(seconds=30)
-    await mongo.db[OUTBOX].update_one({"_id": str(event.event_id)},
+    await mongo.db[OUTBOX].update_one({"_id": entry},
                                       {"$set": {"claimed_until": held_until, "claimed_by": "a-relay-that-died"}})
     relay = OutboxRelay(mongo, publish, "lease")
     assert await relay.relay_once() == 0 and published == []  # held: not sent, not skipped past
-    await mongo.db[OUTBOX].update_one({"_id": str(event.event_id)},
+    await mongo.db[OUTBOX].update_one({"_id": entry},
                                       {"$set": {"claimed_until": datetime.now(UTC) - timedelta(seconds=1)}})
     assert await relay.relay_once() == 1
     assert await relay.relay_once() == 0
-    assert published == [str(event.event_id)]
+    assert published == [entry]
 
 
 async def test_published_entries_past_their_retention_are_pruned_and_pending_ones_kept(mongo):
@@ -296,13 +300,7 @@ async def test_published_entries_past_their_retention_are_pruned_and_pending_one
     async def publish(event, routing_key):
         return None
 
-    ids = []
-    for i in range(3):
-        async with UnitOfWork(mongo) as uow:
-            event = closed_event(f"（2025）吉01民终{i + 260}号")
-            uow.emit(event)
-        ids.append(str(event.event_id))
-    old, recent, pending = ids
+    old, recent, pending = await emit_each(mongo, 3, 260)
     now = datetime.now(UTC)
     await mongo.db[OUTBOX].update_one({"_id": old}, {"$set": {"published_at": now - timedelta(days=8)}})
     await mongo.db[OUTBOX].update_one({"_id": recent}, {"$set": {"published_at": now - timedelta(days=6)}})
