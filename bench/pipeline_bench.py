@@ -32,6 +32,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -74,6 +75,7 @@ def _raw_server(threads: int, rotations: dict[str, int] | None, tasks, results) 
     results.put("ready")
     while (files := tasks.get()) is not None:
         started, cpu_started, chars = time.time(), time.process_time(), 0
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         for name in files:
             path = Path(name)
             page = split_pages(path.read_bytes(), max_pixels=90_000_000, max_pages=10)[0]
@@ -81,7 +83,9 @@ def _raw_server(threads: int, rotations: dict[str, int] | None, tasks, results) 
             if rotations and rotations.get(path.name):
                 image = np.ascontiguousarray(np.rot90(image, k=rotations[path.name] // 90))
             chars += len(engine.recognize(image).text)
-        results.put((started, time.time(), chars, time.process_time() - cpu_started))
+        end = resource.getrusage(resource.RUSAGE_SELF)
+        results.put((started, time.time(), chars, time.process_time() - cpu_started,
+                     end.ru_stime - usage.ru_stime, end.ru_minflt - usage.ru_minflt))
 
 
 class RawPool:
@@ -106,8 +110,9 @@ class RawPool:
         for i, q in enumerate(self.tasks):
             q.put([str(f) for f in files[i::n]])
         shards = [self.results.get(timeout=60 * len(files) + 300) for _ in self.procs]
-        return {"seconds": max(e for _, e, _, _ in shards) - min(s for s, _, _, _ in shards),
-                "chars": sum(c for _, _, c, _ in shards), "cpu_seconds": sum(c for _, _, _, c in shards)}
+        return {"seconds": max(s[1] for s in shards) - min(s[0] for s in shards),
+                "chars": sum(s[2] for s in shards), "cpu_seconds": sum(s[3] for s in shards),
+                "system_seconds": sum(s[4] for s in shards), "minor_faults": sum(s[5] for s in shards)}
 
     def close(self) -> None:
         for q in self.tasks:
@@ -125,13 +130,21 @@ def _loadavg() -> list[float] | None:
 
 def cpu_seconds(pid: int | None) -> float:
     """User + system CPU seconds of a process so far (0 when it is gone)."""
+    return sum(proc_times(pid)[:2])
+
+
+def proc_times(pid: int | None) -> tuple[float, float, int]:
+    """User CPU seconds, system CPU seconds and minor page faults of a process so far (zeros when
+    it is gone). Page faults are where a process's system time goes when it keeps handing memory
+    back to the OS and touching it again."""
     if not pid:
-        return 0.0
+        return 0.0, 0.0, 0
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0, 0.0, 0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick, int(fields[7])
 
 
 def _stack_pids(stack) -> dict[str, int | None]:
@@ -250,14 +263,18 @@ class PipelineProcs:
         from juanzong_scan_ocr.domain.batches import station_batch_id
 
         station, job_id = "station-bench", uuid.uuid4().hex[:12]
-        cpu_before = {name: cpu_seconds(pid) for name, pid in self.watched.items()}
+        before = {name: proc_times(pid) for name, pid in self.watched.items()}
         started = time.perf_counter()
         asyncio.run(_send_job(self.env, files, station, job_id))
         uploaded = time.perf_counter() - started
         batch = asyncio.run(_wait_batch(self.env, station_batch_id(station, job_id), timeout=60 * len(files)))
         seconds = time.perf_counter() - started
-        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in self.watched.items()}
-        return {"seconds": seconds, "upload_seconds": uploaded, "cpu": cpu, "batch": batch}
+        after = {name: proc_times(pid) for name, pid in self.watched.items()}
+        cpu = {name: sum(after[name][:2]) - sum(before[name][:2]) for name in self.watched}
+        system = {name: after[name][1] - before[name][1] for name in self.watched}
+        faults = {name: after[name][2] - before[name][2] for name in self.watched}
+        return {"seconds": seconds, "upload_seconds": uploaded, "cpu": cpu, "system": system, "faults": faults,
+                "batch": batch}
 
     def stop(self) -> list[float | None]:
         rss = [peak_rss_mb(p.pid) for p in self.worker_procs]
@@ -283,7 +300,8 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
         pool.close()
         raise
     size = chunk or len(files)
-    raw_s = raw_cpu = pipe_s = upload_s = 0.0
+    raw_s = raw_cpu = raw_sys = pipe_s = upload_s = 0.0
+    raw_faults, system, faults = 0, {}, {}
     chars, cpu, stage_sum, stage_n, chunks, chunk_cpu = 0, {}, {}, {}, [], []
     done = failed = rescan = 0
     load_before = _loadavg()
@@ -294,8 +312,11 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
             job = procs.job(part)
             raw_s, raw_cpu, chars, pipe_s = raw_s + raw["seconds"], raw_cpu + raw["cpu_seconds"], chars + raw["chars"], pipe_s + job["seconds"]
             upload_s += job["upload_seconds"]
+            raw_sys, raw_faults = raw_sys + raw["system_seconds"], raw_faults + raw["minor_faults"]
             for name, seconds in job["cpu"].items():
                 cpu[name] = cpu.get(name, 0.0) + seconds
+                system[name] = system.get(name, 0.0) + job["system"][name]
+                faults[name] = faults.get(name, 0) + job["faults"][name]
             batch = job["batch"]
             done, failed, rescan = done + batch["pages_done"], failed + batch["pages_failed"], rescan + batch["pages_rescan"]
             for stage, mean in batch["stage_means"].items():
@@ -311,11 +332,15 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
     n = len(files)
     raw_result = {"processes": workers, "threads": threads, "seconds": round(raw_s, 2),
                   "pages_per_second": round(n / raw_s, 3), "seconds_per_page": round(raw_s / n, 3), "chars": chars,
-                  "cpu_seconds_per_page": round(raw_cpu / n, 3), "loadavg_before": load_before}
+                  "cpu_seconds_per_page": round(raw_cpu / n, 3), "system_seconds_per_page": round(raw_sys / n, 3),
+                  "minor_faults_per_page": round(raw_faults / n), "loadavg_before": load_before}
     return {"workers": workers, "seconds": round(pipe_s, 2), "pages_per_second": round(n / pipe_s, 3),
             "pages_done": done, "pages_failed": failed, "pages_rescan": rescan,
             "stage_means_seconds": {k: round(v / stage_n[k], 3) for k, v in sorted(stage_sum.items())},
             "cpu_seconds_per_page": {k: round(v / n, 3) for k, v in cpu.items()},
+            # Of that CPU, the system's share, and the minor page faults behind most of it.
+            "system_seconds_per_page": {k: round(v / n, 3) for k, v in system.items()},
+            "minor_faults_per_page": {k: round(v / n) for k, v in faults.items()},
             "peak_worker_rss_mb": rss, "chunk_pages": size, "chunk_ratios": chunks,
             "chunk_cpu_seconds_per_page": chunk_cpu, "raw_engine": raw_result,
             "overhead_ratio_vs_raw_engine": round(pipe_s / raw_s, 3),

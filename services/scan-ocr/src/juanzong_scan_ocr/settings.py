@@ -34,9 +34,15 @@ class ServiceSettings(Settings):
     worker_cv_threads: int = Field(1, ge=0, le=64, description=(
         "OpenCV threads in an OCR worker. 1: image work runs in the thread that asks for it (the engine's "
         "threads and the two side threads already fill the cores; 0: OpenCV's default)."))
-    worker_trim_every: int = Field(1, ge=0, le=1000, description=(
-        "Give the freed page buffers back to the OS (glibc malloc_trim) after every this many pages (0: never). "
-        "A trim costs ~10 ms; every 4 pages instead of every page raised peak worker memory from ~0.9 to ~1.1 GB "
-        "on 200 generated pages for no speed that could be told apart from the machine's noise."))
+    worker_malloc_arenas: int = Field(1, ge=0, le=64, description=(
+        "glibc malloc arenas in an OCR worker (0: glibc's default, 8 a core). 1: every thread allocates from the "
+        "main heap, which keeps the engine's and the page's large blocks between pages (JUANZONG_OCR_MALLOC_KEEP_MB); "
+        "another arena's heaps are at most 64 MB, so its large blocks were mapped and faulted in anew on every page "
+        "(1 worker, 40 pages, no trims: 41,000 page faults a page with 2 arenas, 8,000 with 1)."))
+    worker_trim_above_mb: int = Field(1024, ge=0, le=1_000_000, description=(
+        "After a page, give the freed memory back to the OS (glibc malloc_trim) when the worker's resident memory "
+        "is above this many MB (0: after every page). Trimming after every page made the next page fault its "
+        "buffers in again: 72,000 page faults a page, 0.2 system CPU-s; without trims 1 worker peaked at 1.1 GB "
+        "on 40 generated pages."))
     worker_drain_seconds: float = Field(80.0, gt=0, description="On SIGTERM, how long to finish the page in hand.")
     worker_bus_grace_seconds: float = Field(60.0, gt=0, description="Exit when the broker is gone this long.")

@@ -116,7 +116,7 @@ async def test_of_two_copies_in_hand_the_page_that_came_first_is_computed(monkey
     computed: list[str] = []
     worker = _worker(pages)
     worker.store = SimpleNamespace(get_bytes=get_bytes)
-    worker.settings = SimpleNamespace(max_file_bytes=10, pages_bucket="pages", worker_trim_every=1)
+    worker.settings = SimpleNamespace(max_file_bytes=10, pages_bucket="pages", worker_trim_above_mb=0)
     worker.pipeline = SimpleNamespace(analyse=lambda source, data: computed.append("analyse"),
                                       render=lambda analysis: "result")
     monkeypatch.setattr(module, "_decode", decode)

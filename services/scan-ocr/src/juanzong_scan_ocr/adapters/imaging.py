@@ -340,7 +340,7 @@ class PpOcrOrientation:
         rotation: Orientation = (90 + found.rotation) % 360  # type: ignore[assignment]
         lines = found.lines
         if lines is not None:  # back to the frame of the page as given
-            back = cv2.invertAffineTransform(_upright_matrix(gray.shape, 90))
+            back = cv2.invertAffineTransform(upright_matrix(gray.shape, 90))
             lines = _transform_quads(lines, back)
         return found.model_copy(update={"rotation": rotation, "lines": lines, "pre_turned": True,
                                         "seconds": round(time.perf_counter() - t0, 4)})
@@ -498,7 +498,7 @@ def clean_page(
         line_skew = found.skew_degrees
         rotation, rot_conf = found.rotation, found.confidence
         if found.lines is not None:
-            lines = found.lines if rotation == 0 else _transform_quads(found.lines, _upright_matrix(gray.shape, rotation))
+            lines = found.lines if rotation == 0 else _transform_quads(found.lines, upright_matrix(gray.shape, rotation))
             timings["lines"] = found.lines_seconds
         gray = rotate_upright(gray, rotation)
     lap("orientation")
@@ -547,7 +547,7 @@ def _deskew_matrix(shape: tuple[int, ...], skew_degrees: float) -> np.ndarray:
     return cv2.getRotationMatrix2D((w / 2, h / 2), -skew_degrees, 1.0)
 
 
-def _upright_matrix(shape: tuple[int, ...], rotation: int) -> np.ndarray:
+def upright_matrix(shape: tuple[int, ...], rotation: int) -> np.ndarray:
     """Where ``rotate_upright(image, rotation)`` puts a pixel of ``image`` (a 2x3 affine map)."""
     h, w = shape[:2]
     maps = {

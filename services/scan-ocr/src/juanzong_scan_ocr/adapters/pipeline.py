@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from juanzong_scan_ocr.adapters.allocator import trim_heap
 from juanzong_scan_ocr.adapters.imaging import (
     CleanOptions,
     CleanResult,
@@ -23,6 +24,7 @@ from juanzong_scan_ocr.adapters.imaging import (
     clean_page,
     rotate_upright,
     to_gray,
+    upright_matrix,
 )
 from juanzong_scan_ocr.adapters.ocr import OcrEngine, OcrPage
 from juanzong_scan_ocr.adapters.page_pdf import render_searchable_pdf
@@ -113,35 +115,25 @@ class PageAnalysis:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def trim_heap() -> None:
-    """Give the freed page buffers back to the OS (glibc ``malloc_trim``; no-op elsewhere)."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        import ctypes
-        import ctypes.util
-
-        try:
-            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
-
-
 def _bgr(image: np.ndarray) -> np.ndarray:
     """BGR (or gray) from the decoder's RGB (or gray): one OpenCV pass, ~5x faster than a numpy copy."""
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
 
 
-def _deskew_like(image: np.ndarray, skew: float) -> np.ndarray:
-    """Straighten the display image exactly as clean_page straightened the OCR image."""
+def _display(image: np.ndarray, rotation: int, skew: float | None) -> np.ndarray:
+    """The page as archived: turned upright and, with ``skew``, straightened exactly as clean_page
+    straightened the OCR image — one warp from the page as scanned (turning first would copy the
+    whole page once more)."""
+    if skew is None:
+        return rotate_upright(image, rotation)
+    upright = upright_matrix(image.shape, rotation)
     h, w = image.shape[:2]
+    if rotation % 180:
+        w, h = h, w
+    straighten = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, 1.0)
+    m = np.hstack([straighten[:, :2] @ upright[:, :2], (straighten[:, :2] @ upright[:, 2] + straighten[:, 2])[:, None]])
     sample = image[::8, ::8].reshape(-1, 1 if image.ndim == 2 else 3)
     paper = tuple(float(v) for v in np.percentile(sample, 90, axis=0))
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, 1.0)
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=paper if image.ndim == 3 else paper[0])
 
@@ -250,9 +242,8 @@ class PagePipeline:
         qc = measure_quality(a.gray, a.declared_dpi, orientation=cleaned.rotation, thresholds=self.thresholds,
                              skew_degrees=shared_skew)
         t_qc = time.perf_counter()
-        display = rotate_upright(a.bgr, cleaned.rotation)
-        if o.deskew and o.min_skew_degrees <= abs(cleaned.skew_degrees) <= o.max_skew_degrees:
-            display = _deskew_like(display, cleaned.skew_degrees)
+        straighten = o.deskew and o.min_skew_degrees <= abs(cleaned.skew_degrees) <= o.max_skew_degrees
+        display = _display(a.bgr, cleaned.rotation, cleaned.skew_degrees if straighten else None)
         image_jpeg = self._jpeg(display)
         del display
         pdf = render_searchable_pdf(image_jpeg, qc.effective_dpi, ocr.lines)

@@ -27,34 +27,13 @@ from juanzong_scan_ocr.settings import ServiceSettings
 log = get_logger(__name__)
 
 
-_M_ARENA_MAX = -8
-
-
-def tune_malloc(arena_max: int = 2) -> bool:
-    """Cap glibc's malloc arenas (called once at start; no-op off glibc).
-
-    Pages are decoded and processed in the default executor's threads; each thread that allocates
-    gets its own glibc arena, and freed page buffers left in several arenas push peak RSS up page
-    after page. Two arenas and ``malloc_trim`` after every page (``worker_trim_every``) keep it
-    down. A fixed low mmap threshold was tried too: it halves peak RSS but costs 10x the page
-    faults (ONNX Runtime without its arena allocates large blocks on every run), 3x slower.
-    """
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_ARENA_MAX, arena_max))
-    except (OSError, AttributeError):
-        return False
-
-
 async def run(settings: ServiceSettings) -> int:
     from juanzong_shared.bus import Bus
     from juanzong_shared.db import Mongo, wait_for_mongo
     from juanzong_shared.outbox import OutboxRelay
     from juanzong_shared.storage import ObjectStore
 
+    from juanzong_scan_ocr.adapters.allocator import cap_arenas
     from juanzong_scan_ocr.adapters.metrics import WORKER_BUS_CONNECTED
     from juanzong_scan_ocr.bootstrap import PAGES_SUBSCRIPTION_NAME, build_pipeline, pages_subscription
     from juanzong_scan_ocr.service_layer.pages import PageWorker
@@ -66,7 +45,9 @@ async def run(settings: ServiceSettings) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     t0 = time.perf_counter()
-    tune_malloc()
+    # Freed page buffers spread over many threads' arenas pushed peak memory up page after page.
+    if settings.worker_malloc_arenas:
+        cap_arenas(settings.worker_malloc_arenas)
     if settings.worker_cv_threads:
         import cv2
 

@@ -26,6 +26,7 @@ from juanzong_shared.storage import ObjectStore, ObjectTooLarge
 from minio.error import S3Error
 from pymongo import ReturnDocument
 
+from juanzong_scan_ocr.adapters.allocator import trim_heap_above
 from juanzong_scan_ocr.adapters.metrics import OCR_PAGES, OCR_QUEUE_WAIT, OCR_STAGE_SECONDS
 from juanzong_scan_ocr.adapters.pipeline import (
     PagePipeline,
@@ -33,7 +34,6 @@ from juanzong_scan_ocr.adapters.pipeline import (
     PreparedPage,
     content_hash,
     decode_page,
-    trim_heap,
 )
 from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
 from juanzong_scan_ocr.domain import batches as B
@@ -144,7 +144,6 @@ class PageWorker:
         # Content hash → the outcome of the page of that content in hand or just ended (see ``_prior``).
         self._in_hand: OrderedDict[str, asyncio.Future] = OrderedDict()
         self._turn: asyncio.Future | None = None  # set once the page that came last has claimed its content
-        self._computed = 0  # pages computed here, for ``worker_trim_every``
         # Decoding, QC and rendering beside the engine, at the process's own priority: a thread at a
         # lower one (nice 19, SCHED_IDLE) that holds the GIL when other programs take the cores stalls the
         # event loop and the engine's Python parts behind it (a whole batch stalled so in CI).
@@ -255,10 +254,8 @@ class PageWorker:
                                         f"processing failed: {type(error).__name__}: {error}"[:500])
                     return outcome
                 finally:
-                    self._computed += 1
-                    every = self.settings.worker_trim_every
-                    if every and self._computed % every == 0:
-                        await self._beside(trim_heap)  # the freed page buffers back to the OS
+                    # The freed page buffers back to the OS when memory runs high (see worker_trim_above_mb).
+                    await self._beside(trim_heap_above, self.settings.worker_trim_above_mb)
                 outcome = await self._store(cmd, result, sha, keys, timings)
             self._observe(timings, started)
             return outcome

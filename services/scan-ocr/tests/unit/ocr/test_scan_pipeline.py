@@ -48,3 +48,23 @@ def test_upside_down_sealed_skewed_page_is_turned_cleaned_and_measured_once(rend
     assert body["qc"]["passed"] is True and body["qc"]["skew_degrees"] == result.skew_degrees
     assert result.pdf.startswith(b"%PDF") and result.image_jpeg[:2] == b"\xff\xd8"
     assert set(result.timings) == {"clean", "qc", "ocr", "pdf"}
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_the_archived_image_is_turned_and_straightened_in_one_warp_as_in_two(rotation):
+    """One warp from the page as scanned gives the image that turning, then straightening gave."""
+    from juanzong_scan_ocr.adapters.imaging import deskew, paper_level, rotate_upright
+    from juanzong_scan_ocr.adapters.pipeline import _display
+
+    rng = np.random.default_rng(rotation)
+    page = np.full((700, 500), 235, np.uint8)
+    for _ in range(40):  # strokes and blocks of ink, so a misplaced pixel shows
+        x, y = int(rng.integers(20, 440)), int(rng.integers(20, 640))
+        cv2.rectangle(page, (x, y), (x + int(rng.integers(5, 50)), y + int(rng.integers(3, 30))), 20, -1)
+    upright = rotate_upright(page, rotation)
+    expected = deskew(upright, 1.7, fill=paper_level(page))
+    got = _display(page, rotation, 1.7)
+    assert got.shape == expected.shape == upright.shape
+    diff = np.abs(got.astype(int) - expected.astype(int))
+    assert np.percentile(diff, 99.9) <= 2 and diff.mean() < 0.1
+    assert np.array_equal(_display(page, rotation, None), upright)

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 import pyclipper
 
+from ..allocator import keep_freed_blocks
 from .base import OcrEngine, OcrEngineError, OcrLine, OcrPage, as_bgr, join_row
 from .settings import OcrSettings
 from .textfix import restore_ling_in_lines
@@ -80,6 +81,7 @@ class PpOcrEngine(OcrEngine):
         with self._lock:
             if self._rec is not None:
                 return
+            keep_freed_blocks(self.settings.malloc_keep_mb)  # see OcrSettings.malloc_keep_mb
             root = model_dir()
             paths = {k: root / k / f"{k}.onnx" for k in ("det", "rec")}
             missing = [str(p) for p in paths.values() if not p.exists()]
