@@ -133,6 +133,19 @@ class ObjectStore:
                 response.release_conn()
         return await self._run(get)
 
+    async def get_head(self, bucket: str, key: str, length: int) -> bytes:
+        """The first ``length`` bytes of an object (all of it when it is shorter)."""
+        key = safe_key(key)
+
+        def get() -> bytes:
+            response = self.client.get_object(bucket, key, offset=0, length=length)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+        return await self._run(get)
+
     async def stream(self, bucket: str, key: str, chunk: int = CHUNK) -> AsyncIterator[bytes]:
         key = safe_key(key)
         response = await self._run(self.client.get_object, bucket, key)

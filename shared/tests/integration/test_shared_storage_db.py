@@ -6,11 +6,10 @@ import sys
 import uuid
 
 import pytest
-from pymongo import IndexModel
-from pymongo.errors import DuplicateKeyError
-
 from juanzong_shared.outbox import UnitOfWork, transact
 from juanzong_shared.storage import ObjectExists, ObjectStore, ObjectTooLarge, UnsafeObjectName
+from pymongo import IndexModel
+from pymongo.errors import DuplicateKeyError
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +30,8 @@ async def test_s3_round_trip_stream_and_write_once(store):
     assert b"".join(chunks) == data and len(chunks) == 4
     info = await store.stat(bucket, "案件/页面 1.bin")
     assert info.size == len(data)
+    assert await store.get_head(bucket, "案件/页面 1.bin", 1000) == data[:1000]
+    assert await store.get_head(bucket, "案件/页面 1.bin", len(data) + 5) == data
     with pytest.raises(ObjectExists):
         await store.put_bytes(bucket, "案件/页面 1.bin", b"other", if_absent=True)
     with pytest.raises(ObjectTooLarge):

@@ -20,8 +20,13 @@ from juanzong_shared.storage import ObjectStore, ObjectTooLarge
 
 from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
 from juanzong_scan_ocr.domain import batches as B
-from juanzong_scan_ocr.domain.formats import PageRejected, check_upload_size, safe_object_name
-from juanzong_scan_ocr.domain.intake import Limits, check_name, inspect_file
+from juanzong_scan_ocr.domain.formats import (
+    MediaKind,
+    PageRejected,
+    check_upload_size,
+    safe_object_name,
+)
+from juanzong_scan_ocr.domain.intake import Limits, check_name, inspect_file, kind_of
 from juanzong_scan_ocr.settings import ServiceSettings
 
 
@@ -177,9 +182,26 @@ async def load_station_files(store: ObjectStore, settings: ServiceSettings, job:
             continue
         try:
             check_upload_size(info.size, settings.max_file_bytes)
-            f.data = await store.get_bytes(job.bucket, key, max_bytes=settings.max_file_bytes)
+            f.data = await _read_for_inspection(store, settings, job.bucket, key, info.size)
         except PageRejected as rejected:
             f.failure = B.Failure.of(rejected)
         except ObjectTooLarge:
             f.failure = B.Failure("oversize", "文件超过大小上限，请拆分后上传。", "object larger than the limit")
     return files
+
+
+HEAD_BYTES = 512 * 1024
+"""A JPEG's or PNG's headers (kind, size in pixels) are in its first bytes, EXIF and colour profile included."""
+
+
+async def _read_for_inspection(store: ObjectStore, settings: ServiceSettings, bucket: str, key: str,
+                               size: int) -> bytes:
+    """What the intake needs of a station's file to inspect it: a single-image JPEG or PNG larger than
+    ``HEAD_BYTES`` only up to there (the inspection reads its headers, decodes nothing, and the worker
+    reads the whole file anyway; a 300-dpi PNG is ~10 MB); anything else, or a head that does not
+    pass, whole — so a file is judged as if read whole."""
+    if size > HEAD_BYTES:
+        head = await store.get_head(bucket, key, HEAD_BYTES)
+        if kind_of(head) in (MediaKind.JPEG, MediaKind.PNG) and inspect_file(head, limits_of(settings)).failure is None:
+            return head
+    return await store.get_bytes(bucket, key, max_bytes=settings.max_file_bytes)

@@ -1,0 +1,74 @@
+"""What the intake reads of a station's file to inspect it: the head of a large JPEG or PNG, else the whole."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+from juanzong_scan_ocr.service_layer import intake
+from juanzong_scan_ocr.settings import ServiceSettings
+from PIL import Image
+
+
+class RecordingStore:
+    """Serves one object's bytes and records how they were read."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.reads: list[str] = []
+
+    async def get_head(self, bucket: str, key: str, length: int) -> bytes:
+        self.reads.append("head")
+        return self.data[:length]
+
+    async def get_bytes(self, bucket: str, key: str, *, max_bytes: int | None = None) -> bytes:
+        self.reads.append("whole")
+        return self.data
+
+
+def _noise(fmt: str, size=(1400, 1000)) -> bytes:
+    pixels = np.random.default_rng(1).integers(0, 256, (*size, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    return buf.getvalue()
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` pixels, padded past the head with junk."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"\0" * (intake.HEAD_BYTES * 2))
+
+
+async def _read(data: bytes) -> tuple[bytes, list[str]]:
+    store = RecordingStore(data)
+    got = await intake._read_for_inspection(store, ServiceSettings(), "stations", "station-01/a", len(data))
+    return got, store.reads
+
+
+async def test_a_large_png_or_jpeg_is_inspected_from_its_head_alone():
+    for fmt in ("PNG", "JPEG"):
+        data = _noise(fmt)
+        assert len(data) > intake.HEAD_BYTES
+        got, reads = await _read(data)
+        assert reads == ["head"] and got == data[:intake.HEAD_BYTES]
+        whole = intake.inspect_file(data, intake.limits_of(ServiceSettings()))
+        assert intake.inspect_file(got, intake.limits_of(ServiceSettings())) == whole  # judged alike
+
+
+async def test_a_small_file_or_other_container_is_read_whole():
+    small = _noise("PNG", size=(40, 30))
+    assert (await _read(small))[1] == ["whole"]
+    tiff = io.BytesIO()
+    Image.fromarray(np.random.default_rng(2).integers(0, 256, (1000, 800, 3), dtype=np.uint8)).save(tiff, "TIFF")
+    assert (await _read(tiff.getvalue()))[1] == ["head", "whole"]
+
+
+async def test_a_head_that_fails_inspection_is_judged_on_the_whole_file():
+    bomb = _png_claiming(100_000, 100_000)  # refused: far more pixels than a page may have
+    got, reads = await _read(bomb)
+    assert reads == ["head", "whole"] and got == bomb
+    assert intake.inspect_file(got, intake.limits_of(ServiceSettings())).failure.code == "decompression_bomb"
