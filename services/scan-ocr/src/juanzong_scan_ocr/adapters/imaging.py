@@ -151,7 +151,7 @@ def deskew(gray: np.ndarray, skew_degrees: float, fill: int | None = None) -> np
 
 
 def lying_text_score(gray: np.ndarray, side_px: int = 400, strips: int = 4) -> float:
-    """How much the text looks like lying lines (1) rather than standing ones (0), in ~10 ms.
+    """How much the text looks like lying lines (1) rather than standing ones (0), in ~3 ms.
 
     The page is shrunk to ``side_px``, its ink blurred until characters merge into their lines, and
     the ink profile taken down the page and across it in ``strips`` bands (a skewed line stays in
@@ -160,6 +160,11 @@ def lying_text_score(gray: np.ndarray, side_px: int = 400, strips: int = 4) -> f
     mean of each band's profile) that runs down the page. On 78 generated pages: upright and
     upside-down pages 0.58–0.82, sideways ones 0.21–0.42.
     """
+    # Every n-th pixel first, down to twice the size wanted: area-averaging the whole page took 5 of
+    # the 7.5 ms; the blur below merges characters anyway (on 120 generated pages: the same lowest
+    # upright score and highest sideways score to three decimals).
+    step = max(1, max(gray.shape[:2]) // (2 * side_px))
+    gray = gray[::step, ::step]
     h, w = gray.shape[:2]
     scale = min(1.0, side_px / max(h, w))
     small = (cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
