@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import importlib.util
 import json
 import os
@@ -206,11 +207,20 @@ async def _wait_batch(env: dict, batch_id: str, timeout: float) -> dict:
         while time.monotonic() < deadline:
             doc = await mongo.db["batches"].find_one({"_id": batch_id})
             if doc and doc.get("completed"):
+                seen = time.time()
                 stages: dict[str, list[float]] = {}
-                async for page in mongo.db["pages"].find({"batch_id": batch_id}, {"timings": 1}):
+                starts, ends = [], []
+                async for page in mongo.db["pages"].find({"batch_id": batch_id},
+                                                         {"timings": 1, "started_at": 1, "ended_at": 1}):
                     for stage, seconds in (page.get("timings") or {}).items():
                         stages.setdefault(stage, []).append(seconds)
+                    starts += [page["started_at"]] if page.get("started_at") else []
+                    ends += [page["ended_at"]] if page.get("ended_at") else []
                 doc["stage_means"] = {k: round(sum(v) / len(v), 3) for k, v in sorted(stages.items())}
+                # When the first page started and the last one ended (database times, UTC, as epoch seconds).
+                doc["first_page_started"] = min(starts).replace(tzinfo=dt.UTC).timestamp() if starts else None
+                doc["last_page_ended"] = max(ends).replace(tzinfo=dt.UTC).timestamp() if ends else None
+                doc["seen_completed"] = seen
                 return doc
             await asyncio.sleep(0.2)
         raise TimeoutError(f"batch {batch_id} not complete in {timeout:.0f} s")
@@ -267,14 +277,20 @@ class PipelineProcs:
         started = time.perf_counter()
         asyncio.run(_send_job(self.env, files, station, job_id))
         uploaded = time.perf_counter() - started
+        commanded = time.time()
         batch = asyncio.run(_wait_batch(self.env, station_batch_id(station, job_id), timeout=60 * len(files)))
         seconds = time.perf_counter() - started
         after = {name: proc_times(pid) for name, pid in self.watched.items()}
         cpu = {name: sum(after[name][:2]) - sum(before[name][:2]) for name in self.watched}
         system = {name: after[name][1] - before[name][1] for name in self.watched}
         faults = {name: after[name][2] - before[name][2] for name in self.watched}
+        # From the job command to the first page's start (the intake's work and the bus), and from the
+        # last page's end to the bench seeing the batch complete (its polling).
+        first, last = batch.get("first_page_started"), batch.get("last_page_ended")
+        lags = {"to_first_page": round(first - commanded, 3) if first else None,
+                "after_last_page": round(batch["seen_completed"] - last, 3) if last else None}
         return {"seconds": seconds, "upload_seconds": uploaded, "cpu": cpu, "system": system, "faults": faults,
-                "batch": batch}
+                "batch": batch, "lags": lags}
 
     def stop(self) -> list[float | None]:
         rss = [peak_rss_mb(p.pid) for p in self.worker_procs]
@@ -301,7 +317,7 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
         raise
     size = chunk or len(files)
     raw_s = raw_cpu = raw_sys = pipe_s = upload_s = 0.0
-    raw_faults, system, faults = 0, {}, {}
+    raw_faults, system, faults, lags = 0, {}, {}, []
     chars, cpu, stage_sum, stage_n, chunks, chunk_cpu = 0, {}, {}, {}, [], []
     done = failed = rescan = 0
     load_before = _loadavg()
@@ -324,8 +340,10 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
                 stage_n[stage] = stage_n.get(stage, 0) + len(part)
             chunks.append(round(job["seconds"] / raw["seconds"], 3))
             chunk_cpu.append({name: round(seconds / len(part), 3) for name, seconds in job["cpu"].items()})
+            lags.append(job["lags"])
             print(f"  pages {i + 1}–{i + len(part)}: raw {raw['seconds']:.1f} s, pipeline {job['seconds']:.1f} s "
-                  f"(× {chunks[-1]}; the station's upload {job['upload_seconds']:.1f} s of it)", flush=True)
+                  f"(× {chunks[-1]}; the station's upload {job['upload_seconds']:.1f} s of it; first page "
+                  f"{job['lags']['to_first_page']} s after the job command)", flush=True)
     finally:
         rss = procs.stop()
         pool.close()
@@ -342,7 +360,7 @@ def paired_run(stack, files: list[Path], workers: int, threads: int, rotations: 
             "system_seconds_per_page": {k: round(v / n, 3) for k, v in system.items()},
             "minor_faults_per_page": {k: round(v / n) for k, v in faults.items()},
             "peak_worker_rss_mb": rss, "chunk_pages": size, "chunk_ratios": chunks,
-            "chunk_cpu_seconds_per_page": chunk_cpu, "raw_engine": raw_result,
+            "chunk_cpu_seconds_per_page": chunk_cpu, "chunk_lags_seconds": lags, "raw_engine": raw_result,
             "overhead_ratio_vs_raw_engine": round(pipe_s / raw_s, 3),
             # The station's upload (before the job command, 4 files at a time) is in the pipeline's time
             # above; a station uploads while it scans, so the time from the job command is given too.

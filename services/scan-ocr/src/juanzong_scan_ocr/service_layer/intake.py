@@ -161,9 +161,14 @@ def batch_completed_event(batch: dict):
 # ----------------------------------------------------------------------------- station jobs
 
 
+STATION_READS_IN_FLIGHT = 8
+"""A station's files are looked up and read this many at a time (each is a round trip to storage)."""
+
+
 async def load_station_files(store: ObjectStore, settings: ServiceSettings, job: ProcessScanJob) -> list[FileIn]:
     """The station's files, in page order; a file that is unsafe, elsewhere, missing or too big fails alone."""
     files: list[FileIn] = []
+    reads = []
     for item in sorted(job.pages, key=lambda p: p.seq):
         f = FileIn(name=item.name or item.object_key.rsplit("/", 1)[-1], bucket=job.bucket, key=item.object_key,
                    stored=True, replaces_page_id=item.replaces_page_id)
@@ -176,17 +181,24 @@ async def load_station_files(store: ObjectStore, settings: ServiceSettings, job:
         if job.bucket != settings.stations_bucket or not key.startswith(B.station_prefix(job.station_id)):
             f.failure = B.outside_prefix(item.object_key, job.station_id)
             continue
-        info = await store.stat(job.bucket, key)
-        if info is None:
-            f.failure = B.missing_object(key)
-            continue
-        try:
-            check_upload_size(info.size, settings.max_file_bytes)
-            f.data = await _read_for_inspection(store, settings, job.bucket, key, info.size)
-        except PageRejected as rejected:
-            f.failure = B.Failure.of(rejected)
-        except ObjectTooLarge:
-            f.failure = B.Failure("oversize", "文件超过大小上限，请拆分后上传。", "object larger than the limit")
+        reads.append((f, key))
+    turns = asyncio.Semaphore(STATION_READS_IN_FLIGHT)
+
+    async def load(f: FileIn, key: str) -> None:
+        async with turns:
+            info = await store.stat(job.bucket, key)
+            if info is None:
+                f.failure = B.missing_object(key)
+                return
+            try:
+                check_upload_size(info.size, settings.max_file_bytes)
+                f.data = await _read_for_inspection(store, settings, job.bucket, key, info.size)
+            except PageRejected as rejected:
+                f.failure = B.Failure.of(rejected)
+            except ObjectTooLarge:
+                f.failure = B.Failure("oversize", "文件超过大小上限，请拆分后上传。", "object larger than the limit")
+
+    await asyncio.gather(*(load(f, key) for f, key in reads))
     return files
 
 
