@@ -72,3 +72,51 @@ async def test_a_head_that_fails_inspection_is_judged_on_the_whole_file():
     got, reads = await _read(bomb)
     assert reads == ["head", "whole"] and got == bomb
     assert intake.inspect_file(got, intake.limits_of(ServiceSettings())).failure.code == "decompression_bomb"
+
+
+class StationBucket:
+    """A station bucket of named objects; counts the reads in flight at once."""
+
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects = objects
+        self.in_flight = self.most_in_flight = 0
+
+    async def stat(self, bucket: str, key: str):
+        import asyncio
+        from types import SimpleNamespace
+
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.01)  # a round trip
+        self.in_flight -= 1
+        data = self.objects.get(key)
+        return None if data is None else SimpleNamespace(size=len(data))
+
+    async def get_head(self, bucket: str, key: str, length: int) -> bytes:
+        return self.objects[key][:length]
+
+    async def get_bytes(self, bucket: str, key: str, *, max_bytes: int | None = None) -> bytes:
+        return self.objects[key]
+
+
+async def test_a_station_jobs_files_are_read_several_at_a_time_and_each_bad_one_fails_alone():
+    from juanzong_shared.events.scan_ocr import JobPage, ProcessScanJob
+
+    small = _noise("PNG", size=(40, 30))
+    objects = {f"station-01/j1/{i:02d}.png": small for i in range(1, 21)}
+    objects["station-01/j1/big.png"] = small + b"\0" * 10  # over max_file_bytes
+    names = [*sorted(objects), "station-01/j1/gone.png", "station-02/j1/theirs.png"]
+    job = ProcessScanJob(job_id="j1", scan_task_id="t", case_number="（2025）吉01民终1号", station_id="station-01",
+                         operator="王书记员", bucket="juanzong-stations",
+                         pages=[JobPage(seq=len(names) - i, object_key=k) for i, k in enumerate(names)])
+    store = StationBucket(objects)
+    settings = ServiceSettings(max_file_bytes=len(small))
+    files = await intake.load_station_files(store, settings, job)
+    assert [f.key for f in files] == names[::-1]  # page order (seq), not the order listed
+    by_key = {f.key: f for f in files}
+    assert by_key["station-01/j1/gone.png"].failure.code == "missing"
+    assert by_key["station-02/j1/theirs.png"].failure.code == "unsafe_name"  # another station's file
+    assert by_key["station-01/j1/big.png"].failure.code == "oversize" and by_key["station-01/j1/big.png"].data is None
+    good = [f for f in files if f.key.endswith(tuple(f"/{i:02d}.png" for i in range(1, 21)))]
+    assert len(good) == 20 and all(f.failure is None and f.data == small for f in good)
+    assert 1 < store.most_in_flight <= intake.STATION_READS_IN_FLIGHT
