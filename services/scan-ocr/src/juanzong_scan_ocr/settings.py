@@ -39,10 +39,11 @@ class ServiceSettings(Settings):
         "main heap, which keeps the engine's and the page's large blocks between pages (JUANZONG_OCR_MALLOC_KEEP_MB); "
         "another arena's heaps are at most 64 MB, so its large blocks were mapped and faulted in anew on every page "
         "(1 worker, 40 pages, no trims: 41,000 page faults a page with 2 arenas, 8,000 with 1)."))
-    worker_trim_above_mb: int = Field(1280, ge=0, le=1_000_000, description=(
+    worker_trim_above_mb: int = Field(1100, ge=0, le=1_000_000, description=(
         "After a page, give the freed memory back to the OS (glibc malloc_trim) when the worker's resident memory "
-        "is above this many MB (0: after every page). A trim makes the next page fault its buffers in again: "
-        "1 worker, trimming after every page 72,000 page faults and 0.22 system CPU-s a page; above 1024 MB "
-        "15,600 and 0.07 (peak 1.15 GB, 200 pages); above 1300 MB 4,100 and 0.02 (peak 1.17 GB, 80 pages)."))
+        "is above this many MB (0: after every page). A trim makes the next page fault its buffers in again "
+        "(1 worker, trimming after every page: 72,000 page faults and 0.22 system CPU-s a page; above 1024 MB: "
+        "15,600 and 0.07; above 1280 MB: 3,100 and 0.03), and a page can take ~150 MB above the level "
+        "between pages (above 1280 MB a worker peaked at 1.42 GB, 200 pages, 2 workers)."))
     worker_drain_seconds: float = Field(80.0, gt=0, description="On SIGTERM, how long to finish the page in hand.")
     worker_bus_grace_seconds: float = Field(60.0, gt=0, description="Exit when the broker is gone this long.")
