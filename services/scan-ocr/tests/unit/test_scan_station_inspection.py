@@ -45,7 +45,9 @@ def _png_claiming(width: int, height: int) -> bytes:
 
 async def _read(data: bytes) -> tuple[bytes, list[str]]:
     store = RecordingStore(data)
-    got = await intake._read_for_inspection(store, ServiceSettings(), "stations", "station-01/a", len(data))
+    got, inspection = await intake._read_for_inspection(store, ServiceSettings(), "stations", "station-01/a",
+                                                        len(data))
+    assert inspection is None or inspection == intake.inspect_file(got, intake.limits_of(ServiceSettings()))
     return got, store.reads
 
 

@@ -26,7 +26,7 @@ from juanzong_scan_ocr.domain.formats import (
     check_upload_size,
     safe_object_name,
 )
-from juanzong_scan_ocr.domain.intake import Limits, check_name, inspect_file, kind_of
+from juanzong_scan_ocr.domain.intake import Inspection, Limits, check_name, inspect_file, kind_of
 from juanzong_scan_ocr.settings import ServiceSettings
 
 
@@ -59,6 +59,8 @@ class FileIn:
     failure: B.Failure | None = None
     stored: bool = False
     replaces_page_id: str | None = None
+    inspection: Inspection | None = None
+    """Set when the file was already inspected (a station file read from its head)."""
 
 
 async def plan_files(store: ObjectStore, settings: ServiceSettings, batch_id: str,
@@ -71,7 +73,7 @@ async def plan_files(store: ObjectStore, settings: ServiceSettings, batch_id: st
         failure = f.failure or check_name(f.name)
         inspection = None
         if failure is None and f.data is not None:
-            inspection = await asyncio.to_thread(inspect_file, f.data, limits)
+            inspection = f.inspection or await asyncio.to_thread(inspect_file, f.data, limits)
             failure = inspection.failure
         if f.data is not None and not f.stored and 0 < len(f.data) <= settings.max_file_bytes:
             # Kept untouched even when refused (a corrupt file is evidence of what the station sent).
@@ -192,7 +194,7 @@ async def load_station_files(store: ObjectStore, settings: ServiceSettings, job:
                 return
             try:
                 check_upload_size(info.size, settings.max_file_bytes)
-                f.data = await _read_for_inspection(store, settings, job.bucket, key, info.size)
+                f.data, f.inspection = await _read_for_inspection(store, settings, job.bucket, key, info.size)
             except PageRejected as rejected:
                 f.failure = B.Failure.of(rejected)
             except ObjectTooLarge:
@@ -207,13 +209,15 @@ HEAD_BYTES = 512 * 1024
 
 
 async def _read_for_inspection(store: ObjectStore, settings: ServiceSettings, bucket: str, key: str,
-                               size: int) -> bytes:
+                               size: int) -> tuple[bytes, Inspection | None]:
     """What the intake needs of a station's file to inspect it: a single-image JPEG or PNG larger than
     ``HEAD_BYTES`` only up to there (the inspection reads its headers, decodes nothing, and the worker
-    reads the whole file anyway; a 300-dpi PNG is ~10 MB); anything else, or a head that does not
-    pass, whole — so a file is judged as if read whole."""
+    reads the whole file anyway; a 300-dpi PNG is ~10 MB), with that inspection; anything else, or a
+    head that does not pass, whole (not yet inspected) — so a file is judged as if read whole."""
     if size > HEAD_BYTES:
         head = await store.get_head(bucket, key, HEAD_BYTES)
-        if kind_of(head) in (MediaKind.JPEG, MediaKind.PNG) and inspect_file(head, limits_of(settings)).failure is None:
-            return head
-    return await store.get_bytes(bucket, key, max_bytes=settings.max_file_bytes)
+        if kind_of(head) in (MediaKind.JPEG, MediaKind.PNG):
+            inspection = await asyncio.to_thread(inspect_file, head, limits_of(settings))
+            if inspection.failure is None:
+                return head, inspection
+    return await store.get_bytes(bucket, key, max_bytes=settings.max_file_bytes), None
