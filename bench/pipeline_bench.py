@@ -129,11 +129,6 @@ def _loadavg() -> list[float] | None:
         return None
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of a process so far (0 when it is gone)."""
-    return sum(proc_times(pid)[:2])
-
-
 def proc_times(pid: int | None) -> tuple[float, float, int]:
     """User CPU seconds, system CPU seconds and minor page faults of a process so far (zeros when
     it is gone). Page faults are where a process's system time goes when it keeps handing memory
