@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from juanzong_scan_ocr.domain.qc import Orientation, estimate_skew_degrees
+from juanzong_scan_ocr.domain.qc import Orientation, estimate_skew_degrees, uint8_percentiles
 
 OrientationMethod = Literal["ppocr", "tesseract", "none"]
 
@@ -139,7 +139,7 @@ def rotate_upright(image: np.ndarray, rotation: int) -> np.ndarray:
 
 
 def paper_level(gray: np.ndarray) -> int:
-    return int(np.percentile(gray[::8, ::8], 90))
+    return int(uint8_percentiles(gray[::8, ::8], (90,))[0])
 
 
 def deskew(gray: np.ndarray, skew_degrees: float, fill: int | None = None) -> np.ndarray:
@@ -281,7 +281,7 @@ def suppress_red_seals(bgr: np.ndarray, dpi_guess: float = 300.0, gray: np.ndarr
                         interpolation=cv2.INTER_NEAREST).astype(bool)
     red, value = _strong_red(bgr[y0:y1, x0:x1])
     removed = np.count_nonzero(red.astype(bool) & region)
-    paper = float(np.percentile(gray[::8, ::8], 90))
+    paper = uint8_percentiles(gray[::8, ::8], (90,))[0]
     # Brightest channel: high for red ink, also where JPEG smeared its colour; low for black print.
     lo, hi = 0.35 * paper, 0.68 * paper
     ramp = np.arange(256, dtype=np.float32)
@@ -295,7 +295,7 @@ def suppress_red_seals(bgr: np.ndarray, dpi_guess: float = 300.0, gray: np.ndarr
 def stretch_contrast(gray: np.ndarray) -> np.ndarray:
     """Map the print level to black and the paper level to white."""
     sample = gray[::8, ::8]
-    lo, hi = float(np.percentile(sample, 1)), float(np.percentile(sample, 90))
+    lo, hi = uint8_percentiles(sample, (1, 90))
     if hi - lo < 30:
         return gray
     lut = np.clip((np.arange(256, dtype=np.float32) - lo) * 255.0 / (hi - lo), 0, 255).astype(np.uint8)

@@ -14,6 +14,7 @@ Conventions
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Literal
 
 import cv2
@@ -118,9 +119,31 @@ def effective_dpi(width_px: int, height_px: int, declared_dpi: int | None) -> tu
     return round(est), "estimated_a4"
 
 
+def uint8_percentiles(pixels: np.ndarray, percents: Sequence[float]) -> tuple[float, ...]:
+    """``np.percentile(pixels, percents)`` of uint8 pixels (linear interpolation), from their histogram.
+
+    The same numbers as sorting them, ~20x faster on a page sample: with 256 possible values the
+    k-th smallest is where the cumulative count first exceeds k.
+    """
+    flat = np.ascontiguousarray(pixels).reshape(-1, 1)
+    if flat.dtype != np.uint8 or flat.size == 0:
+        raise ValueError("expected non-empty uint8 pixels")
+    cumulative = np.cumsum(np.rint(cv2.calcHist([flat], [0], None, [256], [0, 256]).ravel()).astype(np.int64))
+    n = int(cumulative[-1])
+    out = []
+    for q in percents:
+        rank = q / 100 * (n - 1)
+        below = math.floor(rank)
+        lo = float(np.searchsorted(cumulative, below + 1))
+        hi = float(np.searchsorted(cumulative, min(below + 2, n)))
+        t = rank - below  # numpy's _lerp: from the nearer end, so t = 1 gives hi exactly
+        out.append(hi - (hi - lo) * (1 - t) if t >= 0.5 else lo + (hi - lo) * t)
+    return tuple(out)
+
+
 def _paper_and_ink_levels(gray: np.ndarray) -> tuple[float, float]:
-    paper, ink = np.percentile(gray[::4, ::4], [90, 0.5])  # one partial sort for both
-    return float(paper), float(ink)
+    paper, ink = uint8_percentiles(gray[::4, ::4], (90, 0.5))
+    return paper, ink
 
 
 def ink_mask(gray: np.ndarray, paper_level: float) -> np.ndarray:
@@ -135,14 +158,25 @@ def _inner(a: np.ndarray, frac: float = 0.03) -> np.ndarray:
     return a[dy : h - dy or h, dx : w - dx or w]
 
 
+def ink_mask_01(gray: np.ndarray, paper_level: float) -> np.ndarray:
+    """:func:`ink_mask` as uint8 0/1, in one OpenCV pass (~5x faster than the numpy comparison)."""
+    # gray < x  <=>  gray <= ceil(x) - 1 for integer pixels; THRESH_BINARY_INV sets 1 where src <= thresh.
+    limit = math.ceil(paper_level * 0.6) - 1
+    if limit < 0:
+        return np.zeros(gray.shape, np.uint8)
+    return cv2.threshold(gray, min(limit, 255), 1, cv2.THRESH_BINARY_INV)[1]
+
+
 def inked_tile_ratio(mask: np.ndarray, tile_px: int) -> float:
-    """Share of tiles holding more than 2% ink pixels."""
+    """Share of tiles holding more than 2% ink pixels (``mask``: bool, or uint8 0/1)."""
     h, w = mask.shape
     th, tw = h // tile_px, w // tile_px
     if th == 0 or tw == 0:
-        return float(mask.mean() > 0.02)
-    m = mask[: th * tile_px, : tw * tile_px].reshape(th, tile_px, tw, tile_px)
-    inked = m.sum(axis=(1, 3), dtype=np.int32) > 0.02 * tile_px * tile_px
+        return float(np.count_nonzero(mask) / max(mask.size, 1) > 0.02)
+    m = mask[: th * tile_px, : tw * tile_px].view(np.uint8)
+    # Rows of each band of tiles first (contiguous rows, small sums), then the columns of each tile.
+    bands = m.reshape(th, tile_px, tw * tile_px).sum(axis=1, dtype=np.uint16)
+    inked = bands.reshape(th, tw, tile_px).sum(axis=2, dtype=np.int32) > 0.02 * tile_px * tile_px
     return float(np.count_nonzero(inked) / inked.size)
 
 
@@ -304,8 +338,8 @@ def measure_quality(
     dpi, dpi_source = effective_dpi(w, h, declared_dpi)
     paper, ink = _paper_and_ink_levels(gray)
     inner = _inner(gray)
-    mask = ink_mask(inner, paper)
-    ink_ratio = np.count_nonzero(mask) / max(mask.size, 1)
+    mask = ink_mask_01(inner, paper)
+    ink_ratio = cv2.countNonZero(mask) / max(mask.size, 1)
     tile = max(8, round(dpi * 2.5 / 25.4))
     blank = inked_tile_ratio(mask, tile) < t.blank_inked_tile_ratio
     if blank:

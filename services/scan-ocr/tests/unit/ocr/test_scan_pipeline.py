@@ -68,3 +68,29 @@ def test_the_archived_image_is_turned_and_straightened_in_one_warp_as_in_two(rot
     diff = np.abs(got.astype(int) - expected.astype(int))
     assert np.percentile(diff, 99.9) <= 2 and diff.mean() < 0.1
     assert np.array_equal(_display(page, rotation, None), upright)
+
+
+def test_a_colour_page_is_straightened_through_four_channels_to_the_same_pixels_and_jpeg():
+    """The BGRA warp (OpenCV's faster path) gives exactly the three-channel warp, and the archived JPEG
+    is byte for byte the one the three-channel image gives."""
+    from juanzong_scan_ocr.adapters.imaging import upright_matrix
+    from juanzong_scan_ocr.adapters.pipeline import PagePipeline, _display
+
+    rng = np.random.default_rng(5)
+    page = np.full((640, 480, 3), (228, 236, 240), np.uint8)
+    for _ in range(60):
+        x, y = int(rng.integers(10, 430)), int(rng.integers(10, 600))
+        colour = (30, 30, 200) if rng.random() < 0.3 else (25, 25, 25)  # red seal ink and black print
+        cv2.rectangle(page, (x, y), (x + int(rng.integers(4, 40)), y + int(rng.integers(2, 20))), colour, -1)
+    got = _display(page, 90, 2.3)
+    assert got.shape == (480, 640, 4)
+    upright = upright_matrix(page.shape, 90)
+    straighten = cv2.getRotationMatrix2D((320, 240), -2.3, 1.0)
+    m = np.hstack([straighten[:, :2] @ upright[:, :2], (straighten[:, :2] @ upright[:, 2] + straighten[:, 2])[:, None]])
+    paper = tuple(float(v) for v in np.percentile(page[::8, ::8].reshape(-1, 3), 90, axis=0))
+    three = cv2.warpAffine(page, m, (640, 480), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                           borderValue=paper)
+    assert np.array_equal(got[:, :, :3], three)
+    jpeg = PagePipeline.__new__(PagePipeline)
+    jpeg.jpeg_quality = 85
+    assert jpeg._jpeg(got) == jpeg._jpeg(three)

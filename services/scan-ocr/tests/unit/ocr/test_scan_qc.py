@@ -153,3 +153,32 @@ def test_edge_spread_matches_the_float_formula(kit):
     mag = np.maximum(np.abs(g[1:-1, 2:] - g[1:-1, :-2]) * 0.5, np.abs(g[2:, 1:-1] - g[:-2, 1:-1]) * 0.5)
     expected = (paper - ink) / float(np.percentile(mag[mag > (paper - ink) * 0.08], 97))
     assert edge_spread_px(page, paper, ink) == pytest.approx(expected, rel=1e-6)
+
+
+def test_percentiles_from_the_histogram_are_numpys():
+    """The paper and ink levels QC and clean-up take from a histogram are np.percentile's numbers."""
+    from juanzong_scan_ocr.domain.qc import uint8_percentiles
+
+    rng = np.random.default_rng(11)
+    percents = (0, 0.5, 1, 10, 50, 60, 90, 97, 99.5, 100)
+    for trial in range(200):
+        n = int(rng.integers(1, 3000))
+        pixels = (rng.integers(0, 256, n) if trial % 2 else rng.normal(210, 25, n)).clip(0, 255).astype(np.uint8)
+        assert uint8_percentiles(pixels, percents) == tuple(np.percentile(pixels, percents))
+    page = rng.integers(0, 256, (300, 200), dtype=np.uint8)
+    assert uint8_percentiles(page[::4, ::3], (90,)) == (np.percentile(page[::4, ::3], 90),)
+    with pytest.raises(ValueError):
+        uint8_percentiles(page.astype(np.float32), (50,))
+
+
+@pytest.mark.parametrize("paper", [0.0, 1.0, 150.4, 150.6, 240.0, 255.0, 400.0])
+def test_the_uint8_ink_mask_and_tile_count_agree_with_the_boolean_ones(paper):
+    from juanzong_scan_ocr.domain.qc import ink_mask, ink_mask_01, inked_tile_ratio
+
+    rng = np.random.default_rng(int(paper))
+    gray = rng.integers(0, 256, (333, 250), dtype=np.uint8)
+    gray[50:120, 30:200] = 255  # paper
+    boolean, ones = ink_mask(gray, paper), ink_mask_01(gray, paper)
+    assert ones.dtype == np.uint8 and np.array_equal(ones.astype(bool), boolean) and ones.max(initial=0) <= 1
+    for tile in (8, 30, 400):
+        assert inked_tile_ratio(ones, tile) == inked_tile_ratio(boolean, tile)
