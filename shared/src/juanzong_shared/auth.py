@@ -142,10 +142,41 @@ async def require_identity(request: Request) -> Identity:
 CurrentIdentity = Annotated[Identity, Depends(require_identity)]
 
 
+class Obligation(BaseModel):
+    """What a yes comes with: ``record_access`` (全程留痕), ``exclude_sub_volume`` (no 副卷 material),
+    ``exclude_undisclosable`` (no material closed by law) — 法〔2016〕264号 三(六). The enforcing service carries
+    out every obligation it is given; one it does not know makes the answer a no (see :meth:`Decision.unknown`)."""
+
+    model_config = {"frozen": True}
+
+    kind: str
+    rule: str | None = None
+
+
+KNOWN_OBLIGATIONS = frozenset({"record_access", "exclude_sub_volume", "exclude_undisclosable"})
+
+
 class Decision(BaseModel):
     allowed: bool
     reason: str
     rule: str | None = None
+    obligations: tuple[Obligation, ...] = ()
+    grant_id: str | None = None
+
+    def has(self, kind: str) -> bool:
+        return any(o.kind == kind for o in self.obligations)
+
+    @property
+    def excludes_sub_volume(self) -> bool:
+        return self.has("exclude_sub_volume")
+
+    @property
+    def excludes_undisclosable(self) -> bool:
+        return self.has("exclude_undisclosable")
+
+    def unknown(self) -> list[str]:
+        """Obligations this library does not know how to carry out (a caller must refuse then)."""
+        return [o.kind for o in self.obligations if o.kind not in KNOWN_OBLIGATIONS]
 
 
 class AccessDecider(Protocol):
@@ -193,4 +224,8 @@ async def enforce(decider: AccessDecider, identity: Identity, action: str, case_
     decision = await decider.decide(identity, action, case_number, resource=resource)
     if not decision.allowed:
         raise Problem(403, "forbidden", "无权访问", decision.reason, rule=decision.rule)
+    if unknown := decision.unknown():
+        raise Problem(403, "forbidden", "无权访问",
+                      f"授权附带本服务无法履行的义务 ({', '.join(unknown)}): refused rather than served unfiltered",
+                      rule=decision.rule)
     return decision

@@ -46,6 +46,46 @@ def delete_namespace_queues(namespace: str) -> None:
         pass
 
 
+def e2e_config(data_dir) -> StackConfig:
+    """The whole stack for end-to-end and security tests: ports from ``JZ_TEST_PORT_BASE`` + 40.. (clear of the
+    integration fixtures' base..base+17) and ``JZ_TEST_SERVICE_PORT_BASE`` + 1..6 (+90.. for OCR workers)."""
+    base = int(os.environ.get("JZ_TEST_PORT_BASE", "27200")) + 40
+    return StackConfig(
+        data_dir=data_dir,
+        amqp_url=os.environ.get("JZ_STACK_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        mongo_port=base, s3_port=base + 1, weed_port_base=base + 10,
+        service_port_base=int(os.environ.get("JZ_TEST_SERVICE_PORT_BASE", "8200")),
+        namespace="jze2e" + uuid.uuid4().hex[:8], log_level="INFO", ocr_workers=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
+    """The whole embedded stack as real processes, once per test session (shared by tests/e2e and tests/security)."""
+    from juanzong_devstack.stack import StackError
+
+    stack = EmbeddedStack(e2e_config(tmp_path_factory.mktemp("jze2e")))
+    try:
+        try:
+            stack.up(workers=1)
+        except StackError as error:
+            pytest.fail(f"the embedded stack did not start: {error}", pytrace=False)
+        yield stack
+    finally:
+        stack.down()
+        delete_namespace_queues(stack.config.namespace)
+
+
+@pytest.fixture(scope="session")
+def e2e_api(e2e_stack):
+    from juanzong_devstack.api_client import Api, ServiceUrls
+
+    api = Api(ServiceUrls.from_stack(e2e_stack.config))
+    api.check_ready()
+    yield api
+    api.close()
+
+
 @pytest.fixture(scope="session")
 def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
     """Broker, database and object storage of the embedded stack (real servers)."""
