@@ -162,6 +162,9 @@ class Decision(BaseModel):
     rule: str | None = None
     obligations: tuple[Obligation, ...] = ()
     grant_id: str | None = None
+    # access-control's signed receipt of this decision: a service that reports a read it served under the decision
+    # presents it, so the audit record's actor is the one the decision was made for (issue 20 item 7)
+    receipt: str | None = None
 
     def has(self, kind: str) -> bool:
         return any(o.kind == kind for o in self.obligations)

@@ -22,6 +22,7 @@ runs, so the service can drop what it may have missed.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -56,6 +57,26 @@ ATTEMPT_HEADER = "x-jz-attempt"
 REASON_HEADER = "x-jz-failure-reason"
 ATTEMPTS_HEADER = "x-jz-attempts"
 CORRELATION_HEADER = "x-correlation-id"
+PUBLISHER_HEADER = "x-jz-publisher"
+
+# The broker user that published the message being handled, as RabbitMQ vouches for it (``user_id``, which the
+# broker refuses unless it equals the connection's user). A retry keeps it in PUBLISHER_HEADER, trusted only on a
+# message that came back through the default exchange (the retry queues), which no station may write to.
+_PUBLISHER: contextvars.ContextVar[str | None] = contextvars.ContextVar("jz_publisher", default=None)
+
+
+def current_publisher() -> str | None:
+    """Inside a handler: the broker-verified user that published this message (None when it set no user_id)."""
+    return _PUBLISHER.get()
+
+
+def _publisher_of(message: AbstractIncomingMessage, events_exchange: str) -> str | None:
+    if message.exchange == events_exchange:
+        return message.user_id or None
+    value = (message.headers or {}).get(PUBLISHER_HEADER)
+    if isinstance(value, bytes):
+        value = value.decode()
+    return str(value) if value else None
 
 
 class PermanentError(Exception):
@@ -109,8 +130,10 @@ class Bus:
     def __init__(self, url: str, namespace: str, service: str, *, mongo: Mongo | None = None,
                  registry: EventRegistry = REGISTRY, prefetch: int = 32, max_attempts: int = 5,
                  retry_delays_ms: Sequence[int] = (500, 2_000, 10_000, 30_000),
-                 transaction_budget: float = 90.0) -> None:
+                 transaction_budget: float = 90.0, passive_exchange: bool = False) -> None:
         self.transaction_budget = transaction_budget
+        # a publish-only client (a scanning station) may not declare the exchange, only check that it exists
+        self.passive_exchange = passive_exchange
         self.url = url
         self.namespace = namespace
         self.service = service
@@ -143,8 +166,11 @@ class Bus:
                     raise
                 await asyncio.sleep(0.5)
         self._publish_channel = await self.connection.channel(publisher_confirms=True)
-        self._exchange = await self._publish_channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        if self.passive_exchange:
+            self._exchange = await self._publish_channel.get_exchange(self.exchange_name, ensure=True)
+        else:
+            self._exchange = await self._publish_channel.declare_exchange(
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
 
     @property
     def connected(self) -> bool:
@@ -163,8 +189,11 @@ class Bus:
             await self.connection.close()
 
     # -- publishing ----------------------------------------------------------------------------
-    async def publish(self, event: Event, routing_key: str | None = None) -> None:
-        """Publish persistently and wait for the broker's confirm (raises if it is not confirmed)."""
+    async def publish(self, event: Event, routing_key: str | None = None, *, user_id: str | None = None) -> None:
+        """Publish persistently and wait for the broker's confirm (raises if it is not confirmed).
+
+        ``user_id``: the broker user this connection logged in as; RabbitMQ refuses the message unless it matches,
+        so a consumer can rely on :func:`current_publisher` (a scanning station's job names its station this way)."""
         if self._exchange is None:
             raise RuntimeError("bus not connected")
         problems = self.registry.validate(event)
@@ -175,7 +204,7 @@ class Bus:
             message_id=str(event.event_id), correlation_id=event.correlation_id, type=event.event_type,
             timestamp=event.occurred_at,
             headers={"event_type": event.event_type, "version": event.version,
-                     CORRELATION_HEADER: event.correlation_id or ""})
+                     CORRELATION_HEADER: event.correlation_id or ""}, user_id=user_id)
         await self._exchange.publish(message, routing_key=routing_key or event.event_type, timeout=30)
 
     # -- consuming -----------------------------------------------------------------------------
@@ -287,6 +316,7 @@ class _Consumer:
             await self._dead_letter(message, f"undecodable or off-schema message: {error}"[:1000], attempt)
             return
         token = bind_correlation_id(event.correlation_id)
+        publisher = _PUBLISHER.set(_publisher_of(message, bus.exchange_name))
         try:
             handlers = self.sub.handlers.get(event.event_type, ())
             if not handlers:
@@ -316,6 +346,7 @@ class _Consumer:
             CONSUMER_MESSAGES.labels(bus.service, queue, "processed").inc()
         finally:
             CONSUMER_SECONDS.labels(bus.service, queue).observe(time.perf_counter() - started)
+            _PUBLISHER.reset(publisher)
             reset_correlation_id(token)
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, error: Exception, attempt: int) -> None:
@@ -342,6 +373,9 @@ class _Consumer:
         headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-death")}
         headers.update(extra)
         headers.setdefault("x-jz-original-routing-key", message.routing_key or "")
+        headers.pop(PUBLISHER_HEADER, None)
+        if (publisher := _PUBLISHER.get()) is not None:
+            headers[PUBLISHER_HEADER] = publisher
         copy = aio_pika.Message(message.body, headers=headers, content_type=message.content_type,
                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message.message_id,
                                 correlation_id=message.correlation_id, type=message.type)
