@@ -14,6 +14,7 @@ from juanzong_shared.db import Mongo
 from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import UnitOfWork
 
+from .adapters import receipts
 from .adapters import tokens as tk
 from .adapters.audit_chain import AuditChain
 from .adapters.keys import load_signing_key
@@ -66,6 +67,7 @@ def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: 
     async def start(app: FastAPI) -> None:
         mongo: Mongo = app.state.mongo
         key, source = load_signing_key(settings.access_signing_key_file, settings.data_dir, settings.environment)
+        receipts.use_signing_key(key)  # decision receipts verify on every replica that holds this key
         revocations = Revocations(mongo)
         await revocations.reload()
         tokens = tk.TokenService(key, issuer=settings.jwt_issuer, default_audience=settings.jwt_audience,
