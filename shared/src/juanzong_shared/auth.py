@@ -47,9 +47,12 @@ class TokenVerifier:
     """Verifies RS256 tokens; JWKS keys are cached and refetched when an unknown ``kid`` appears."""
 
     def __init__(self, *, issuer: str, audience: str, jwks_url: str | None = None,
-                 public_key_pem: bytes | None = None, leeway: int = 30, cache_seconds: int = 300) -> None:
+                 public_key_pem: bytes | None = None, leeway: int = 30, cache_seconds: int = 300,
+                 revocations: RevocationCheck | None = None) -> None:
         if not jwks_url and not public_key_pem:
             raise ValueError("a JWKS URL or a public key is required")
+        # the revoked tokens this process follows (the app factory sets it: juanzong_shared.revocation)
+        self.revocations = revocations
         self.issuer = issuer
         self.audience = audience
         self.jwks_url = jwks_url
@@ -85,6 +88,9 @@ class TokenVerifier:
             raise unauthorized("令牌格式错误 (malformed token)") from None
         if header.get("alg") != "RS256":
             raise unauthorized("令牌算法不被接受，只接受 RS256 (only RS256 is accepted)")
+        if not _is_access_typ(header.get("typ")):
+            # RFC 9068: an access token says so in its header; a refresh token (rt+jwt) or anything else is no bearer
+            raise unauthorized("令牌类型不符，只接受访问令牌 (typ must be at+jwt)")
         if self._static_key is not None:
             key = self._static_key
         else:
@@ -95,7 +101,7 @@ class TokenVerifier:
                               f"无法获取签名公钥 (JWKS unreachable: {error})") from None
         try:
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.audience, issuer=self.issuer,
-                                leeway=self.leeway, options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+                                leeway=self.leeway, options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]})
         except jwt.ExpiredSignatureError:
             raise unauthorized("令牌已过期 (token expired)") from None
         except jwt.InvalidAudienceError:
@@ -106,7 +112,25 @@ class TokenVerifier:
             raise unauthorized("令牌签名无效 (bad signature)") from None
         except jwt.PyJWTError as error:
             raise unauthorized(f"令牌无效 (invalid token: {error})") from None
+        if claims.get("token_use") != "access":
+            raise unauthorized("令牌用途不符，只接受访问令牌 (token_use must be access)")
+        if self.revocations is not None:
+            await self.revocations.check(claims, token)
         return identity_from_claims(claims, token)
+
+
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+
+
+def _is_access_typ(typ: object) -> bool:
+    return isinstance(typ, str) and typ.lower() in ACCESS_TOKEN_TYPES
+
+
+class RevocationCheck(Protocol):
+    """Refuses a revoked token (401 problem+json), see :class:`juanzong_shared.revocation.RevocationList`."""
+
+    async def check(self, claims: dict[str, Any], token: str) -> None:
+        ...
 
 
 def identity_from_claims(claims: dict[str, Any], token: str | None = None) -> Identity:

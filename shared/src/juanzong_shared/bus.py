@@ -115,6 +115,9 @@ class Broadcast:
     on_connect: Callable[[], Awaitable[None]] | None = None
     name: str = "broadcast"  # → <ns>.<service>.broadcast.<random>
     prefetch: int = 64
+    # called (synchronously) as soon as the queue's channel is known to be closed or reopening: from then until
+    # the next ``on_connect`` this process may miss events (a revocation list stops trusting itself, say)
+    on_disconnect: Callable[[], None] | None = None
 
     def queue_prefix(self, namespace: str, service: str) -> str:
         return f"{namespace}.{service}.{self.name}"
@@ -402,6 +405,7 @@ class _BroadcastConsumer:
         # the old connection/consumer, so each reopening declares a new one (never restored by name: the
         # broker may still hold the old exclusive queue for the dead connection).
         self.channel.reopen_callbacks.add(self._on_reopen)
+        self.channel.close_callbacks.add(self._on_close)
         await self._declare()
 
     async def _declare(self) -> None:
@@ -423,8 +427,20 @@ class _BroadcastConsumer:
             except Exception as error:  # noqa: BLE001 — the subscription stays up; the service logs why
                 log.error("broadcast on_connect failed", queue=name, error=f"{type(error).__name__}: {error}")
 
+    def _lost(self) -> None:
+        if self.spec.on_disconnect is not None:
+            try:
+                self.spec.on_disconnect()
+            except Exception as error:  # noqa: BLE001 — the subscription recovers regardless
+                log.error("broadcast on_disconnect failed", queue=self.prefix, error=f"{type(error).__name__}: {error}")
+
+    def _on_close(self, *_: Any) -> None:
+        # the channel (and with it the exclusive queue) is gone: events published from now on are not ours
+        self._lost()
+
     def _on_reopen(self, *_: Any) -> None:
         # called inside aio-pika's restore (the channel is not ready yet): declare from a task
+        self._lost()  # the new queue is not bound yet
         if self._stopped or (self._redeclaring is not None and not self._redeclaring.done()):
             return
         self._redeclaring = asyncio.get_running_loop().create_task(self._redeclare(),

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     jwt_public_key_file: str | None = Field(None, description="PEM public key file, instead of a JWKS URL.")
     jwt_issuer: str = "juanzong-access-control"
     jwt_audience: str = "juanzong"
+    jwt_leeway_seconds: int = Field(30, ge=0, le=300, description=(
+        "Clock skew tolerated between the token issuer and this service (expiry; and how long after this process "
+        "began hearing revocations a token's issue time must lie to be trusted without asking access-control)."))
     auth_required: bool = Field(True, description="Require a bearer token on business endpoints.")
     access_control_url: str | None = Field(None, description="Base URL of access-control (decisions).")
 

@@ -87,7 +87,8 @@ class TokenFactory:
         return str(path)
 
     def token(self, subject: str = "u-test", *, roles=("judge",), court: str = "吉01", kind: str = "user",
-              scopes=(), ttl: int = 3600, audience: str | None = None, **claims) -> str:
+              scopes=(), ttl: int = 3600, audience: str | None = None, typ: str = "at+jwt", **claims) -> str:
+        """An access token as access-control issues one (RFC 9068 ``typ``, ``token_use``); claims override."""
         import time
         import uuid
 
@@ -96,8 +97,8 @@ class TokenFactory:
         now = int(time.time())
         body = {"sub": subject, "iss": self.issuer, "aud": audience or self.audience, "iat": now, "exp": now + ttl,
                 "jti": uuid.uuid4().hex, "roles": list(roles), "court": court, "kind": kind,
-                "scope": " ".join(scopes), **claims}
-        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "test"})
+                "scope": " ".join(scopes), "token_use": "access", **claims}
+        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "test", "typ": typ})
 
     def headers(self, subject: str = "u-test", **kwargs) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(subject, **kwargs)}"}
