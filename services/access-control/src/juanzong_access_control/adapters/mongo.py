@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -28,6 +28,7 @@ CASE_LINKS = "case_links"
 REQUESTS = "access_requests"
 GRANTS = "grants"
 BORROWINGS = "borrowings"
+BORROWING_COUNTERS = "borrowing_counters"
 AUDIT = "audit_records"
 AUDIT_HEAD = "audit_head"
 REVOKED = "revoked_tokens"
@@ -198,6 +199,33 @@ async def replace(db: AsyncDatabase, collection: str, doc: dict[str, Any], sessi
 async def borrowings_of_case(db: AsyncDatabase, case_number: str,
                              session: AsyncClientSession | None = None) -> list[Borrowing]:
     return [borrowing_of(d) async for d in db[BORROWINGS].find({"case_id": case_number}, session=session)]
+
+
+async def claim_borrowing_slot(db: AsyncDatabase, case_number: str, kind: str, *, limit: int, counted: int,
+                               session: AsyncClientSession) -> int | None:
+    """Take one of the case's ``limit`` borrowings of ``kind`` (吉高法〔2020〕11号 第八条(一)(二)) in the caller's
+    transaction: a conditional increment of the (case, kind) counter, so parallel requests cannot all pass a count
+    they each read before the others wrote. ``counted``: what the history shows, to start a missing counter.
+    The slot number taken, or None when the limit is reached."""
+    key = f"{case_number}|{kind}"
+    doc = await db[BORROWING_COUNTERS].find_one_and_update(
+        {"_id": key, "used": {"$lt": limit}}, {"$inc": {"used": 1}}, session=session,
+        return_document=ReturnDocument.AFTER)
+    if doc is not None:
+        return int(doc["used"])
+    if await db[BORROWING_COUNTERS].find_one({"_id": key}, session=session) is not None or counted >= limit:
+        return None
+    # first borrowing of this kind since counters exist: DuplicateKeyError when a parallel one started it
+    await db[BORROWING_COUNTERS].insert_one({"_id": key, "case_id": case_number, "kind": kind, "used": counted + 1},
+                                            session=session)
+    return counted + 1
+
+
+async def release_borrowing_slot(db: AsyncDatabase, case_number: str, kind: str,
+                                 session: AsyncClientSession) -> None:
+    """A refused (denied) borrowing no longer counts against the limit."""
+    await db[BORROWING_COUNTERS].update_one({"_id": f"{case_number}|{kind}", "used": {"$gt": 0}},
+                                            {"$inc": {"used": -1}}, session=session)
 
 
 # -- revoked tokens -------------------------------------------------------------------------------

@@ -293,6 +293,21 @@ def _used(
     )
 
 
+def counted_at_request(history: Iterable[Borrowing], case_id: str, kind: BorrowingKind, *, skip: str = "") -> int:
+    """How many of the case's borrowings of ``kind`` count against 第八条's per-case limit (all but refused ones)."""
+    return _used(history, case_id, kind, _COUNTED_AT_REQUEST, skip)
+
+
+def over_limit(kind: BorrowingKind, used: int, policy: BorrowingPolicy = DEFAULT_POLICY) -> BorrowingRefused:
+    """The refusal of one borrowing more than 第八条(一)/(二) allow per case."""
+    r = rule_for(kind, policy)
+    return BorrowingRefused(
+        r.rule,
+        f"{kind.zh}每案不超过{r.max_per_case}次，本案已申请或借阅{used}次，第{used + 1}次借阅被拒绝。",
+        f"at most {r.max_per_case} borrowings per case",
+    )
+
+
 def _event_base(b: Borrowing, actor_id: str, now: datetime) -> dict:
     return {
         "occurred_at": now,
@@ -362,13 +377,9 @@ def request_borrowing(
             r.rule, "特定情形借阅须写明核对原件或鉴定等用途。", "verification purpose required"
         )
     if r.max_per_case is not None:
-        used = _used(history, case.case_id, kind, _COUNTED_AT_REQUEST, borrowing_id)
+        used = counted_at_request(history, case.case_id, kind, skip=borrowing_id)
         if used >= r.max_per_case:
-            raise BorrowingRefused(
-                r.rule,
-                f"{kind.zh}每案不超过{r.max_per_case}次，本案已申请或借阅{used}次，第{used + 1}次借阅被拒绝。",
-                f"at most {r.max_per_case} borrowings per case",
-            )
+            raise over_limit(kind, used, policy)
     b = Borrowing(
         borrowing_id=borrowing_id,
         case_id=case.case_id,

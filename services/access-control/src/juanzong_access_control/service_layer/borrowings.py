@@ -1,7 +1,8 @@
 """Paper borrowing (吉高法〔2020〕11号 第八条): request, approve/deny, lend, return, explain; reminders.
 
-Requests and approvals re-read the case's borrowings inside the transaction, so two concurrent third
-borrowings cannot both pass the per-case count.
+Requests and approvals re-read the case's borrowings inside the transaction; the per-case limits of 第八条(一)(二)
+also take a slot of a (case, kind) counter by a conditional update in the same transaction, so parallel requests
+cannot all pass a count each of them read before the others were stored.
 """
 
 from __future__ import annotations
@@ -14,9 +15,19 @@ from juanzong_shared.db import Mongo
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.outbox import UnitOfWork, transact
 from juanzong_shared.problems import FieldError, Problem, not_found
+from pymongo.errors import DuplicateKeyError
 
 from ..adapters.audit_chain import AuditChain
-from ..adapters.mongo import BORROWINGS, Accounts, borrowing_doc, borrowing_of, borrowings_of_case, replace
+from ..adapters.mongo import (
+    BORROWINGS,
+    Accounts,
+    borrowing_doc,
+    borrowing_of,
+    borrowings_of_case,
+    claim_borrowing_slot,
+    release_borrowing_slot,
+    replace,
+)
 from ..domain import borrowing as bw
 from ..domain.cases import CaseFacts
 from ..domain.identities import Principal, Role
@@ -112,9 +123,22 @@ class Borrowings:
                                             verification_purpose=verification_purpose)
             except bw.BorrowingRefused as error:
                 raise refused(error) from None
+            limit = bw.rule_for(step.borrowing.kind).max_per_case
+            if limit is not None:
+                # The history read above may miss a parallel request not yet committed: the counter decides.
+                counted = bw.counted_at_request(history, case_number, step.borrowing.kind)
+                if await claim_borrowing_slot(uow.db, case_number, step.borrowing.kind.value, limit=limit,
+                                              counted=counted, session=uow.session) is None:
+                    raise refused(bw.over_limit(step.borrowing.kind, max(counted, limit)))
             await self._store(uow, step, case)
             return step
-        step = await transact(self.mongo, work, on_commit=self.notify)
+        for attempt in range(10):
+            try:
+                step = await transact(self.mongo, work, on_commit=self.notify)
+                break
+            except DuplicateKeyError:  # a parallel request started the same counter: read everything again
+                if attempt == 9:
+                    raise
         await self._audit(step)
         return step.borrowing
 
@@ -133,6 +157,9 @@ class Borrowings:
                 step = change(b, case, history, datetime.now(UTC))
             except bw.BorrowingRefused as error:
                 raise refused(error) from None
+            if (step.borrowing.status is bw.BorrowingStatus.DENIED and b.status is not bw.BorrowingStatus.DENIED
+                    and bw.rule_for(b.kind).max_per_case is not None):
+                await release_borrowing_slot(uow.db, b.case_id, b.kind.value, uow.session)
             await self._store(uow, step, case)
             return step
         step = await transact(self.mongo, work, on_commit=self.notify)
