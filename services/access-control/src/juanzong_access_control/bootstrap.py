@@ -18,10 +18,10 @@ from .adapters import receipts
 from .adapters import tokens as tk
 from .adapters.audit_chain import AuditChain
 from .adapters.keys import load_signing_key
-from .adapters.mongo import CaseStore
 from .config import ServiceSettings
 from .service_layer.approvals import Approvals
 from .service_layer.borrowings import Borrowings
+from .service_layer.cases import CaseRecords
 from .service_layer.decisions import Decisions
 from .service_layer.identities import Identities, Revocations, VerifiedTokens
 from .service_layer.invalidation import invalidation_broadcast
@@ -79,7 +79,7 @@ def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: 
                                                  public_key_pem=key.public_pem())
         audit = AuditChain(mongo)
         await audit.start()
-        decisions = Decisions(CaseStore(mongo.db), audit, cache_seconds=settings.facts_cache_seconds,
+        decisions = Decisions(CaseRecords(mongo.db), audit, cache_seconds=settings.facts_cache_seconds,
                               max_age=settings.decision_max_age_seconds)
         link.decisions = decisions
         notify = app.state.outbox.notify

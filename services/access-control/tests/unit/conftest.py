@@ -106,6 +106,8 @@ def make_case(**overrides: Any) -> CaseFacts:
         "case_id": "（2026）吉民终12号",
         "court": HIGH,
         "department": CIVIL1,
+        "registered": True,
+        "paperless": True,
         "panel": Panel(
             undertaking_judge="u-judge",
             presiding_judge="u-presiding",

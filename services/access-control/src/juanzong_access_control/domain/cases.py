@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .identities import Principal
+
 
 class Target(StrEnum):
     DOSSIER = "dossier"  # 电子卷宗
@@ -20,13 +22,19 @@ class Action(StrEnum):
     READ_PAGES = "read_pages"
     READ_TEXT = "read_text"
     SEARCH = "search"
-    READ_ARCHIVE = "read_archive"
+    READ_ARCHIVE = "read_archive"  # e-archive packages, four-property reports, borrowing records
     WRITE = "write"  # catalogue corrections (编目更正)
     MANAGE = "manage"  # the case's access administration: grants, audit trail
+    READ_CASE = "read_case"  # the case record: parties, panel, cause, stage, hearings, deadlines, transfers
+    UPDATE_CASE = "update_case"  # change the stage, schedule or hold hearings
+    CLOSE_CASE = "close_case"  # 结案
+    LINK_ORIGINAL = "link_original"  # manual 原审 link / unlink (第三条(二))
+    ADD_PAGES = "add_pages"  # put scanned pages into the case's dossier (第三条(三))
+    TRANSFER_ARCHIVE = "transfer_archive"  # create or read a 移交 record of an archived case
 
     @property
     def target(self) -> Target:
-        return Target.ARCHIVE if self is Action.READ_ARCHIVE else Target.DOSSIER
+        return Target.ARCHIVE if self in ARCHIVE_ACTIONS else Target.DOSSIER
 
     @property
     def is_read(self) -> bool:
@@ -42,10 +50,19 @@ class Action(StrEnum):
         return _ACTION_ZH[self]
 
 
+# What a grant (第九条) can open: reading a dossier or an e-archive.
 READ_ACTIONS: frozenset[Action] = frozenset(
     {Action.READ_PAGES, Action.READ_TEXT, Action.SEARCH, Action.READ_ARCHIVE}
 )
 DOSSIER_READS: frozenset[Action] = frozenset({Action.READ_PAGES, Action.READ_TEXT, Action.SEARCH})
+ARCHIVE_ACTIONS: frozenset[Action] = frozenset({Action.READ_ARCHIVE, Action.TRANSFER_ARCHIVE})
+# What a 原审 link lets the later case's team do on the original: read its e-dossier and e-archive (第三条(二)(四)).
+# Searching inside the linked dossier is reading it.
+LINK_READS: frozenset[Action] = READ_ACTIONS
+# The case record itself (owned by intake), decided per case: need to know (第九条) and the case's own team.
+CASE_RECORD_ACTIONS: frozenset[Action] = frozenset(
+    {Action.READ_CASE, Action.UPDATE_CASE, Action.CLOSE_CASE, Action.LINK_ORIGINAL}
+)
 
 _SCOPES: dict[Action, str] = {
     Action.READ_PAGES: "dossier:read_pages",
@@ -54,6 +71,12 @@ _SCOPES: dict[Action, str] = {
     Action.READ_ARCHIVE: "archive:read",
     Action.WRITE: "dossier:write",
     Action.MANAGE: "access:manage",
+    Action.READ_CASE: "case:read",
+    Action.UPDATE_CASE: "case:update",
+    Action.CLOSE_CASE: "case:close",  # held by no service: a person closes a case
+    Action.LINK_ORIGINAL: "case:link_original",  # held by no service: 立案庭 or the judges link by hand
+    Action.ADD_PAGES: "dossier:add_pages",
+    Action.TRANSFER_ARCHIVE: "archive:transfer",
 }
 
 _ACTION_ZH: dict[Action, str] = {
@@ -63,6 +86,12 @@ _ACTION_ZH: dict[Action, str] = {
     Action.READ_ARCHIVE: "查阅电子档案",
     Action.WRITE: "更正编目",
     Action.MANAGE: "管理阅览权限",
+    Action.READ_CASE: "查看案件信息",
+    Action.UPDATE_CASE: "变更案件进程",
+    Action.CLOSE_CASE: "结案",
+    Action.LINK_ORIGINAL: "关联或解除关联原审案件",
+    Action.ADD_PAGES: "向电子卷宗添加页面",
+    Action.TRANSFER_ARCHIVE: "办理电子档案移交",
 }
 
 
@@ -124,6 +153,7 @@ class LinkedCase(BaseModel):
     court: str
     team: frozenset[str]  # the later case's Panel.everyone
     finished: bool = False
+    classified: bool = False  # a 涉密 later case has no e-dossier work here (第十条): its link opens nothing
 
 
 class CaseFacts(BaseModel):
@@ -132,6 +162,8 @@ class CaseFacts(BaseModel):
     case_id: str = Field(min_length=1)
     court: str = Field(min_length=1)
     department: str | None = None
+    registered: bool = False  # 立案 here (case.registered heard); False: known only through a link or a close
+    paperless: bool = False  # inside the paperless flow (第十四条); unknown counts as outside
     finished: bool = False  # 已审结
     archived: bool = False  # 电子档案已生成 (第三条(八))
     classified: bool = False  # 涉国家秘密 (第十条)
@@ -159,3 +191,50 @@ class MaterialFacts(BaseModel):
 
     volume: Volume = Volume.MAIN
     disclosable: bool = True  # False: 依法不公开 (秘密、隐私、其他当事人不予公开的材料)
+
+
+class ResourceRef(BaseModel):
+    """What a decision request's ``resource`` names, parsed leniently: ``;``- (or ``,``-) separated parts,
+    ``key:value`` pairs and flags. Unknown parts are ignored; a key named twice with different values is
+    ``ambiguous`` (a page-adding question that names two stations or two tasks is refused)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    station_id: str | None = None
+    scan_task_id: str | None = None
+    material: MaterialFacts | None = None
+    ambiguous: bool = False
+
+    @classmethod
+    def parse(cls, resource: str | None) -> ResourceRef:
+        if not resource:
+            return cls()
+        parts = [p.strip() for chunk in resource.split(";") for p in chunk.split(",")]
+        values: dict[str, set[str]] = {"station": set(), "scan_task": set()}
+        for part in parts:
+            key, sep, value = part.partition(":")
+            if sep and key.strip() in values:
+                values[key.strip()].add(value.strip())
+        sub, closed = "volume=sub" in parts, "undisclosable" in parts
+        material = (MaterialFacts(volume=Volume.SUB if sub else Volume.MAIN, disclosable=not closed)
+                    if sub or closed else None)
+        return cls(station_id=_one(values["station"]), scan_task_id=_one(values["scan_task"]), material=material,
+                   ambiguous=any(len(v) > 1 for v in values.values()))
+
+
+def _one(values: set[str]) -> str | None:
+    return min(values) if values else None
+
+
+class PageSource(BaseModel):
+    """What the service layer found for the station and scan task a page-adding question names
+    (``station:<id>;scan_task:<id>``): the station's active client (None: no such active client) and the
+    case the scan task belongs to (None: no such task)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    station_id: str | None = None
+    station: Principal | None = None
+    scan_task_id: str | None = None
+    scan_task_case: str | None = None
+    ambiguous: bool = False

@@ -13,7 +13,17 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from . import rules
-from .cases import DOSSIER_READS, Action, CaseFacts, DeliberativeBody, MaterialFacts, Volume
+from .cases import (
+    CASE_RECORD_ACTIONS,
+    DOSSIER_READS,
+    LINK_READS,
+    Action,
+    CaseFacts,
+    DeliberativeBody,
+    MaterialFacts,
+    PageSource,
+    Volume,
+)
 from .grants import ApprovalRoute, Grant, GrantBasis, approval_route
 from .identities import Principal, PrincipalKind, Role
 
@@ -61,17 +71,38 @@ def decide(
     now: datetime,
     *,
     material: MaterialFacts | None = None,
+    source: PageSource | None = None,
     ttl: timedelta = DECISION_TTL,
 ) -> Decision:
-    """Decide one request. ``material`` narrows the question to one document when the caller knows it.
+    """Decide one request. ``material`` narrows the question to one document when the caller knows it;
+    ``source`` is the station and scan task a page-adding question names.
 
-    Order: machine accounts, 涉密 cases, litigants' representatives, then staff by action.
+    Order: adding pages (the case first, whoever asks), stations, the case record (its team before 涉密),
+    then 涉密 cases, service accounts, litigants' representatives, and staff by action.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     action = Action(action)
-    d = _Decider(principal, action, case, grants, now, material, ttl)
+    d = _Decider(principal, action, case, grants, now, material, ttl, source)
     return d.run()
+
+
+def decide_unknown_case(
+    principal: Principal, action: Action | str, case_number: str, now: datetime, *, ttl: timedelta = DECISION_TTL
+) -> Decision:
+    """A case this service never heard registered: nothing is allowed on it (a caller answers 404).
+
+    Adding pages cites 第三条(三) (a dossier is created for a case the court registered); the rest 第九条.
+    """
+    action = Action(action)
+    rule = rules.ART3_3 if action is Action.ADD_PAGES else rules.ART9
+    return Decision(
+        allowed=False,
+        rule=rule,
+        reason_zh=f"本系统未登记案件{case_number}（未立案或案件信息尚未同步），不能{action.zh}。",
+        detail_en="case not registered here",
+        valid_until=now,
+    )
 
 
 class _Decider:
@@ -84,9 +115,11 @@ class _Decider:
         now: datetime,
         material: MaterialFacts | None,
         ttl: timedelta,
+        source: PageSource | None = None,
     ) -> None:
         self.p, self.action, self.case, self.grants = principal, action, case, grants
         self.now, self.material, self.ttl = now, material, ttl
+        self.source = source or PageSource()
 
     # -- outcomes --------------------------------------------------------------------------------
     def allow(
@@ -122,42 +155,245 @@ class _Decider:
 
     # -- dispatch --------------------------------------------------------------------------------
     def run(self) -> Decision:
-        p, case = self.p, self.case
+        p, case, action = self.p, self.case, self.action
+        if action is Action.ADD_PAGES:
+            return self.add_pages()
         if p.kind is PrincipalKind.STATION:
             return self.station()
+        if action in CASE_RECORD_ACTIONS:
+            return self.case_record()
         if case.classified:
             return self.deny(
                 f"{rules.ART10}; {rules.SPC_2_3}",
                 "涉国家秘密案件不在本系统生成和阅览电子卷宗。",
                 "classified case: handled only in the classified system",
             )
+        if action is Action.TRANSFER_ARCHIVE and not case.archived:
+            return self.deny(rules.ART3_8, "本案尚未归档，没有可移交的电子档案。", "no e-archive before archiving")
         if p.kind is PrincipalKind.SERVICE:
             return self.service()
         if p.is_external:
             return self.representative()
-        if self.action is Action.WRITE:
+        if action is Action.WRITE:
             return self.write()
-        if self.action is Action.MANAGE:
+        if action is Action.MANAGE:
             return self.manage()
+        if action is Action.TRANSFER_ARCHIVE:
+            return self.transfer()
         return self.read()
 
     def station(self) -> Decision:
-        """扫描工位 accounts scan; they never read or change a dossier (吉高法〔2020〕11号 第四条(一)3)."""
+        """扫描工位 accounts scan; they never read or change a dossier (吉高法〔2020〕11号 第四条(一)3).
+        Adding pages is decided in :meth:`add_pages`."""
         return self.deny(
             rules.ART4_1_3,
             "扫描工位账户只能提交扫描任务，不得阅览或更改电子卷宗、电子档案。",
             "scanning-station accounts never read dossiers",
         )
 
-    def service(self) -> Decision:
-        """A service account acts within its declared scopes only; ``scope@court`` narrows to one court."""
+    # -- adding pages (第三条(三)) ------------------------------------------------------------------
+    def add_pages(self) -> Decision:
+        """Pages enter a dossier only of a case registered here, inside 第十四条 scope, not 涉密 (第十条), not
+        archived (第三条(八): an e-archive is locked), from a scan task of this case (第三条(三)2) — whoever asks.
+        Then: a station of the case's court; a service with ``dossier:add_pages`` (and, when it names the
+        station it acts for, that station's active client of the case's court); the case team or 立案庭."""
+        p, case, src = self.p, self.case, self.source
+        if not case.registered:
+            return self.deny(
+                rules.ART3_3,
+                "本院未立案登记该案件，不能向其电子卷宗添加页面。",
+                "case not registered here",
+            )
+        if case.classified:
+            return self.deny(
+                f"{rules.ART10}; {rules.SPC_2_3}",
+                "涉国家秘密案件不在本系统生成电子卷宗，不得扫描入卷。",
+                "classified case: no e-dossier here",
+            )
+        if not case.paperless:
+            return self.deny(
+                rules.ART14,
+                "本案不在全流程无纸化办案范围内（第十四条），不生成电子卷宗页面。",
+                "case outside the paperless scope",
+            )
+        if case.archived:
+            return self.deny(
+                rules.ART3_8,
+                "本案已归档，电子档案已锁定，不得添加、移动或更名页面。",
+                "archived: the dossier is locked",
+            )
+        if src.ambiguous:
+            return self.deny(
+                rules.ART3_3_2,
+                "请求同时指明了多个扫描工位或扫描任务，不予受理。",
+                "resource names more than one station or scan task",
+            )
+        if src.scan_task_id is not None and src.scan_task_case != case.case_id:
+            return self.deny(
+                rules.ART3_3_2,
+                f"扫描任务“{src.scan_task_id}”不属于本案（或不存在），不得将页面添加到本案。",
+                "scan task unknown or of another case",
+            )
+        if p.kind is PrincipalKind.STATION:
+            return self.station_adds_pages()
+        if p.kind is PrincipalKind.SERVICE:
+            return self.service_adds_pages()
+        if not p.is_external and p.court == case.court:
+            if p.id in case.panel.everyone:
+                return self.allow(rules.ART3_3_2, "本案办案团队可向本案电子卷宗添加页面。", "case team adds pages")
+            if p.has(Role.FILING_DIVISION_STAFF):
+                return self.allow(
+                    rules.ART3_3, "立案庭智能办案辅助中心可为本院案件扫描入卷。", "filing division scans"
+                )
+        return self.deny(
+            rules.ART3_3,
+            "向电子卷宗添加页面限于本院扫描工位、本案办案团队和本院立案庭。",
+            "only this court's stations, the case team and the filing division add pages",
+        )
+
+    def station_adds_pages(self) -> Decision:
+        p, case, src = self.p, self.case, self.source
+        if "scan:submit" not in p.scopes:
+            return self.deny(rules.ART4_1_3, "该扫描工位账户未获准提交扫描任务。", "station lacks scan:submit")
+        if src.station_id is not None and src.station_id != p.id:
+            return self.deny(
+                rules.ART4_1_3, "扫描工位只能以自己的名义提交扫描页面。", "a station speaks for itself only"
+            )
+        if p.court != case.court:
+            return self.deny(
+                f"{rules.ART4_1_3}; {rules.ART3_3}",
+                "扫描工位只能为本院受理的案件扫描入卷。",
+                "station of another court",
+            )
+        return self.allow(rules.ART3_3, "本院扫描工位可为本案扫描入卷。", "station of the case's court")
+
+    def service_adds_pages(self) -> Decision:
+        case, src = self.case, self.source
+        refused = self.lacks_scope()
+        if refused is not None:
+            return refused
+        if src.station_id is not None:
+            st = src.station
+            if (st is None or st.kind is not PrincipalKind.STATION or st.id != src.station_id
+                    or "scan:submit" not in st.scopes):
+                return self.deny(
+                    f"{rules.ART4_1_3}; {rules.ART3_3}",
+                    f"扫描工位“{src.station_id}”未登记、已停用或未获准提交扫描任务。",
+                    "named station is not an active station client",
+                )
+            if st.court != case.court:
+                return self.deny(
+                    f"{rules.ART4_1_3}; {rules.ART3_3}",
+                    f"扫描工位“{src.station_id}”不属于本案所在法院，不得为本案扫描入卷。",
+                    "station of another court",
+                )
+        return self.allow(
+            rules.ART3_3,
+            "服务账户具有“dossier:add_pages”权限，可为本案扫描入卷。",
+            "service scope dossier:add_pages granted",
+        )
+
+    # -- the case record (need to know, 第九条; the case's own team) --------------------------------
+    def case_record(self) -> Decision:
+        """read_case / update_case / close_case / link_original. The case's own team and 立案庭 of its court
+        keep their case (also a 涉密 one); for everyone else a 涉密 case does not exist (第十条)."""
+        p, case, action = self.p, self.case, self.action
+        if p.kind is not PrincipalKind.SERVICE and p.court == case.court:
+            team = self.case_team_allows()
+            if team is not None:
+                return team
+            if p.has(Role.FILING_DIVISION_STAFF):
+                rule = rules.ART4_1_2 if action is Action.LINK_ORIGINAL else rules.ART3_3
+                return self.allow(rule, f"本院立案庭可{action.zh}。", "filing division of the case's court")
+        if case.classified:
+            return self.deny(
+                f"{rules.ART10}; {rules.SPC_2_3}",
+                "涉国家秘密案件仅限本案办案团队和本院立案庭知悉。",
+                "classified case: invisible outside its team and the filing division",
+            )
+        if p.kind is PrincipalKind.SERVICE:
+            return self.lacks_scope() or self.allow(
+                rules.SPC_1_3, f"服务账户具有“{action.scope}”权限。", f"service scope {action.scope} granted"
+            )
+        if action is Action.READ_CASE:
+            return self.read_case()
+        if action is Action.UPDATE_CASE:
+            return self.deny(
+                f"{rules.ART3_3}; {rules.ART3_4}",
+                "变更案件进程、安排庭审限于本案办案团队和本院立案庭。",
+                "only the case team and the filing division change a case",
+            )
+        if action is Action.CLOSE_CASE:
+            return self.deny(
+                rules.ART3_6,
+                "结案限于本案承办法官、审判长和本院立案庭。",
+                "only the undertaking or presiding judge and the filing division close a case",
+            )
+        return self.deny(
+            f"{rules.ART3_2}; {rules.ART4_1_2}",
+            "关联或解除关联原审案件限于本案法官和本院立案庭。",
+            "only the case's judges and the filing division link an original trial",
+        )
+
+    def case_team_allows(self) -> Decision | None:
+        p, panel, action = self.p, self.case.panel, self.action
+        if action in (Action.READ_CASE, Action.UPDATE_CASE) and p.id in panel.everyone:
+            rule = rules.ART9_2 if action is Action.READ_CASE else rules.ART3_4
+            return self.allow(rule, f"本案办案团队可{action.zh}。", "member of the case team")
+        if action is Action.CLOSE_CASE and p.id in {panel.undertaking_judge, panel.presiding_judge}:
+            return self.allow(rules.ART3_6, "本案承办法官、审判长可结案。", "undertaking or presiding judge")
+        if action is Action.LINK_ORIGINAL and p.id in panel.judges:
+            return self.allow(
+                f"{rules.ART3_2}; {rules.ART4_1_2}", "本案法官可关联或解除关联原审案件。", "judge of the case"
+            )
+        return None
+
+    def read_case(self) -> Decision:
+        """Need to know: the department's head and its supervising leader, 档案科 once the case is finished,
+        and whoever holds an active read grant for the case (第九条)."""
+        p, case = self.p, self.case
+        if p.heads(case.court, case.department) or p.supervises(case.court, case.department):
+            return self.allow(rules.ART9_2, "本案所在部门负责人、分管院领导可查看案件信息。", "case department's head or leader")
+        if case.finished and p.court == case.court and p.has(Role.ARCHIVES_OFFICE_STAFF):
+            return self.allow(rules.ART4_2, "档案科可查看本院已结案件信息。", "archives office, finished case")
+        route = approval_route(p, case)
+        for g in self.grants:
+            if self.grant_valid(g, route):
+                return self.allow(route.rule, "持有本案有效阅览授权，可查看案件信息。", f"approved grant {g.grant_id}",
+                                  grant=g)
+        return self.deny(
+            route.rule,
+            "案件信息限于本案办案团队、本院立案庭、部门负责人及分管院领导、档案科（已结案件）和经审批的阅览人查看。",
+            "need to know: not of the case team, its approvers or a grant holder",
+        )
+
+    def grant_valid(self, g: Grant, route: ApprovalRoute) -> bool:
+        p, case = self.p, self.case
+        return (g.grantee_id == p.id and g.case_id == case.case_id and g.case_court == case.court
+                and g.satisfies(route) and g.is_active(self.now))
+
+    def transfer(self) -> Decision:
+        """移交 records of an archived case: the archives office (办公室档案科) of its court (第四条(二))."""
+        p, case = self.p, self.case
+        if p.court == case.court and p.has(Role.ARCHIVES_OFFICE_STAFF):
+            return self.allow(rules.ART4_2, "档案科负责本院电子档案的移交。", "archives office custody")
+        return self.deny(rules.ART4_2, "电子档案移交限于本院办公室（档案科）办理。", "only the archives office transfers")
+
+    def lacks_scope(self) -> Decision | None:
         scope = self.action.scope
         if scope in self.p.scopes or f"{scope}@{self.case.court}" in self.p.scopes:
-            return self.allow(rules.SPC_1_3, f"服务账户具有“{scope}”权限。", f"service scope {scope} granted")
+            return None
         return self.deny(
             rules.SPC_1_3,
             f"服务账户未声明“{scope}”权限，不得{self.action.zh}。",
             f"service account lacks scope {scope}",
+        )
+
+    def service(self) -> Decision:
+        """A service account acts within its declared scopes only; ``scope@court`` narrows to one court."""
+        scope = self.action.scope
+        return self.lacks_scope() or self.allow(
+            rules.SPC_1_3, f"服务账户具有“{scope}”权限。", f"service scope {scope} granted"
         )
 
     def representative(self) -> Decision:
@@ -260,7 +496,11 @@ class _Decider:
                 return self.allow(
                     rules.ART4_2, "档案科负责本院电子档案的管理和调阅。", "archives office custody"
                 )
-        if any(p.court == link.court and p.id in link.team for link in case.linked_by):
+        # 第三条(二)(四): a 原审 link lets the later case's team read the original's e-dossier and e-archive (a
+        # search inside it is reading it) — nothing else; a 涉密 later case works outside this system (第十条).
+        if action in LINK_READS and any(
+            p.court == link.court and p.id in link.team and not link.classified for link in case.linked_by
+        ):
             return self.allow(
                 f"{rules.ART3_2}; {rules.ART3_4}",
                 "本案为所办案件关联的原审案件，办案团队可查阅其电子档案、电子卷宗。",

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..adapters.receipts import issue_receipt
 from ..bootstrap import AccessControl
 from ..domain.cases import Action
 from ..domain.identities import Principal
@@ -25,11 +26,15 @@ class DecisionRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"action": "read_pages", "case_number": "（2025）吉01民终123号", "resource": "page:p-0001"}]})
 
-    action: Action = Field(..., description="read_pages | read_text | search | read_archive | write | manage")
+    action: Action = Field(..., description=(
+        "read_pages | read_text | search | read_archive | write | manage | read_case | update_case | close_case | "
+        "link_original | add_pages | transfer_archive"))
     case_number: str = Field(..., min_length=1, max_length=100, examples=["（2025）吉01民终123号"])
     resource: str | None = Field(None, max_length=500, description=(
-        "What is read, for the audit trail; 'volume=sub' or 'undisclosable' narrows a litigant's decision "
-        "to one document (法〔2016〕264号 三(六))."), examples=["page:p-0001"])
+        "What is read, for the audit trail: ';'-separated parts. 'volume=sub' or 'undisclosable' narrows a "
+        "litigant's decision to one document (法〔2016〕264号 三(六)); for add_pages, 'station:<id>' names the "
+        "station a service acts for and 'scan_task:<id>' the scan task the pages belong to (吉高法〔2020〕11号 "
+        "第三条(三)). Unknown parts are ignored."), examples=["page:p-0001", "station:station-01;scan_task:st-1"])
 
 
 class ObligationOut(BaseModel):
@@ -51,6 +56,9 @@ class DecisionOut(BaseModel):
     grant_id: str | None = None
     valid_until: datetime
     max_age: int = Field(..., description="Seconds the caller may reuse this answer (also in Cache-Control).")
+    receipt: str | None = Field(None, description=(
+        "An allowed decision's signed receipt (subject, action, case, expiry): presented with a read reported to "
+        "POST /v1/audit/reads. None for a refusal."))
 
 
 def _json_content(content_type: str | None) -> bool:
@@ -75,7 +83,9 @@ async def answer(ac: AccessControl, caller: Principal, body: DecisionRequest) ->
     out = {"allowed": decision.allowed, "reason": decision.reason_zh, "rule": decision.rule,
            "detail": decision.detail_en, "obligations": [{"kind": o.kind.value, "rule": o.rule}
                                                          for o in decision.obligations],
-           "grant_id": decision.grant_id, "valid_until": decision.valid_until.isoformat(), "max_age": max_age}
+           "grant_id": decision.grant_id, "valid_until": decision.valid_until.isoformat(), "max_age": max_age,
+           "receipt": issue_receipt(caller.id, body.action.value, body.case_number, decision.valid_until,
+                                    decision.grant_id) if decision.allowed else None}
     return JSONResponse(out, headers={"Cache-Control": f"private, max-age={max_age}"})
 
 

@@ -12,12 +12,11 @@ from typing import Any
 from juanzong_shared.logging import get_logger
 
 from ..adapters.audit_chain import AuditChain
-from ..adapters.mongo import UNASSIGNED, CaseStore, court_of_case_number, grants_for
-from ..domain import rules
-from ..domain.cases import Action, CaseFacts, MaterialFacts, Panel, Volume
+from ..adapters.mongo import Accounts, CaseStore, grants_for, principal_of_client
+from ..domain.cases import Action, CaseFacts, MaterialFacts, PageSource, ResourceRef
 from ..domain.grants import Grant
 from ..domain.identities import Principal, PrincipalKind
-from ..domain.policy import Decision, decide
+from ..domain.policy import Decision, decide, decide_unknown_case
 
 log = get_logger(__name__)
 
@@ -146,24 +145,24 @@ def _log_failure(task: asyncio.Task) -> None:
 
 def material_of(resource: str | None) -> MaterialFacts | None:
     """``resource`` may say which volume the asked document is in: ``volume=sub`` / ``undisclosable``."""
-    if not resource:
-        return None
-    parts = {p.strip() for p in resource.replace(";", ",").split(",")}
-    if "volume=sub" in parts or "undisclosable" in parts:
-        return MaterialFacts(volume=Volume.SUB if "volume=sub" in parts else Volume.MAIN,
-                             disclosable="undisclosable" not in parts)
-    return None
+    return ResourceRef.parse(resource).material
 
 
 class Decisions:
     def __init__(self, cases: CaseStore, audit: AuditChain, *, cache_seconds: float, max_age: int,
                  audit_backlog: int = 50_000,
-                 load_grants: Callable[[str, str], Awaitable[list[Grant]]] | None = None) -> None:
+                 load_grants: Callable[[str, str], Awaitable[list[Grant]]] | None = None,
+                 load_scan_task: Callable[[str], Awaitable[str | None]] | None = None,
+                 load_station: Callable[[str], Awaitable[Principal | None]] | None = None) -> None:
         self.cases, self.audit, self.max_age = cases, audit, max_age
         self.audit_backlog = audit_backlog
         self._load_grants = load_grants or (lambda case_number, grantee: grants_for(cases.db, case_number, grantee))
+        self._load_scan_task = load_scan_task or self._scan_task_case
+        self._load_station = load_station or self._station_client
         self.facts = FreshCache(cache_seconds)
         self.grants = FreshCache(cache_seconds, group=lambda key: key[0])
+        # scan task → case never changes once known (an unknown task is asked again: its event may be arriving)
+        self.scan_tasks = FreshCache(max(cache_seconds, 300.0))
         self._watchers: set[asyncio.Task] = set()
 
     def _linking(self, case_number: str) -> list[str]:
@@ -246,22 +245,34 @@ class Decisions:
     async def grants_of(self, case_number: str, grantee: str) -> list[Grant]:
         return await self.grants.get((case_number, grantee), lambda: self._load_grants(case_number, grantee))
 
+    async def _scan_task_case(self, task_id: str) -> str | None:
+        scan_task_case = getattr(self.cases, "scan_task_case", None)
+        return await scan_task_case(task_id) if scan_task_case is not None else None
+
+    async def _station_client(self, client_id: str) -> Principal | None:
+        doc = await Accounts(self.cases.db).client(client_id)  # active clients only
+        return principal_of_client(doc) if doc is not None else None
+
+    async def page_source(self, ref: ResourceRef) -> PageSource:
+        """The station and scan task a page-adding question names, as this service knows them."""
+        station = await self._load_station(ref.station_id) if ref.station_id else None
+        task_case = (await self.scan_tasks.get(ref.scan_task_id, lambda: self._load_scan_task(ref.scan_task_id))
+                     if ref.scan_task_id else None)
+        return PageSource(station_id=ref.station_id, station=station, scan_task_id=ref.scan_task_id,
+                          scan_task_case=task_case, ambiguous=ref.ambiguous)
+
     async def decide(self, principal: Principal, action: Action, case_number: str, *,
                      resource: str | None = None, record: bool = True) -> tuple[Decision, int]:
-        """The decision and how many seconds a caller may reuse it."""
+        """The decision and how many seconds a caller may reuse it. A case never registered here is a deny."""
         now = datetime.now(UTC)
         facts = await self.case_facts(case_number)
-        if facts is None and principal.kind is not PrincipalKind.USER:
-            # Machine accounts are judged by scope; the court is the one written in the case number.
-            facts = CaseFacts(case_id=case_number, court=court_of_case_number(case_number) or "unknown",
-                              panel=Panel(undertaking_judge=UNASSIGNED))
         if facts is None:
-            decision = Decision(allowed=False, rule=rules.ART9,
-                                reason_zh="本系统未登记该案件（案件信息尚未同步），不能查阅。",
-                                detail_en="case not known to access control", valid_until=now)
+            decision = decide_unknown_case(principal, action, case_number, now)
         else:
+            ref = ResourceRef.parse(resource)
+            source = await self.page_source(ref) if action is Action.ADD_PAGES else None
             grants = await self.grants_of(case_number, principal.id) if principal.kind is PrincipalKind.USER else []
-            decision = decide(principal, action, facts, grants, now, material=material_of(resource))
+            decision = decide(principal, action, facts, grants, now, material=ref.material, source=source)
         max_age = max(0, min(self.max_age, int((decision.valid_until - now).total_seconds())))
         if record:
             stored = self.audit.submit(actor=principal.id, action="decision", case_id=case_number, at=now, detail={

@@ -40,6 +40,10 @@ CASE_OF: dict[str, Callable[[object], str]] = {
     "case.stage.changed": lambda p: p.case_number,
     "archive.archived": lambda p: p.case_number,
     "case.original.linked": lambda p: p.original_case_number,
+    "case.original.unlinked": lambda p: p.original_case_number,
+    # the later case: forgetting it also forgets every cached original whose facts name it (Decisions._linking)
+    "case.returned_to_lower_court": lambda p: p.case_number,
+    "scan.task.created": lambda p: p.case_number,
 }
 # events this service emits after committing a change to a case's grants
 GRANT_EVENTS = ("access.request.approved", "access.request.revoked", "access.request.expired")
