@@ -94,9 +94,10 @@ def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: 
         await app.state.bus.broadcast(invalidation_broadcast(
             mongo=mongo, durable_queue=durable_queue, decisions=decisions, revocations=revocations,
             verified_tokens=verified_tokens, hold_limit_seconds=settings.invalidation_hold_seconds))
-        if settings.client_secrets:
-            await apply_client_secrets(mongo, settings.client_secrets)
-        seeded = await seed_demo(mongo, settings.dev_client_secret) if settings.seed_enabled else False
+        client_secrets = settings.load_client_secrets()  # one secret per client, never a shared one
+        seeded = await seed_demo(mongo, client_secrets) if settings.seed_enabled else False
+        if client_secrets:
+            await apply_client_secrets(mongo, client_secrets)
         # The decision path allocates little that lives, but a full (generation 2) collection walks every object
         # made at start-up — tens of ms on this service, a stall for every request queued behind it. Move what
         # start-up made out of the collector's reach; later garbage is collected as before.

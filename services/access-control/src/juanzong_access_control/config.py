@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from juanzong_shared.settings import Settings
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 SERVICE = "access-control"
+# The development seed's shared secret before issue 20 (every client had it); never accepted in production.
+OLD_DEV_SECRET = "juanzong-dev-client-secret"
+MIN_PRODUCTION_SECRET = 24
+_CLIENT_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+def weak_secret(secret: str) -> str | None:
+    """Why ``secret`` is a development secret (unfit for production), or None."""
+    if secret == OLD_DEV_SECRET or secret.startswith("juanzong-dev"):
+        return "is the development secret"
+    if len(secret) < MIN_PRODUCTION_SECRET:
+        return f"is shorter than {MIN_PRODUCTION_SECRET} characters"
+    return None
+
+
+def read_secrets_dir(folder: str) -> dict[str, str]:
+    """``<client_id>.secret`` files of ``folder`` (one line each) as {client_id: secret}."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ValueError(f"{folder} is not a folder")
+    found = {}
+    for file in sorted(path.glob("*.secret")):
+        if _CLIENT_ID.match(file.stem):
+            secret = file.read_text().strip()
+            if secret:
+                found[file.stem] = secret
+    return found
 
 
 class ServiceSettings(Settings):
@@ -13,10 +43,11 @@ class ServiceSettings(Settings):
     data_dir: str | None = Field(None, description="Folder the service may use (the development signing key).")
     access_signing_key_file: str | None = Field(
         None, description="PEM file of the RS256 signing key; required in production.")
-    dev_client_secret: str = Field("juanzong-dev-client-secret",
-                                   description="Secret of every seeded service and station client (development).")
     client_secrets: dict[str, str] = Field(
-        default_factory=dict, description='JSON {"client_id": "secret"}: service/station secrets (production).')
+        default_factory=dict, description='JSON {"client_id": "secret"}: service and station client secrets.')
+    client_secrets_dir: str | None = Field(
+        None, description="Folder of <client_id>.secret files (one secret per client; the embedded stack's "
+                          "var/secrets/clients). Production refuses a development secret or one under 24 characters.")
     password_grant: bool | None = Field(
         None, description="Allow grant_type=password; default: on outside production.")
     access_token_ttl_seconds: int = Field(900, ge=30, le=86_400)
@@ -30,6 +61,32 @@ class ServiceSettings(Settings):
     housekeeping_seconds: float = Field(30.0, gt=0, le=3600,
                                         description="Period of expiry, overdue and explanation checks.")
     seed_demo: bool | None = Field(None, description="Seed demo users; default: in development and test only.")
+
+    @field_validator("client_secrets")
+    @classmethod
+    def _no_dev_secret(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if info.data.get("environment") == "production":
+            for client_id, secret in sorted(value.items()):
+                if why := weak_secret(secret):
+                    raise ValueError(f"the secret of client {client_id!r} {why}: refused in production")
+        return value
+
+    @field_validator("client_secrets_dir")
+    @classmethod
+    def _dir_without_dev_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        found = read_secrets_dir(value)
+        if info.data.get("environment") == "production":
+            for client_id, secret in found.items():
+                if why := weak_secret(secret):
+                    raise ValueError(f"{value}/{client_id}.secret {why}: refused in production")
+        return value
+
+    def load_client_secrets(self) -> dict[str, str]:
+        """Every client's own secret: the folder's files, then ``JZ_CLIENT_SECRETS`` (which wins)."""
+        found = read_secrets_dir(self.client_secrets_dir) if self.client_secrets_dir else {}
+        return found | self.client_secrets
 
     @property
     def password_grant_enabled(self) -> bool:

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from juanzong_shared.settings import Settings
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 SERVICE = "archive"
+# The development seed's shared secret before issue 20; never accepted in production.
+OLD_DEV_SECRET = "juanzong-dev-client-secret"
+MIN_PRODUCTION_SECRET = 24
+
+
+def _check_secret(secret: str, info: ValidationInfo) -> None:
+    if not secret:
+        raise ValueError("is empty")
+    if info.data.get("environment") != "production":
+        return
+    if secret == OLD_DEV_SECRET or secret.startswith("juanzong-dev"):
+        raise ValueError("is the development secret: refused in production")
+    if len(secret) < MIN_PRODUCTION_SECRET:
+        raise ValueError(f"is shorter than {MIN_PRODUCTION_SECRET} characters: refused in production")
 
 
 class ServiceSettings(Settings):
@@ -13,10 +29,14 @@ class ServiceSettings(Settings):
     data_dir: str | None = Field(None, description="Folder the service may use (development seal, backups).")
     service_urls: dict[str, str] = Field(default_factory=dict,
                                          description='JSON {"catalog": "http://…"}: base URLs of other services.')
-    dev_client_secret: str = Field("juanzong-dev-client-secret",
-                                   description="Client secret of the service client 'archive' (development).")
+    client_id: str = Field("archive", description="This service's client at access-control.")
+    client_secret_file: str | None = Field(
+        None, description="File holding this service's client secret (one line; the embedded stack's "
+                          "var/secrets/clients/archive.secret).")
     archive_client_secret: str | None = Field(
-        None, description="Client secret of the service client 'archive' at access-control; required in production.")
+        None, description="Client secret of the service client 'archive' at access-control (instead of the file); "
+                          "one of the two is required. Production refuses a development secret or one under 24 "
+                          "characters.")
     archive_seal_p12_file: str | None = Field(None, description="PKCS#12 bundle of the court e-seal (production).")
     archive_seal_p12_password: str | None = Field(None, description="Password of the seal bundle.")
     archive_trust_roots_file: str | None = Field(
@@ -47,8 +67,29 @@ class ServiceSettings(Settings):
         base = self.access_control_url or self.service_urls.get("access-control")
         return base.rstrip("/") + "/v1/token" if base else None
 
+    @field_validator("archive_client_secret")
+    @classmethod
+    def _secret_fit(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            _check_secret(value.strip(), info)
+        return value
+
+    @field_validator("client_secret_file")
+    @classmethod
+    def _secret_file_fit(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            try:
+                secret = Path(value).read_text().strip()
+            except OSError as error:
+                raise ValueError(f"cannot read {value}: {error.strerror}") from None
+            _check_secret(secret, info)
+        return value
+
     @property
     def client_secret(self) -> str | None:
+        """This service's own client secret (the variable, else the file); None when neither is set."""
         if self.archive_client_secret:
-            return self.archive_client_secret
-        return None if self.environment == "production" else self.dev_client_secret
+            return self.archive_client_secret.strip()
+        if self.client_secret_file:
+            return Path(self.client_secret_file).read_text().strip() or None
+        return None

@@ -1,7 +1,8 @@
 """A small client for the six services' public REST APIs, as the demo and the end-to-end tests use them.
 
 Tokens come from access-control (``POST /v1/token``: password grant for the seeded demo people,
-client credentials for the scanning station); every error answer is problem+json and becomes an
+client credentials for the scanning station and the service clients, whose secrets are read from the stack's
+secrets folder, ``<data_dir>/secrets/clients/<client_id>.secret``); every error answer is problem+json and becomes an
 :class:`ApiError` that says which call failed and why, in one line.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +21,6 @@ from juanzong_devstack.stack import SERVICES, StackConfig
 
 DEMO_PASSWORD = "juanzong-demo"
 STATION_ID = "station-01"
-STATION_SECRET = "juanzong-dev-client-secret"
 
 
 def cn_path(case_number: str) -> str:
@@ -92,10 +93,12 @@ class _Token:
 
 @dataclass
 class Api:
-    """Calls one service as one demo person (``as_``: a username like ``judge-wang``, or ``station``)."""
+    """Calls one service as one demo person (``as_``: a username like ``judge-wang``; ``station`` or a client id
+    like ``station-01`` or ``catalog`` for a client, whose secret comes from ``secrets_dir``)."""
 
     urls: ServiceUrls
     timeout: float = 120.0
+    secrets_dir: Path | None = None
     _tokens: dict[str, _Token] = field(default_factory=dict)
     _client: httpx.Client | None = None
 
@@ -135,14 +138,27 @@ class Api:
         cached = self._tokens.get(who)
         if cached and cached.expires > time.monotonic() + 30:
             return cached.value
-        if who == "station":
-            form = {"grant_type": "client_credentials", "client_id": STATION_ID, "client_secret": STATION_SECRET}
+        client_id = STATION_ID if who == "station" else who
+        if client_id.startswith("station-") or client_id in SERVICES:
+            form = {"grant_type": "client_credentials", "client_id": client_id,
+                    "client_secret": self.client_secret(client_id)}
         else:
             form = {"grant_type": "password", "username": who, "password": DEMO_PASSWORD}
         body = self._send("access-control", "POST", "/v1/token", data=form, expect=(200,))
         token = _Token(body["access_token"], time.monotonic() + float(body.get("expires_in", 300)))
         self._tokens[who] = token
         return token.value
+
+    def client_secret(self, client_id: str) -> str:
+        if self.secrets_dir is None:
+            raise StackNotRunning(f"no secrets folder to read {client_id}'s secret from: pass Api(secrets_dir=...) "
+                                  "(the stack's <data_dir>/secrets)")
+        path = Path(self.secrets_dir) / "clients" / f"{client_id}.secret"
+        try:
+            return path.read_text().strip()
+        except OSError as error:
+            raise StackNotRunning(f"cannot read {path} ({error.strerror}): start the stack once "
+                                  "(.venv/bin/juanzong-stack up) so it makes its secrets") from None
 
     # -- calls ------------------------------------------------------------------------------------
     def get(self, service: str, path: str, as_: str, **kw: Any) -> Any:

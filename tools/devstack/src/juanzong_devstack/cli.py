@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from juanzong_devstack.secrets import STATIONS
 from juanzong_devstack.stack import SERVICES, EmbeddedStack, StackConfig, StackError, port_open
 
 app = typer.Typer(help="卷宗 embedded stack: RabbitMQ, SecantusDB, SeaweedFS S3 and the six services.",
@@ -69,8 +70,20 @@ def status() -> None:
 
 @app.command()
 def env(service: str) -> None:
-    """Print the JZ_ environment a service gets on this stack (for running one by hand)."""
+    """Print the JZ_ environment a service gets on this stack (for running one by hand); for a station
+    (``station-01``), the path of its credentials file (the station CLI's ``--credentials``)."""
     stack = _stack()
+    if service in STATIONS:
+        path = stack.config.station_credentials_file(service)
+        if not path.exists():
+            console.print(f"[red]error:[/red] {path} does not exist yet: run juanzong-stack up once")
+            raise typer.Exit(1)
+        print(f"export JZ_STATION_CREDENTIALS='{path}'")
+        return
+    if service not in SERVICES:
+        console.print(f"[red]error:[/red] unknown service or station {service}; known: "
+                      f"{', '.join((*SERVICES, *STATIONS))}")
+        raise typer.Exit(2)
     for key, value in stack.config.service_env(service).items():
         print(f"export {key}='{value}'")
 

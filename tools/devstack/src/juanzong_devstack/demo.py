@@ -45,8 +45,6 @@ ARCHIVIST = "archives-feng"  # 档案科
 
 YEAR = 2026
 SERIAL_START = 1001
-STATION_ENV_KEYS = ("JZ_AMQP_URL", "JZ_BUS_NAMESPACE", "JZ_S3_ENDPOINT", "JZ_S3_ACCESS_KEY", "JZ_S3_SECRET_KEY",
-                    "JZ_S3_SECURE", "JZ_LOG_LEVEL")
 
 
 class JobFailed(RuntimeError):
@@ -137,9 +135,31 @@ def four_property_verdicts(report: dict) -> dict[str, str]:
     return out
 
 
-def station_env(config: StackConfig) -> dict[str, str]:
+def station_cli_takes_credentials() -> bool:
+    """The station CLI reads its own credentials file (``--credentials``): its broker user, its S3 prefix, its
+    client secret. An older CLI only read the services' variables."""
+    import importlib.util
+    spec = importlib.util.find_spec("juanzong_scan_ocr.entrypoints.station")
+    try:
+        return spec is not None and spec.origin is not None and '"--credentials"' in Path(spec.origin).read_text()
+    except OSError:
+        return False
+
+
+def station_args(config: StackConfig) -> tuple[list[str], dict[str, str]]:
+    """The station CLI's credentials: ``--credentials <data_dir>/secrets/stations/station-01.json`` (the station's
+    own broker user, S3 identity and client secret — never a service's)."""
+    path = config.station_credentials_file(STATION_ID)
+    if not path.exists():
+        raise JobFailed(f"no station credentials at {path}: start the stack (juanzong-stack up) to make them")
+    if station_cli_takes_credentials():
+        return ["--credentials", str(path)], {"JZ_STATION_CREDENTIALS": str(path), "JZ_LOG_LEVEL": config.log_level}
+    # an older station CLI (before issue 20) knows only the services' variables
     env = config.service_env("scan-ocr")
-    return {k: env[k] for k in STATION_ENV_KEYS if k in env}
+    keys = ("JZ_AMQP_URL", "JZ_BUS_NAMESPACE", "JZ_S3_ENDPOINT", "JZ_S3_ACCESS_KEY", "JZ_S3_SECRET_KEY", "JZ_S3_SECURE",
+            "JZ_LOG_LEVEL")
+    return [], {**{k: env[k] for k in keys if k in env},
+                "JZ_STATION_CLIENT_SECRET": config.secrets.client_secret(STATION_ID)}
 
 
 # ------------------------------------------------------------------------------------------ the job
@@ -317,14 +337,18 @@ class MainJob:
     def _station_upload(self, folder: Path, glob: str, task_id: str, extra: list[str]) -> tuple[int, str, dict]:
         """Run the station CLI on ``folder`` and follow the batch; (exit code, batch id, the batch)."""
         urls = self.api.urls
+        credentials, station_env = station_args(self.config)
         argv = [sys.executable, "-m", "juanzong_scan_ocr.entrypoints.station", "upload", str(folder),
-                "--case", self.cn, "--task", task_id, "--station", STATION_ID,
+                "--case", self.cn, "--task", task_id, "--station", STATION_ID, *credentials,
                 "--operator", "刘书记", "--court", sample.COURT, "--glob", glob,
                 "--access-control", urls["access-control"], "--api", urls["scan-ocr"], "--follow",
                 "--timeout", str(int(self.ocr_timeout)), *extra]
-        env = {**os.environ, **station_env(self.config), "COLUMNS": os.environ.get("COLUMNS", "100")}
+        # the station runs with its own credentials only: none of the services' JZ_ variables leak into it
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("JZ_")}
+        env = {**base_env, **station_env, "COLUMNS": os.environ.get("COLUMNS", "100")}
         self.say(f"  [dim]$ python -m juanzong_scan_ocr.entrypoints.station upload {folder} --case {self.cn} "
-                 f"--task {task_id} --station {STATION_ID} --glob '{glob}' {' '.join(extra)} --follow[/dim]")
+                 f"--task {task_id} --station {STATION_ID} {' '.join(credentials)} --glob '{glob}' "
+                 f"{' '.join(extra)} --follow[/dim]")
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=None, text=True, cwd=REPO_ROOT)
         lines: list[str] = []
         assert proc.stdout is not None
@@ -612,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     except (StackError, ValueError) as error:
         console.print(f"[red]error:[/red] {error}")
         return 2
-    api = Api(urls)
+    api = Api(urls, secrets_dir=config.secrets_dir)
     job = MainJob(api, config, sample_dir=args.sample_dir, console=console, keep_going=args.keep_going,
                   ocr_timeout=args.ocr_timeout, case_number=args.case_number)
     console.rule("[bold]卷宗 Juanzong — the main job on the embedded stack")

@@ -1,8 +1,9 @@
 """pytest fixtures for integration and end-to-end tests on the real embedded servers.
 
 A test session gets its own SecantusDB and SeaweedFS (own ports and data folder, so a running dev stack
-is not disturbed) and shares the machine's RabbitMQ under a namespace of its own, whose queues are
-deleted at the end.
+is not disturbed) and shares the machine's RabbitMQ under a namespace of its own, whose queues, exchange
+and station users are deleted at the end. Secrets (one per client) are made in the session's data folder:
+``client_secret(stack, "catalog")`` reads one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from juanzong_devstack.stack import EmbeddedStack, StackConfig
+from juanzong_devstack.stack import EmbeddedStack, StackConfig, delete_namespace_users
 
 
 def _test_config(data_dir) -> StackConfig:
@@ -44,6 +45,12 @@ def delete_namespace_queues(namespace: str) -> None:
                        capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         pass
+    delete_namespace_users(namespace)
+
+
+def client_secret(stack: EmbeddedStack, client_id: str) -> str:
+    """The secret of ``client_id`` on this stack (made at its first start, ``<data_dir>/secrets/clients``)."""
+    return stack.config.secrets.client_secret(client_id)
 
 
 def e2e_config(data_dir) -> StackConfig:
@@ -80,7 +87,7 @@ def e2e_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
 def e2e_api(e2e_stack):
     from juanzong_devstack.api_client import Api, ServiceUrls
 
-    api = Api(ServiceUrls.from_stack(e2e_stack.config))
+    api = Api(ServiceUrls.from_stack(e2e_stack.config), secrets_dir=e2e_stack.config.secrets_dir)
     api.check_ready()
     yield api
     api.close()

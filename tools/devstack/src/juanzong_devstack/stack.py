@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,6 +19,9 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
+
+from juanzong_devstack.secrets import ADMIN_IDENTITY, STATION_COURT, STATIONS, STATIONS_BUCKET, StackSecrets
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 BIN = Path(sys.executable).parent
@@ -56,8 +60,6 @@ class StackConfig:
     weed_port_base: int = 19330
     service_port_base: int = 8100
     namespace: str = "juanzong"
-    s3_access_key: str = "juanzong"
-    s3_secret_key: str = "juanzong-dev-secret"
     ocr_workers: int = 1
     log_level: str = "INFO"
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -76,6 +78,35 @@ class StackConfig:
             namespace=os.environ.get("JZ_STACK_BUS_NAMESPACE") or "juanzong",
             log_level=os.environ.get("JZ_LOG_LEVEL", "INFO"),
         )
+
+    @property
+    def secrets(self) -> StackSecrets:
+        """This stack's secrets folder (``<data_dir>/secrets``)."""
+        return StackSecrets(self.data_dir)
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.secrets.root
+
+    @property
+    def s3_admin_keys(self) -> tuple[str, str]:
+        """The stack's own S3 identity (readiness probe, buckets); no service gets it."""
+        return self.secrets.s3_keys(ADMIN_IDENTITY)
+
+    @property
+    def s3_access_key(self) -> str:
+        return self.s3_admin_keys[0]
+
+    @property
+    def s3_secret_key(self) -> str:
+        return self.s3_admin_keys[1]
+
+    def station_credentials_file(self, station_id: str = STATIONS[0]) -> Path:
+        return self.secrets.station_file(station_id)
+
+    def broker_user(self, station_id: str) -> str:
+        """The RabbitMQ user of a scanning station: ``<namespace>.<station_id>``."""
+        return f"{self.namespace}.{station_id}"
 
     @property
     def mongo_url(self) -> str:
@@ -98,14 +129,16 @@ class StackConfig:
         return host or "127.0.0.1", int(port or 5672)
 
     def service_env(self, name: str) -> dict[str, str]:
-        """The JZ_ settings a service process gets on this stack."""
+        """The JZ_ settings a service process gets on this stack: its own S3 identity and client secret file
+        (never another client's secret; access-control gets the clients folder to register them)."""
+        access_key, secret_key = self.secrets.s3_keys(f"svc-{name}")
         env = {
             "JZ_AMQP_URL": self.amqp_url,
             "JZ_BUS_NAMESPACE": self.namespace,
             "JZ_MONGO_URL": self.mongo_url,
             "JZ_S3_ENDPOINT": self.s3_endpoint,
-            "JZ_S3_ACCESS_KEY": self.s3_access_key,
-            "JZ_S3_SECRET_KEY": self.s3_secret_key,
+            "JZ_S3_ACCESS_KEY": access_key,
+            "JZ_S3_SECRET_KEY": secret_key,
             "JZ_S3_SECURE": "false",
             "JZ_HTTP_PORT": str(self.service_port(name)),
             "JZ_PUBLIC_BASE_URL": self.service_url(name),
@@ -115,8 +148,73 @@ class StackConfig:
             "JZ_DATA_DIR": str(self.data_dir / "services" / name),
             "JZ_SERVICE_URLS": json.dumps({n: self.service_url(n) for n in SERVICES}),
         }
+        if name == "access-control":
+            env["JZ_CLIENT_SECRETS_DIR"] = str(self.secrets.clients_dir)
+        elif name in SERVICES:
+            env["JZ_CLIENT_ID"] = name
+            env["JZ_CLIENT_SECRET_FILE"] = str(self.secrets.client_secret_file(name))
         env.update(self.extra_env)
         return env
+
+    def station_credentials(self, station_id: str, amqp_url: str | None = None) -> dict[str, object]:
+        """What a scanning station needs (the station CLI's ``--credentials`` file)."""
+        access_key, secret_key = self.secrets.s3_keys(station_id)
+        return {
+            "client_id": station_id, "client_secret": self.secrets.client_secret(station_id),
+            "court": STATION_COURT, "amqp_url": amqp_url or self.amqp_url, "bus_namespace": self.namespace,
+            "s3_endpoint": self.s3_endpoint, "s3_access_key": access_key, "s3_secret_key": secret_key,
+            "s3_secure": False, "s3_bucket": STATIONS_BUCKET, "s3_prefix": f"{station_id}/",
+            "access_control_url": self.service_url("access-control"), "intake_url": self.service_url("intake"),
+            "scan_ocr_url": self.service_url("scan-ocr"),
+        }
+
+
+def amqp_url_with_user(amqp_url: str, user: str, password: str) -> str:
+    """``amqp_url`` with its user and password replaced."""
+    scheme, _, rest = amqp_url.partition("://")
+    host = rest.split("@", 1)[-1]
+    return f"{scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+
+
+def rabbitmqctl() -> str | None:
+    found = shutil.which("rabbitmqctl") or ("/usr/sbin/rabbitmqctl" if Path("/usr/sbin/rabbitmqctl").exists() else None)
+    return found
+
+
+def ensure_station_broker_user(namespace: str, station_id: str, password: str) -> None:
+    """The station's own RabbitMQ user: may publish only ``scan-ocr.job.process`` on ``<ns>.events`` and nothing
+    else (no queue, no exchange of its own, no reads). Raises StackError when rabbitmqctl fails."""
+    ctl = rabbitmqctl()
+    if ctl is None:
+        raise StackError("rabbitmqctl not found")
+    user = f"{namespace}.{station_id}"
+    exchange = f"{namespace}.events"
+
+    def run(*args: str, ok_if: str | None = None) -> None:
+        result = subprocess.run([ctl, *args], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0 and not (ok_if and ok_if in (result.stdout + result.stderr)):
+            raise StackError(f"rabbitmqctl {args[0]} {user} failed: {(result.stderr or result.stdout).strip()[-300:]}")
+
+    run("add_user", user, password, ok_if="already exists")
+    run("change_password", user, password)
+    run("set_permissions", "-p", "/", user, "^$", f"^{re.escape(exchange)}$", "^$")
+    run("set_topic_permissions", "-p", "/", user, exchange, r"^scan-ocr\.job\.process$", "^$")
+
+
+def delete_namespace_users(namespace: str) -> None:
+    """Remove the broker users a stack of ``namespace`` created (test stacks, at ``down``)."""
+    ctl = rabbitmqctl()
+    if ctl is None:
+        return
+    try:
+        out = subprocess.run([ctl, "list_users", "-q", "--formatter", "json"], capture_output=True, text=True,
+                             timeout=60).stdout
+        users = [u.get("user", "") for u in json.loads(out or "[]")]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return
+    for user in users:
+        if user.startswith(namespace + "."):
+            subprocess.run([ctl, "delete_user", user], capture_output=True, timeout=60)
 
 
 def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
@@ -258,10 +356,9 @@ class EmbeddedStack:
                                  "set JZ_STACK_WEED_PORT_BASE")
         data = c.data_dir / "s3"
         data.mkdir(parents=True, exist_ok=True)
-        config = c.data_dir / "s3-identities.json"
-        config.write_text(json.dumps({"identities": [{
-            "name": "juanzong", "credentials": [{"accessKey": c.s3_access_key, "secretKey": c.s3_secret_key}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        # security.toml (JWT signing of volume and filer) is read from SeaweedFS's working folder
+        config_dir = c.secrets.seaweedfs_dir()
+        (c.data_dir / "s3-identities.json").unlink(missing_ok=True)  # the shared identity of older stacks
         weed = shutil.which("weed", path=str(BIN)) or "weed"
         proc = self.procs.start("seaweedfs", [
             weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -269,15 +366,17 @@ class EmbeddedStack:
             f"-master.port.grpc={base + 4}", f"-volume.port.grpc={base + 5}", f"-filer.port.grpc={base + 6}",
             f"-s3.port.grpc={base + 7}",
             "-s3", f"-s3.port={c.s3_port}", f"-s3.port.iceberg={base + 3}", "-s3.port.lance=0",
-            f"-s3.config={config}", "-master.telemetry=false", "-volume.max=0", "-master.volumeSizeLimitMB=256",
-        ])
+            f"-s3.config={config_dir / 's3.json'}", "-master.telemetry=false", "-volume.max=0",
+            "-master.volumeSizeLimitMB=256",
+        ], cwd=config_dir)
         wait_port("127.0.0.1", c.s3_port, timeout, "SeaweedFS S3", proc, self.procs.log("seaweedfs"))
         self._wait_s3_ready(timeout)
-        return f"SeaweedFS S3 on 127.0.0.1:{c.s3_port} (data {data})"
+        return f"SeaweedFS S3 on 127.0.0.1:{c.s3_port} (data {data}; volume and filer require signed requests)"
 
     def _wait_s3_ready(self, timeout: float) -> None:
         from minio import Minio
-        client = Minio(self.config.s3_endpoint, self.config.s3_access_key, self.config.s3_secret_key, secure=False)
+        access_key, secret_key = self.config.s3_admin_keys
+        client = Minio(self.config.s3_endpoint, access_key, secret_key, secure=False, region="us-east-1")
         deadline = time.monotonic() + timeout
         probe = "jz-readiness-probe"
         while True:
@@ -286,14 +385,35 @@ class EmbeddedStack:
                     client.make_bucket(probe)
                 import io
                 client.put_object(probe, "probe", io.BytesIO(b"ok"), 2)
+                # stations may not create buckets: theirs is made here
+                if not client.bucket_exists(STATIONS_BUCKET):
+                    client.make_bucket(STATIONS_BUCKET)
                 return
             except Exception as error:
                 if time.monotonic() > deadline:
                     raise StackError(f"SeaweedFS S3 not ready after {timeout:.0f} s: {error}") from error
                 time.sleep(0.5)
 
+    def start_stations(self) -> str:
+        """Each station's broker user and credentials file (``secrets/stations/<id>.json``, 0600)."""
+        c = self.config
+        notes = []
+        for station in STATIONS:
+            amqp_url = c.amqp_url
+            host, _ = c.amqp_host_port
+            if host in ("127.0.0.1", "localhost") and rabbitmqctl() is not None:
+                password = c.secrets.broker_password(station)
+                ensure_station_broker_user(c.namespace, station, password)
+                amqp_url = amqp_url_with_user(c.amqp_url, c.broker_user(station), password)
+                notes.append(f"broker user {c.broker_user(station)}")
+            else:
+                notes.append(f"the broker is not local (no rabbitmqctl): {station} publishes as the stack's user")
+            c.secrets.write_station(station, c.station_credentials(station, amqp_url))
+        return f"stations: {'; '.join(notes)}; credentials in {c.secrets.root / 'stations'}"
+
     def start_infra(self) -> list[str]:
-        return [self.start_rabbitmq(), self.start_mongo(), self.start_s3()]
+        self.config.secrets.ensure_all()
+        return [self.start_rabbitmq(), self.start_mongo(), self.start_s3(), self.start_stations()]
 
     # -- services ------------------------------------------------------------------------------
     def start_service(self, name: str) -> subprocess.Popen | None:

@@ -1,13 +1,17 @@
 """Development seed: demo people of 吉01 民一庭, the service clients and scanning station station-01.
 
 Runs only in development and test (never in production), and is idempotent: a fingerprint of what was
-seeded is kept, so a restart with the same seed does nothing, and a changed dev secret re-seeds.
+seeded is kept, so a restart with the same seed does nothing, and changed secrets re-seed.
+
+Clients get no shared secret: each gets its own (the embedded stack makes one per client,
+``JZ_CLIENT_SECRETS_DIR``); a seeded client without one is left inactive.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -62,14 +66,16 @@ class DemoClient:
     department: str | None = None
 
 
-# Service scopes: what each service does on its own account (a user's read goes with the user's token).
+# Service scopes: only what each service does on its OWN account (a user's read or change goes with the user's
+# token, and reporting reads under a decision's receipt needs no scope). Audited (issue 20, item 3):
+#   scan-ocr  asks add_pages for station jobs on the bus (no catalogue change, no reads);
+#   archive   reads catalog's compiled dossier (GET /v1/dossiers/{cn}/compiled → read_pages) to build the e-archive;
+#   intake, catalog, notifier: nothing on their own account.
 SERVICE_CLIENTS: tuple[DemoClient, ...] = (
-    DemoClient("intake", "service", "立案服务", ("dossier:read_text",)),
-    DemoClient("scan-ocr", "service", "扫描识别服务", ("dossier:read_pages", "dossier:write")),
-    DemoClient("catalog", "service", "编目服务",
-               ("dossier:read_pages", "dossier:read_text", "dossier:search", "dossier:write")),
-    DemoClient("archive", "service", "归档服务",
-               ("dossier:read_pages", "dossier:read_text", "dossier:search", "archive:read")),
+    DemoClient("intake", "service", "立案服务", ()),
+    DemoClient("scan-ocr", "service", "扫描识别服务", ("dossier:add_pages",)),
+    DemoClient("catalog", "service", "编目服务", ()),
+    DemoClient("archive", "service", "归档服务", ("dossier:read_pages",)),
     DemoClient("notifier", "service", "通知服务", ()),
 )
 STATIONS: tuple[DemoClient, ...] = (
@@ -77,22 +83,22 @@ STATIONS: tuple[DemoClient, ...] = (
 )
 
 
-def _fingerprint(dev_secret: str) -> str:
+def _fingerprint(client_secrets: Mapping[str, str]) -> str:
     spec = {"v": SEED_VERSION, "users": [asdict(u) for u in DEMO_USERS],
             "clients": [asdict(c) for c in (*SERVICE_CLIENTS, *STATIONS)],
-            "secret": hashlib.sha256(dev_secret.encode()).hexdigest()}
+            "secrets": {k: hashlib.sha256(v.encode()).hexdigest() for k, v in sorted(client_secrets.items())}}
     return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-async def seed_demo(mongo: Mongo, dev_secret: str) -> bool:
-    """Seed (or re-seed) the demo accounts; False when the same seed is already there."""
-    fingerprint = _fingerprint(dev_secret)
+async def seed_demo(mongo: Mongo, client_secrets: Mapping[str, str]) -> bool:
+    """Seed (or re-seed) the demo accounts; False when the same seed is already there. Each seeded client gets
+    its own secret from ``client_secrets``; one without a secret there is inactive (it cannot log in)."""
+    fingerprint = _fingerprint(client_secrets)
     state = await mongo.db[SEED].find_one({"_id": "demo"})
     if state and state.get("fingerprint") == fingerprint:
         return False
     now = datetime.now(UTC)
     password_hash = hash_secret(DEMO_PASSWORD)
-    secret_hash = hash_secret(dev_secret)
     for u in DEMO_USERS:
         await mongo.db[USERS].update_one({"_id": u.id}, {"$set": {
             "username": u.username, "name": u.name, "court": COURT, "department": u.department,
@@ -100,15 +106,21 @@ async def seed_demo(mongo: Mongo, dev_secret: str) -> bool:
             "title_zh": u.title_zh, "password_hash": password_hash, "active": True, "seeded": True,
             "updated_at": now}}, upsert=True)
     for c in (*SERVICE_CLIENTS, *STATIONS):
-        await mongo.db[CLIENTS].update_one({"_id": c.id}, {"$set": {
-            "kind": c.kind, "name": c.name, "court": COURT, "department": c.department, "scopes": list(c.scopes),
-            "secret_hash": secret_hash, "active": True, "seeded": True, "updated_at": now}}, upsert=True)
+        secret = client_secrets.get(c.id)
+        fields = {"kind": c.kind, "name": c.name, "court": COURT, "department": c.department,
+                  "scopes": list(c.scopes), "active": secret is not None, "seeded": True, "updated_at": now}
+        update: dict = {"$set": fields}
+        if secret is not None:
+            fields["secret_hash"] = hash_secret(secret)
+        else:  # the shared development secret of older seeds must not keep working
+            update["$unset"] = {"secret_hash": ""}
+        await mongo.db[CLIENTS].update_one({"_id": c.id}, update, upsert=True)
     await mongo.db[SEED].replace_one({"_id": "demo"}, {"_id": "demo", "fingerprint": fingerprint, "at": now},
                                      upsert=True)
     return True
 
 
-async def apply_client_secrets(mongo: Mongo, secrets: dict[str, str]) -> int:
+async def apply_client_secrets(mongo: Mongo, secrets: Mapping[str, str]) -> int:
     """Secrets from settings (production): set on the known service and station clients, creating them."""
     known = {c.id: c for c in (*SERVICE_CLIENTS, *STATIONS)}
     count = 0

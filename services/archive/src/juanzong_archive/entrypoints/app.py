@@ -44,14 +44,15 @@ async def start_archive(app: FastAPI) -> None:
             environment=settings.environment, court_name=settings.archive_court_name)
     except SealConfigError as error:
         raise SettingsError(str(error)) from None
-    secret = settings.client_secret
+    secret = settings.client_secret  # this service's own (issue 20 item 3: no shared development secret)
     if secret is None:
-        raise SettingsError("invalid setting JZ_ARCHIVE_CLIENT_SECRET: required in production")
+        raise SettingsError("invalid setting JZ_CLIENT_SECRET_FILE: required (or JZ_ARCHIVE_CLIENT_SECRET): "
+                            "the secret of this service's own client at access-control")
     # a test may plant its own transport (fake catalog and token endpoint) before start-up
     transport = getattr(app.state, "http_transport", None)
     client = httpx.AsyncClient(timeout=30, transport=transport)
     app.state.http_client = client
-    token = ServiceToken(settings.token_url or "", "archive", secret, client)
+    token = ServiceToken(settings.token_url or "", settings.client_id, secret, client)
     catalog = CatalogClient(settings.catalog_url, token, client)
     app.state.archive = ArchiveService(settings, app.state.mongo, app.state.store, catalog, seal,
                                        on_commit=app.state.outbox.notify)
