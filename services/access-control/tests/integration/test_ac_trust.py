@@ -5,7 +5,9 @@ and the password grant's failure limits."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -16,7 +18,8 @@ from juanzong_shared.events import REGISTRY
 
 pytestmark = pytest.mark.integration
 
-DEV_SECRET = "juanzong-dev-client-secret"
+# one secret per client, as the stack makes them (JZ_CLIENT_SECRETS wins over the stack's folder)
+CLIENT_SECRETS = {c: secrets.token_urlsafe(24) for c in ("station-01", "catalog", "archive", "scan-ocr", "intake")}
 ART8_1 = "吉高法〔2020〕11号 第八条(一)"
 ART8_2 = "吉高法〔2020〕11号 第八条(二)"
 
@@ -25,7 +28,8 @@ def make_app(embedded_stack, data_dir, **extra: str):
     env = embedded_stack.config.service_env("access-control")
     env |= {"JZ_MONGO_DB": "t_ac_" + uuid.uuid4().hex[:10], "JZ_SERVICE_NAME": "access-control",
             "JZ_DATA_DIR": str(data_dir), "JZ_ENVIRONMENT": "test",
-            "JZ_HOUSEKEEPING_SECONDS": "3600", "JZ_LOG_JSON": "false", "JZ_LOG_LEVEL": "WARNING", **extra}
+            "JZ_HOUSEKEEPING_SECONDS": "3600", "JZ_LOG_JSON": "false", "JZ_LOG_LEVEL": "WARNING",
+            "JZ_CLIENT_SECRETS": json.dumps(CLIENT_SECRETS), **extra}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -68,8 +72,8 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def login(client, who: str) -> dict[str, str]:
-    if who.startswith("station-") or who in ("intake", "scan-ocr", "catalog", "archive", "notifier"):
-        form = {"grant_type": "client_credentials", "client_id": who, "client_secret": DEV_SECRET}
+    if who in CLIENT_SECRETS:
+        form = {"grant_type": "client_credentials", "client_id": who, "client_secret": CLIENT_SECRETS[who]}
     else:
         form = {"grant_type": "password", "username": who, "password": "juanzong-demo"}
     r = await client.post("/v1/token", data=form)
@@ -140,3 +144,72 @@ async def test_a_denied_borrowing_gives_its_slot_back(ac_service, tokens, publis
     again = await client.post("/v1/borrowings", headers=judge, json=body)
     assert again.status_code == 201, again.text
     assert (await client.post("/v1/borrowings", headers=judge, json=body)).status_code == 409
+
+
+# -- need to know for borrowing records (items 6 and 10) ---------------------------------------------------
+async def borrow(client, headers, case_number: str) -> dict:
+    r = await client.post("/v1/borrowings", headers=headers, json={
+        "case_number": case_number, "kind": "current_case_paper", "materials": ["current_case_materials"], "days": 3,
+        "purpose": "核对证据"})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def trail(app, case_number: str, action: str) -> list[dict]:
+    await app.state.ac.audit.flush()
+    return [d async for d in app.state.mongo.db["audit_records"].find({"case_id": case_number, "action": action})]
+
+
+async def test_borrowing_records_are_read_by_who_may_read_the_case_and_each_read_is_audited(ac_service, tokens,
+                                                                                           publisher):
+    """吉高法〔2020〕11号 第九条 (need to know), 法〔2016〕264号 一(三) (全程留痕)."""
+    app, client = ac_service
+    case_number = await register(app, publisher)
+    b = await borrow(client, await tokens("judge-wang"), case_number)
+    path = f"/v1/borrowings?case_number={case_number}"
+
+    team = await client.get(path, headers=await tokens("judge-li"))
+    assert team.status_code == 200 and [x["borrowing_id"] for x in team.json()] == [b["borrowing_id"]]
+    reads = await trail(app, case_number, "read.borrowings")
+    assert [r["actor"] for r in reads] == ["u-judge-li"] and reads[0]["detail"]["borrowings"] == [b["borrowing_id"]]
+
+    outsider = await client.get(path, headers=await tokens("judge-chen"))
+    assert outsider.status_code == 403 and "第九条" in outsider.json()["rule"]
+    assert outsider.headers["content-type"].startswith("application/problem+json")
+    one = await client.get(f"/v1/borrowings/{b['borrowing_id']}", headers=await tokens("judge-chen"))
+    assert one.status_code == 403
+    mine = await client.get("/v1/borrowings", headers=await tokens("judge-chen"))
+    assert b["borrowing_id"] not in [x["borrowing_id"] for x in mine.json()]
+    filing = await client.get("/v1/borrowings", headers=await tokens("filing-qian"))
+    assert b["borrowing_id"] in [x["borrowing_id"] for x in filing.json()]
+    assert [r["actor"] for r in await trail(app, case_number, "read.borrowings")] == ["u-judge-li", "u-filing-qian"]
+
+
+async def test_a_station_reads_no_borrowings(ac_service, tokens, publisher):
+    """吉高法〔2020〕11号 第四条(一)3: the scanning station scans and reads nothing."""
+    app, client = ac_service
+    case_number = await register(app, publisher)
+    b = await borrow(client, await tokens("judge-wang"), case_number)
+    station = await tokens("station-01")
+    for path in (f"/v1/borrowings?case_number={case_number}", "/v1/borrowings", f"/v1/borrowings/{b['borrowing_id']}"):
+        r = await client.get(path, headers=station)
+        assert r.status_code == 403 and "第四条(一)3" in r.json()["rule"], (path, r.text)
+
+
+async def test_borrowings_of_a_classified_case_do_not_exist_outside_its_team(ac_service, tokens, publisher):
+    """吉高法〔2020〕11号 第十条: a 涉密 case is invisible (404, as an unknown case) outside its team and 立案庭."""
+    app, client = ac_service
+    secret_case = await register(app, publisher, secret=True)
+    b = await borrow(client, await tokens("judge-wang"), secret_case)
+    unknown = f"（2026）吉01民终{uuid.uuid4().int % 10**8}号"
+    chen = await tokens("judge-chen")
+    for case_number in (secret_case, unknown):
+        r = await client.get(f"/v1/borrowings?case_number={case_number}", headers=chen)
+        assert r.status_code == 404, r.text
+    assert (await client.get(f"/v1/borrowings/{b['borrowing_id']}", headers=chen)).status_code == 404
+    asked = await client.post("/v1/borrowings", headers=chen, json={
+        "case_number": secret_case, "kind": "current_case_paper", "materials": ["current_case_materials"], "days": 3,
+        "purpose": "x"})
+    assert asked.status_code == 404
+    assert (await client.get(f"/v1/borrowings?case_number={secret_case}",
+                             headers=await tokens("judge-li"))).status_code == 200

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from juanzong_shared.db import Mongo
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.outbox import UnitOfWork, transact
-from juanzong_shared.problems import FieldError, Problem, not_found
+from juanzong_shared.problems import FieldError, Problem, forbidden, not_found
 from pymongo.errors import DuplicateKeyError
 
 from ..adapters.audit_chain import AuditChain
@@ -29,8 +29,9 @@ from ..adapters.mongo import (
     replace,
 )
 from ..domain import borrowing as bw
-from ..domain.cases import CaseFacts
-from ..domain.identities import Principal, Role
+from ..domain import rules
+from ..domain.cases import Action, CaseFacts
+from ..domain.identities import Principal, PrincipalKind, Role
 from .decisions import Decisions
 
 EVENT_TYPES: dict[type, str] = {
@@ -63,6 +64,16 @@ def refused(error: bw.BorrowingRefused) -> Problem:
             return Problem(422, "borrowing-invalid", "借阅申请不符合规定", error.reason_zh, rule=error.rule,
                            errors=[FieldError(field=field, reason=error.reason_zh)])
     return Problem(403, "borrowing-refused", "不符合借阅规定", error.reason_zh, rule=error.rule)
+
+
+# Who handles paper for the whole court: 立案庭 keeps and lends it (第四条(一)5), the approvers of 第八条, 档案科.
+PAPER_STAFF = frozenset({Role.FILING_DIVISION_STAFF, Role.DEPARTMENT_HEAD, Role.SUPERVISING_LEADER,
+                         Role.PRESIDING_JUDGE, Role.ARCHIVES_OFFICE_STAFF})
+
+
+def _refuse_station(caller: Principal) -> None:
+    if caller.kind is PrincipalKind.STATION:
+        raise forbidden("扫描工位只负责扫描，不能查阅或申请借阅纸质材料。", rules.ART4_1_3)
 
 
 class Borrowings:
@@ -113,7 +124,12 @@ class Borrowings:
                       materials: list[bw.PaperMaterial], days: int, purpose: str,
                       session: bw.SessionKind | None = None, cause: str | None = None,
                       verification_purpose: bw.VerificationPurpose | None = None) -> bw.Borrowing:
+        _refuse_station(principal)
         case = await self._case(case_number)
+        if case.classified:  # 第十条: outside its team a 涉密 case does not exist, not even to be refused
+            decision, _ = await self.decisions.decide(principal, Action.READ_CASE, case_number, record=False)
+            if not decision.allowed:
+                raise not_found("案件", case_number)
 
         async def work(uow: UnitOfWork) -> bw.BorrowingStep:
             history = await borrowings_of_case(uow.db, case_number, uow.session)
@@ -180,6 +196,63 @@ class Borrowings:
 
     async def explain(self, principal: Principal, borrowing_id: str, text: str) -> bw.Borrowing:
         return await self._step(borrowing_id, lambda b, c, h, now: bw.explain_emergency(b, principal, c, text, now))
+
+    # -- reading (need to know: 吉高法〔2020〕11号 第九条; every read leaves a trace: 法〔2016〕264号 一(三)) ----------
+    async def _need_to_know(self, caller: Principal, case_number: str) -> None:
+        """The ``read_case`` decision for the case (recorded in the audit chain). A case that is not registered, or
+        a 涉密 one the caller is outside of (第十条), does not exist for the caller: 404, as for any unknown case."""
+        _refuse_station(caller)
+        decision, _ = await self.decisions.decide(caller, Action.READ_CASE, case_number)
+        if decision.allowed:
+            return
+        facts = await self.decisions.case_facts(case_number)
+        if facts is None or (facts.classified and rules.ART10 in decision.rule):
+            raise not_found("案件", case_number)
+        raise forbidden(f"查看本案借阅记录：{decision.reason_zh}", decision.rule)
+
+    async def _trace(self, caller: Principal, case_number: str, found: list[bw.Borrowing]) -> None:
+        await self.audit.append(actor=caller.id, action="read.borrowings", case_id=case_number, detail={
+            "borrowings": [b.borrowing_id for b in found], "kind": caller.kind.value})
+
+    async def read_of_case(self, caller: Principal, case_number: str, *, status: str | None = None,
+                           limit: int = 200) -> list[bw.Borrowing]:
+        """The case's borrowings, for whoever may read the case."""
+        await self._need_to_know(caller, case_number)
+        found = await self.list(case_number=case_number, status=status, limit=limit)
+        await self._trace(caller, case_number, found)
+        return found
+
+    async def read_visible(self, caller: Principal, *, status: str | None = None,
+                           limit: int = 200) -> list[bw.Borrowing]:
+        """Without a case: the caller's own borrowings, and for the staff who handle paper (立案庭, approvers,
+        档案科) those of their court — each case's only if the caller may read that case."""
+        _refuse_station(caller)
+        query: dict = {"court": caller.court} if caller.kind is PrincipalKind.USER and caller.roles & PAPER_STAFF \
+            else {"borrower_id": caller.id}
+        if status:
+            query["q.status"] = status
+        candidates = [borrowing_of(d) async for d in self.mongo.db[BORROWINGS].find(query)
+                      .sort("requested_at", -1).limit(limit)]
+        by_case: dict[str, list[bw.Borrowing]] = {}
+        for b in candidates:
+            by_case.setdefault(b.case_id, []).append(b)
+        shown: set[str] = set()
+        for case_number, found in by_case.items():
+            decision, _ = await self.decisions.decide(caller, Action.READ_CASE, case_number)
+            readable = found if decision.allowed else [b for b in found if b.borrower_id == caller.id]
+            if readable:
+                shown.update(b.borrowing_id for b in readable)
+                await self._trace(caller, case_number, readable)
+        return [b for b in candidates if b.borrowing_id in shown]
+
+    async def read_one(self, caller: Principal, borrowing_id: str) -> bw.Borrowing:
+        """One borrowing: its borrower, or whoever may read its case (else 404/403 as for the case)."""
+        _refuse_station(caller)
+        b = await self.get(borrowing_id)
+        if b.borrower_id != caller.id:
+            await self._need_to_know(caller, b.case_id)
+        await self._trace(caller, b.case_id, [b])
+        return b
 
     async def get(self, borrowing_id: str) -> bw.Borrowing:
         doc = await self.mongo.db[BORROWINGS].find_one({"_id": borrowing_id})
