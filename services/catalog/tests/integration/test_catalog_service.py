@@ -184,13 +184,14 @@ async def test_redelivered_page_and_batch_events_change_nothing(catalog, client)
 
 
 async def test_compiled_view_for_archive_and_service_scope(catalog, client):
-    """archive reads the compiled view with a service token holding dossier:read, without a decision."""
+    """archive reads the compiled view with its own service token, decided by access-control like every reader
+    (by its scopes; issue 20 item 6: no service reads without a decision)."""
     asked = len(catalog.decider.asked)
-    svc = catalog.tokens.headers("archive", kind="service", roles=(), scopes=("dossier:read",))
+    svc = catalog.tokens.headers("archive", kind="service", roles=(), scopes=("dossier:read_pages",))
     r = await client.get(catalog.url + "/compiled", headers=svc)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert len(catalog.decider.asked) == asked
+    assert catalog.decider.asked[asked:] == [("archive", "read_pages", catalog.bundle.case_number)]
     main = body["volumes"][0]
     content = [p for p in main["pages"] if p["page_number"] is not None]
     assert content[0]["bucket"] == BUCKET and content[0]["pdf_key"].endswith("/page.pdf")
@@ -246,7 +247,7 @@ async def test_search_returns_hits_with_boxes(catalog, client):
     h = hits[0]
     assert len(h["highlight_polygons"][0]) == 4 and h["page_number"] and h["document_title"]
     across = (await client.get("/v1/search", params={"q": "上诉人"}, headers=catalog.judge)).json()
-    assert across["total"] == len(hits[:200]) and across["withheld_dossiers"] == 0
+    assert across["total"] == len(hits[:200]) and "withheld_dossiers" not in across
     none = (await client.get(catalog.url + "/search", params={"q": "量子纠缠"}, headers=catalog.judge)).json()
     assert none["hits"] == []
 
@@ -261,7 +262,7 @@ async def test_reader_refused_by_access_control_gets_403(catalog, client):
         assert r.status_code == 403, (path, r.status_code)
         assert r.json()["rule"] == "吉高法〔2020〕11号 第九条"
     across = (await client.get("/v1/search", params={"q": "上诉人"}, headers=outsider)).json()
-    assert across["hits"] == [] and across["withheld_dossiers"] == 1
+    assert across == {"query": "上诉人", "hits": [], "total": 0}  # nothing about the dossier it may not search
     assert (await client.get(catalog.url)).status_code == 401
     ok = await client.get(f"/v1/pages/{page_id}/pdf", headers=catalog.judge)
     assert ok.status_code == 200 and ok.content.startswith(b"%PDF")
@@ -488,7 +489,7 @@ async def test_real_ocr_dates_reach_the_catalogue_and_staff_correct_date_and_iss
         catalogue = {c["document_id"]: c for v in compiled["volumes"] for c in v["catalogue"]}
         assert catalogue[receipt]["date"] == "2026-01-11"
 
-    svc = catalog.tokens.headers("archive", kind="service", roles=(), scopes=("dossier:read",))
+    svc = catalog.tokens.headers("archive", kind="service", roles=(), scopes=("dossier:read_pages",))
     rows = {row["category"]: row for row in (await client.get(url + "/catalogue", headers=catalog.judge)).json()["rows"]}
     check(rows, (await client.get(url + "/compiled", headers=svc)).json())
     listed = (await client.get(url + "/corrections", headers=catalog.judge)).json()["corrections"]
@@ -507,3 +508,170 @@ async def test_real_ocr_dates_reach_the_catalogue_and_staff_correct_date_and_iss
     after = (await client.get(url, headers=catalog.judge)).json()
     filed = sum(d["page_count"] for v in after["volumes"] for d in v["documents"])
     assert after["corrections"] == 2 and after["cataloguing_rate"]["automatic_pages"] == filed  # wording only
+
+
+# ------------------------------------------------------------- issue 20: obligations, search oracle, 涉密 pages
+
+LAWYER = "u-lawyer-qian"
+
+
+class RepresentativeDecider:
+    """access-control's yes for a litigant's lawyer (法〔2016〕264号 三(六)): reads come with the obligations
+    exclude_sub_volume and exclude_undisclosable; everyone else is answered by the module's decider."""
+
+    def __init__(self, inner: FakeDecider) -> None:
+        self.inner = inner
+        self.asked: list[tuple[str, str, str, str | None]] = []
+
+    async def decide(self, identity, action, case_number, *, resource=None):
+        from juanzong_shared.auth import Decision, Obligation
+
+        if identity.subject != LAWYER:
+            return await self.inner.decide(identity, action, case_number, resource=resource)
+        self.asked.append((identity.subject, action, case_number, resource))
+        return Decision(allowed=True, reason="本案诉讼代理人可在线浏览本案电子卷宗（不含副卷及依法不公开的材料）。",
+                        rule="法〔2016〕264号 三(六)", obligations=(
+                            Obligation(kind="record_access"), Obligation(kind="exclude_sub_volume"),
+                            Obligation(kind="exclude_undisclosable")))
+
+
+async def _dossier_of(client, bundle, headers) -> tuple[str, dict]:
+    url = f"/v1/dossiers/{quote(bundle.case_number, safe='')}"
+    for _ in range(600):
+        r = await client.get(url, headers=headers)
+        if r.status_code == 200:
+            return url, r.json()
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{bundle.case_number} not catalogued: {r.text}")
+
+
+async def test_representative_is_served_no_sub_volume_or_undisclosable_material(catalog, client):
+    """法〔2016〕264号 三(六): a lawyer's yes withholds the 副卷 and material closed by law — no such document in
+    the dossier view, 卷内目录 or compiled view, no such page or page text, no search hit on such a page (in the
+    dossier or across dossiers). The 依法不公开 flag is set by a cataloguer (a recorded correction)."""
+    bundle = generate_bundle(4244, CaseKind.CIVIL_SECOND_INSTANCE, min_pages=14)
+    await _publish_batch(catalog.bus, catalog.store, bundle, "batch-rep")
+    url, view = await _dossier_of(client, bundle, catalog.judge)
+    filed = [d for d in view["volumes"][0]["documents"] if d["category"] not in ("cover", "catalogue")]
+    assert len(filed) >= 3, filed
+    sub, closed = filed[1], filed[2]
+    clerk = catalog.tokens.headers("u-clerk-liu", name="刘书记员")
+    r = await client.post(url + "/corrections", headers=clerk, json={
+        "operation": "reclassify", "document_id": sub["document_id"], "category": "合议庭评议笔录"})
+    assert r.status_code == 201, r.text
+    r = await client.post(url + "/corrections", headers=clerk, json={
+        "operation": "disclosure", "document_id": closed["document_id"], "disclosable": False})
+    assert r.status_code == 201 and r.json()["kind"] == "disclosure", r.text
+    hidden_docs = {sub["document_id"], closed["document_id"]}
+    hidden_pages = {p["page_id"] for d in (sub, closed) for p in d["pages"]}
+    shown_page = filed[0]["pages"][0]["page_id"]
+
+    judge_view = (await client.get(url, headers=catalog.judge)).json()
+    assert [v["volume"] for v in judge_view["volumes"]] == ["main", "secondary"]
+    original = catalog.app.state.decider
+    catalog.app.state.decider = decider = RepresentativeDecider(original)
+    lawyer = catalog.tokens.headers(LAWYER, roles=("litigant_representative",))
+    try:
+        mine = (await client.get(url, headers=lawyer)).json()
+        assert [v["volume"] for v in mine["volumes"]] == ["main"]
+        assert not hidden_docs & {d["document_id"] for v in mine["volumes"] for d in v["documents"]}
+        assert mine["review_queue"] == []
+        rows = (await client.get(url + "/catalogue", headers=lawyer)).json()["rows"]
+        assert rows and not hidden_docs & {r["document_id"] for r in rows}
+        compiled = (await client.get(url + "/compiled", headers=lawyer)).json()
+        assert [v["volume"] for v in compiled["volumes"]] == ["main"]
+        assert not hidden_pages & {p["page_id"] for v in compiled["volumes"] for p in v["pages"]}
+        for page_id in sorted(hidden_pages):
+            for kind in ("text", "pdf"):
+                r = await client.get(f"/v1/pages/{page_id}/{kind}", headers=lawyer)
+                assert r.status_code == 403, (page_id, kind, r.text)
+                assert r.json()["rule"] == "法〔2016〕264号 三(六)"
+        assert (await client.get(f"/v1/pages/{shown_page}/text", headers=lawyer)).status_code == 200
+        # the page of the 副卷 document was asked about as such (the decisions API's volume=sub)
+        sub_page = sub["pages"][0]["page_id"]
+        assert any(res and f"page:{sub_page}" in res and "volume=sub" in res for *_, res in decider.asked)
+        # a word from a withheld page: the judge finds it there, the lawyer never
+        line = next(ln.text for p in bundle.pages if p.page_id in hidden_pages for ln in p.lines if len(ln.text) >= 6)
+        word = line[:6]
+        judge_hits = (await client.get(url + "/search", params={"q": word}, headers=catalog.judge)).json()["hits"]
+        assert hidden_pages & {h["page_id"] for h in judge_hits}
+        for path in (url + "/search", "/v1/search"):
+            hits = (await client.get(path, params={"q": word}, headers=lawyer)).json()["hits"]
+            assert not hidden_pages & {h["page_id"] for h in hits}, (path, hits)
+    finally:
+        catalog.app.state.decider = original
+
+
+async def test_cross_search_answer_is_the_same_for_a_word_only_unreadable_dossiers_hold(catalog, client):
+    """Issue 20 item 8: the answer to a caller says nothing about dossiers it may not search — a word only such a
+    dossier holds gets exactly the answer of a word nobody holds (no count, no trace)."""
+    outsider = catalog.tokens.headers(OUTSIDER)
+    present = (await client.get("/v1/search", params={"q": "上诉人"}, headers=outsider)).json()
+    absent = (await client.get("/v1/search", params={"q": "量子纠缠"}, headers=outsider)).json()
+    judge = (await client.get("/v1/search", params={"q": "上诉人"}, headers=catalog.judge)).json()
+    assert judge["hits"]  # the word is there, in dossiers the outsider may not search
+    assert {k: v for k, v in present.items() if k != "query"} == {k: v for k, v in absent.items() if k != "query"}
+    assert present == {"query": "上诉人", "hits": [], "total": 0}
+
+
+async def test_pages_of_a_secret_case_are_never_stored_or_indexed(catalog, client, embedded_stack):
+    """吉高法〔2020〕11号 第十条: a 涉密 case has no e-dossier here — its pages are refused (dead-lettered with the
+    rule), nothing stored, catalogued or searchable, even if they got past scan-ocr."""
+    import aio_pika
+
+    bundle = generate_bundle(4246, CaseKind.CIVIL_SECOND_INSTANCE, min_pages=3)
+    db = catalog.app.state.mongo.db
+    await catalog.bus.publish(REGISTRY.create("case.registered", {
+        "case_number": bundle.case_number, "court": "吉01", "case_type": "民终", "category": "civil",
+        "paperless": False, "secret": True, "registered_at": "2026-01-08T01:00:00Z"},
+        court="吉01", case_id=bundle.case_number))
+    for _ in range(300):
+        if await db["cases"].find_one({"_id": bundle.case_number, "secret": True}):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("case.registered not handled")
+    await _publish_batch(catalog.bus, catalog.store, bundle, "batch-secret")
+    page_ids = {p.page_id for p in bundle.pages}
+    reasons: list[str] = []
+    connection = await aio_pika.connect_robust(embedded_stack.config.amqp_url)
+    try:
+        channel = await connection.channel()
+        dlq = await channel.declare_queue(f"{catalog.app.state.bus.namespace}.catalog.dlq", passive=True)
+        for _ in range(300):
+            message = await dlq.get(no_ack=True, fail=False)
+            if message is None:
+                if len(reasons) >= len(page_ids) + 1:
+                    break
+                await asyncio.sleep(0.1)
+                continue
+            reason = str((message.headers or {}).get("x-jz-failure-reason", ""))
+            if bundle.case_number in reason:
+                reasons.append(reason)
+    finally:
+        await connection.close()
+    assert len(reasons) == len(page_ids) + 1, reasons  # every page and the batch's completion
+    assert all("第十条" in r for r in reasons)
+    assert await db["pages"].count_documents({"_id": {"$in": sorted(page_ids)}}) == 0
+    assert await db["search_lines"].count_documents({"dossier_id": bundle.case_number}) == 0
+    assert await db["dossiers"].find_one({"_id": bundle.case_number}) is None
+    r = await client.get(f"/v1/dossiers/{quote(bundle.case_number, safe='')}", headers=catalog.judge)
+    assert r.status_code == 404
+
+
+async def test_a_case_number_path_is_checked_before_anything_else(catalog, client):
+    """Issue 20 item 13: a case-number path that cannot be a 案号 answers 422 problem+json, token or not."""
+    for headers in ({}, catalog.judge):
+        r = await client.get("/v1/dossiers/" + quote("（2026）吉01民终" + "9" * 4400 + "号", safe=""), headers=headers)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+
+
+async def test_page_documents_carry_nosniff_and_a_sandboxing_csp(catalog, client):
+    """Issue 20 item 13: page PDFs and images are never sniffed into something else nor run anything."""
+    page_id = catalog.bundle.pages[0].page_id
+    for kind in ("pdf", "image"):
+        r = await client.get(f"/v1/pages/{page_id}/{kind}", headers=catalog.judge)
+        assert r.status_code == 200, r.text
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in r.headers["content-security-policy"]
+        assert "sandbox" in r.headers["content-security-policy"]

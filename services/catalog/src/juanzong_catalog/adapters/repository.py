@@ -6,7 +6,8 @@
   order, corrections) plus per-document extras (parties, alternatives, batch).
 * ``corrections`` — one per correction, who and when (全程留痕); the dossier embeds them too.
 * ``marks`` — a reader's personal marks and notes (网上阅卷), private to that reader.
-* ``cases`` — what intake's ``case.registered`` said (court, type, panel).
+* ``cases`` — what intake's ``case.registered`` said (court, type, panel, 涉密, 第十四条 scope) and whether
+  archive archived the case (``archive.archived``): pages of a 涉密, out-of-scope or archived case are refused.
 * ``search_lines`` — the CJK search index: one document per OCR line with its gram list
   (``domain.search_index``); a multikey index on ``grams`` answers ``$all`` queries. Searches inside
   one dossier are answered from a per-process in-memory index built from the stored pages
@@ -225,12 +226,42 @@ async def upsert_case(db: AsyncDatabase, case: dict[str, Any], session: AsyncCli
     await db[CASES].update_one({"_id": case["case_number"]}, {"$set": case}, upsert=True, session=session)
 
 
+async def set_case_fields(db: AsyncDatabase, case_number: str, fields: Mapping[str, Any],
+                          session: AsyncClientSession | None) -> None:
+    await db[CASES].update_one({"_id": case_number}, {"$set": {"case_number": case_number, **fields}}, upsert=True,
+                               session=session)
+
+
 async def get_case(db: AsyncDatabase, case_number: str,
                    session: AsyncClientSession | None = None) -> dict[str, Any] | None:
     return await db[CASES].find_one({"_id": case_number}, session=session)
 
 
 # ----------------------------------------------------------------------------------------- search
+
+
+async def _rarest_gram(db: AsyncDatabase, query: str, scope: Mapping[str, Any], limit: int) -> str | None:
+    """The query's gram with the fewest lines in ``scope`` (None: no gram, or one no line has)."""
+    flt = mongo_filter(query, [])
+    if flt is None:
+        return None
+    grams: list[str] = flt["grams"]["$all"]  # type: ignore[index]
+    if len(grams) == 1:
+        return grams[0]
+    counts = await asyncio.gather(*(db[LINES].count_documents({"grams": g, **scope}, limit=limit + 1)
+                                    for g in grams[:8]))
+    if min(counts) == 0:
+        return None
+    return min(zip(counts, grams, strict=False))[1]
+
+
+async def dossiers_with_candidates(db: AsyncDatabase, query: str) -> list[str]:
+    """The dossiers holding a line with the query's rarest gram — candidates to ask permission for, before
+    any of their lines is read (a dossier the caller may not search must not use up the search's limits)."""
+    gram = await _rarest_gram(db, query, {}, 2000)
+    if gram is None:
+        return []
+    return sorted(str(d) for d in await db[LINES].distinct("dossier_id", {"grams": gram}))
 
 
 async def find_lines(db: AsyncDatabase, query: str, dossier_ids: Sequence[str] | None, *,
@@ -244,20 +275,14 @@ async def find_lines(db: AsyncDatabase, query: str, dossier_ids: Sequence[str] |
     (counted on the index), and ``match_line`` checks the whole query on each candidate: the same
     answer, an index scan on both servers. ``dossier_ids`` None searches every dossier (the caller
     filters by permission afterwards)."""
-    flt = mongo_filter(query, list(dossier_ids or []))
-    if flt is None:
-        return
-    grams: list[str] = flt["grams"]["$all"]  # type: ignore[index]
     scope: dict[str, Any] = {}
     if dossier_ids is not None:
-        scope["dossier_id"] = dossier_ids[0] if len(dossier_ids) == 1 else {"$in": list(dossier_ids)}
-    gram = grams[0]
-    if len(grams) > 1:
-        counts = await asyncio.gather(*(db[LINES].count_documents({"grams": g, **scope}, limit=limit + 1)
-                                        for g in grams[:8]))
-        if min(counts) == 0:
+        if not dossier_ids:
             return
-        gram = min(zip(counts, grams, strict=False))[1]
+        scope["dossier_id"] = dossier_ids[0] if len(dossier_ids) == 1 else {"$in": list(dossier_ids)}
+    gram = await _rarest_gram(db, query, scope, limit)
+    if gram is None:
+        return
     cursor = db[LINES].find({"grams": gram, **scope}, projection={"grams": 0, "norm": 0}, batch_size=100)
     async for doc in cursor.limit(limit):
         yield doc

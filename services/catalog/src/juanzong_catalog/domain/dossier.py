@@ -39,6 +39,7 @@ __all__ = [
     "cataloguing_rate",
     "compile_dossier",
     "edit_entry",
+    "set_disclosure",
     "merge_documents",
     "move_pages",
     "new_dossier",
@@ -69,6 +70,9 @@ class DossierDocument(BaseModel):
     page_ids: tuple[str, ...] = Field(min_length=1)
     confidence: float = 1.0
     basis: str = "manual"
+    # False: 依法不公开的材料 (another party's secrets, privacy), set by a cataloguer; withheld from readers whose
+    # decision carries ``exclude_undisclosable`` (法〔2016〕264号 三(六))
+    disclosable: bool = True
 
     @property
     def needs_review(self) -> bool:
@@ -95,6 +99,7 @@ class CorrectionKind(StrEnum):
     REORDER = "reorder"  # 调整顺序
     RENAME = "rename"  # 修改题名
     EDIT = "edit"  # 修改目录项: 题名、日期、责任者
+    DISCLOSURE = "disclosure"  # 设定是否依法不公开 (法〔2016〕264号 三(六))
 
 
 class Correction(BaseModel):
@@ -115,7 +120,7 @@ class Correction(BaseModel):
     def affects_cataloguing(self) -> bool:
         """A new title, date or issuer is an edit of the 卷内目录's wording, not of placement or category
         (吉高院通报29期 智能编目率)."""
-        return self.kind not in (CorrectionKind.RENAME, CorrectionKind.EDIT)
+        return self.kind not in (CorrectionKind.RENAME, CorrectionKind.EDIT, CorrectionKind.DISCLOSURE)
 
 
 class Dossier(BaseModel):
@@ -384,7 +389,9 @@ def merge_documents(dossier: Dossier, document_ids: Sequence[str], *, actor: str
     parts = [dossier.document(i) for i in document_ids]
     head, rest = parts[0], parts[1:]
     absorbed = tuple(p for d in rest for p in d.page_ids)
-    merged = head.model_copy(update={"page_ids": head.page_ids + absorbed})
+    # material closed by law stays closed when merged into another document
+    merged = head.model_copy(update={"page_ids": head.page_ids + absorbed,
+                                     "disclosable": all(d.disclosable for d in parts)})
     drop = {d.document_id for d in rest}
     docs = [merged if d.document_id == head.document_id else d for d in dossier.documents if d.document_id not in drop]
     return _record(dossier, docs, CorrectionKind.MERGE, actor, at, document_ids, absorbed,
@@ -470,6 +477,20 @@ def edit_entry(dossier: Dossier, document_id: str, *, title: str | None = None, 
     return _record(dossier, docs, CorrectionKind.EDIT, actor, at, (document_id,), doc.page_ids,
                    before=_entry_text(doc.title, doc.date, doc.issuing_party, changes),
                    after=_entry_text(updated.title, updated.date, updated.issuing_party, changes))
+
+
+def set_disclosure(dossier: Dossier, document_id: str, disclosable: bool, *, actor: str,
+                   at: dt.datetime) -> tuple[Dossier, Correction]:
+    """Mark a document as closed by law (依法不公开) or open again; placement and category are untouched.
+    法〔2016〕264号 三(六): litigants and their lawyers browse the e-dossier without such material."""
+    doc = dossier.document(document_id)
+    if doc.disclosable is disclosable:
+        raise CorrectionError("该材料已是" + ("可公开" if disclosable else "依法不公开") + "状态")
+    docs = [d.model_copy(update={"disclosable": disclosable}) if d.document_id == document_id else d
+            for d in dossier.documents]
+    label = {True: "可公开", False: "依法不公开"}
+    return _record(dossier, docs, CorrectionKind.DISCLOSURE, actor, at, (document_id,), doc.page_ids,
+                   before=label[doc.disclosable], after=label[disclosable])
 
 
 # -------------------------------------------------------------------------------------- indicator

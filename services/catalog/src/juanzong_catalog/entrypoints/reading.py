@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem
 
+from juanzong_catalog.entrypoints.api import CaseNumber
+
 router = APIRouter(tags=["online reading"])
 
 _ASSETS = {"reader.js": "text/javascript; charset=utf-8", "reader.css": "text/css; charset=utf-8"}
@@ -35,10 +37,10 @@ def _asset(name: str) -> bytes:
 
 
 @router.get("/read/{case_number}", response_class=HTMLResponse, summary="网上阅卷 page (token in #token=...)")
-async def reading_page(case_number: str) -> HTMLResponse:
+async def reading_page(case_number: CaseNumber) -> HTMLResponse:
     html = _env().get_template("reader.html").render(case_number=case_number)
     return HTMLResponse(html, headers={"Content-Security-Policy": _CSP, "Referrer-Policy": "no-referrer",
-                                       "Cache-Control": "no-store"})
+                                       "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
 @router.get("/read-assets/{name}", summary="Script and style of the reading page", response_class=Response,

@@ -81,7 +81,9 @@ class CorrectionIn(BaseModel):
     """One correction. Fields needed per operation: move (page_ids, to_document_id, position?),
     split (document_id, at_page_id, category?, title?), merge (document_ids), reclassify (document_id,
     category), reorder (document_id, position), rename (document_id, title), edit (document_id and at
-    least one of title, date, issuing_party — the 卷内目录's 题名, 日期, 责任者)."""
+    least one of title, date, issuing_party — the 卷内目录's 题名, 日期, 责任者), disclosure (document_id,
+    disclosable: false marks the document 依法不公开, withheld from litigants and their lawyers, 法〔2016〕264号
+    三(六); true opens it again)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"operation": "reclassify", "document_id": "b1-d004", "category": "defence"},
@@ -89,9 +91,10 @@ class CorrectionIn(BaseModel):
         {"operation": "rename", "document_id": "b1-d001", "title": "民事上诉状（张三）"},
         {"operation": "edit", "document_id": "b1-d007", "date": "2026-01-08",
          "issuing_party": "吉林省长春市中级人民法院"},
+        {"operation": "disclosure", "document_id": "b1-d009", "disclosable": False},
     ]})
 
-    operation: Literal["move", "split", "merge", "reclassify", "reorder", "rename", "edit"]
+    operation: Literal["move", "split", "merge", "reclassify", "reorder", "rename", "edit", "disclosure"]
     document_id: str | None = Field(None, max_length=200)
     document_ids: list[str] | None = Field(None, max_length=500)
     page_ids: list[str] | None = Field(None, max_length=5000)
@@ -104,12 +107,13 @@ class CorrectionIn(BaseModel):
                              description="edit: the date the document bears (日期), ISO yyyy-mm-dd, not after today.")
     issuing_party: str | None = Field(None, max_length=200, examples=["吉林省长春市中级人民法院"],
                                       description="edit: the document's 责任者 (issuing court, party or body).")
+    disclosable: bool | None = Field(None, description="disclosure: false = 依法不公开 (法〔2016〕264号 三(六)).")
 
 
 class CorrectionOut(_Open):
     correction_id: str = Field(..., examples=[f"{CN}-c1"])
     kind: str = Field(..., examples=["reclassify"], description="move | split | merge | reclassify | reorder | "
-                                                                "rename | edit")
+                                                                "rename | edit | disclosure")
     actor: str = Field(..., examples=["u-clerk-li"])
     at: str = Field(..., examples=["2025-03-12T09:00:00Z"])
     document_ids: list[str]
@@ -135,8 +139,8 @@ class SearchHitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str = Field(..., examples=["民间借贷"])
     hits: list[SearchHitOut]
-    total: int
-    withheld_dossiers: int = Field(0, description="Dossiers with hits the caller may not search (not shown).")
+    total: int = Field(..., description="Hits returned. Dossiers the caller may not search are neither shown nor "
+                                        "counted (issue 20 item 8).")
 
 
 class PageTextOut(BaseModel):

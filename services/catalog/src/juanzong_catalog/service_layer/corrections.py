@@ -4,6 +4,9 @@ The rules are ``domain.dossier``'s (move, split, merge, reclassify, reorder, ren
 loads the dossier, applies one, stores the result and the correction record, and emits
 ``catalog.document.corrected`` with the 智能编目率 after it (吉高院通报29期).
 
+``disclosure`` marks a document 依法不公开 (or open again): such material is withheld from readers whose
+decision says so (法〔2016〕264号 三(六), ``domain.disclosure``).
+
 ``edit`` corrects a 卷内目录 entry's 题名, 日期 and/or 责任者 (what OCR misread or missed; archive's 核查
 needs 日期 and 责任者). Like every correction it lives in the stored dossier, so a later batch (or a
 re-scan) catalogued into the dossier leaves it in place; the fields people set are also listed in the
@@ -25,7 +28,7 @@ from juanzong_catalog.adapters import repository as repo
 from juanzong_catalog.domain import dossier as rules
 from juanzong_catalog.domain.categories import Category, category_by_name
 
-OPERATIONS = ("move", "split", "merge", "reclassify", "reorder", "rename", "edit")
+OPERATIONS = ("move", "split", "merge", "reclassify", "reorder", "rename", "edit", "disclosure")
 EDIT_FIELDS = ("title", "date", "issuing_party")
 CHINA = timezone(timedelta(hours=8), "CST")
 """Court time: a document dated today in 长春 is not in the future while it is still yesterday in UTC."""
@@ -111,6 +114,12 @@ def _apply(dossier: rules.Dossier, op: str, req: dict[str, Any], actor: str,
                             actor=actor, at=at)
     if op == "edit":
         return _edit(dossier, req, actor, at)
+    if op == "disclosure":
+        disclosable = req.get("disclosable")
+        if not isinstance(disclosable, bool):
+            raise invalid("disclosable", "操作需要 disclosable (true/false) (required for disclosure)")
+        return rules.set_disclosure(dossier, _need(req.get("document_id"), "document_id"), disclosable, actor=actor,
+                                    at=at)
     raise invalid("operation", f"未知操作 {op!r}，可用: {', '.join(OPERATIONS)}")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from juanzong_shared.bus import PermanentError
 from juanzong_shared.events import REGISTRY, Event
+from juanzong_shared.events.archive import Archived
 from juanzong_shared.events.catalog import DossierCatalogued
 from juanzong_shared.events.intake import CaseRegistered
 from juanzong_shared.events.scan_ocr import BatchCompleted, PageProcessed
@@ -30,6 +31,7 @@ from juanzong_shared.outbox import UnitOfWork
 
 from juanzong_catalog.adapters import repository as repo
 from juanzong_catalog.adapters.ocr_results import parse_ocr_json
+from juanzong_catalog.domain.admission import page_refusal
 from juanzong_catalog.domain.case_kind import case_kind_for
 from juanzong_catalog.domain.cataloguing import BatchCatalogue, catalogue_batch
 from juanzong_catalog.domain.dossier import DossierDocument, add_documents, cataloguing_rate
@@ -68,6 +70,7 @@ class CatalogHandlers:
             "scan.page.processed": [self.store_page],
             "scan.batch.completed": [self.catalogue_batch],
             "case.registered": [self.remember_case],
+            "archive.archived": [self.remember_archived],
         }
 
     async def remember_case(self, event: Event, uow: UnitOfWork) -> None:
@@ -78,7 +81,24 @@ class CatalogHandlers:
             "case_type": case.case_type,
             "category": case.category, "cause": case.cause, "department": case.department,
             "panel": [m.model_dump() for m in case.panel], "registered_at": case.registered_at,
+            "secret": case.secret, "paperless": case.paperless,
         }, uow.session)
+
+    async def remember_archived(self, event: Event, uow: UnitOfWork) -> None:
+        """archive.archived: the dossier is an e-archive now (第三条(八)); no page enters it any more."""
+        archived = REGISTRY.parse_payload(event)
+        assert isinstance(archived, Archived)
+        await repo.set_case_fields(uow.db, archived.case_number, {"archived": True, "archived_at": archived.at},
+                                   uow.session)
+
+    async def _refuse_closed_case(self, uow: UnitOfWork, case_number: str, what: str) -> None:
+        """No page of a 涉密, out-of-scope or archived case is stored, catalogued or indexed (dead-lettered
+        with the reason: scan-ocr should have refused it at the door)."""
+        refusal = page_refusal(await repo.get_case(uow.db, case_number, uow.session))
+        if refusal is not None:
+            rule, reason = refusal
+            log.warning("page refused for the case", case_number=case_number, what=what, rule=rule)
+            raise PermanentError(f"{what} of {case_number} refused: {reason} ({rule})")
 
     async def store_page(self, event: Event, uow: UnitOfWork) -> None:
         """Keep the page's OCR text and lines and index them for search (idempotent by page_id)."""
@@ -86,6 +106,7 @@ class CatalogHandlers:
         assert isinstance(page, PageProcessed)
         if await uow.db[repo.PAGES].find_one({"_id": page.page_id}, projection={"_id": 1}, session=uow.session):
             return
+        await self._refuse_closed_case(uow, page.case_number, f"page {page.page_id}")
         raw = await self.runtime.store.get_bytes(page.bucket, page.ocr_key, max_bytes=MAX_OCR_JSON_BYTES)
         try:
             ocr = parse_ocr_json(raw)
@@ -119,6 +140,7 @@ class CatalogHandlers:
         db, session = uow.db, uow.session
         if await db[repo.BATCHES].find_one({"_id": batch.batch_id}, projection={"_id": 1}, session=session):
             return  # catalogued before (a second completion event for the same batch)
+        await self._refuse_closed_case(uow, batch.case_number, f"batch {batch.batch_id}")
         await repo.completion_arrived(db, batch.batch_id, {
             "payload": batch.model_dump(mode="json"), "case_number": batch.case_number, "court": event.court,
             "correlation_id": event.correlation_id, "event_id": str(event.event_id)}, session)

@@ -7,6 +7,7 @@ index (``search_cache``), across dossiers on the ``search_lines`` collection (�
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from juanzong_catalog.adapters import repository as repo
 from juanzong_catalog.domain.categories import CATEGORIES, UNNUMBERED, Volume
+from juanzong_catalog.domain.disclosure import Visibility, Withholding, visibility
 from juanzong_catalog.domain.dossier import Dossier, DossierDocument, cataloguing_rate, compile_dossier
 from juanzong_catalog.domain.search_index import IndexedLine, match_line
 from juanzong_catalog.service_layer.search_cache import DossierSearchCache, page_map  # noqa: F401 (re-exported)
@@ -53,11 +55,16 @@ def _document_view(doc: DossierDocument, meta: Mapping[str, Any], numbers: Mappi
         "pages": [{"page_id": p, "page_number": n} for p, n in zip(doc.page_ids, nums, strict=True)],
         "alternatives": meta.get("alternatives", []), "parties": meta.get("parties", []),
         "batch_id": meta.get("batch_id"), "split_basis": meta.get("split_basis"),
+        "disclosable": doc.disclosable,
     }
 
 
-def dossier_view(dossier: Dossier, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Volumes with their documents (standard order) and electronic page numbers, and the review queue."""
+def dossier_view(dossier: Dossier, raw: Mapping[str, Any], vis: Visibility | None = None) -> dict[str, Any]:
+    """Volumes with their documents (standard order) and electronic page numbers, and the review queue.
+
+    With ``vis`` (a decision that withholds material, 法〔2016〕264号 三(六)) the withheld volumes, documents
+    and pages are left out; the pages shown keep the dossier's own electronic page numbers."""
+    vis = vis or visibility(dossier)
     compiled = compile_dossier(dossier)
     meta = raw.get("document_meta") or {}
     numbers: dict[str, int | None] = {}
@@ -67,27 +74,36 @@ def dossier_view(dossier: Dossier, raw: Mapping[str, Any]) -> dict[str, Any]:
                 numbers[slot.page_id] = slot.page_number
     volumes = []
     for vol in compiled.volumes:
-        docs = [d for d in dossier.documents if d.category is not None and d.volume is vol.volume]
+        if vis.withholding.hides_volume(vol.volume):
+            continue
+        docs = [d for d in dossier.documents if d.category is not None and d.volume is vol.volume
+                and not vis.document_hidden(d.document_id)]
         volumes.append({
-            "volume": vol.volume.value, "name_zh": vol.volume.name_zh, "numbered_pages": vol.numbered_pages,
+            "volume": vol.volume.value, "name_zh": vol.volume.name_zh,
+            "numbered_pages": sum(1 for s in vol.pages if s.page_number is not None and not vis.page_hidden(s.page_id)),
             "unnumbered_parts": [{"role": s.role.value, "name_zh": CATEGORIES[s.role].name_zh,
                                   "generated": s.generated, "page_id": s.page_id}
-                                 for s in vol.pages if s.role is not None],
+                                 for s in vol.pages if s.role is not None and not vis.page_hidden(s.page_id)],
             "documents": [_document_view(d, meta.get(d.document_id, {}), numbers) for d in docs],
         })
-    review = [_document_view(d, meta.get(d.document_id, {}), numbers) for d in compiled.review_queue]
+    review = [_document_view(d, meta.get(d.document_id, {}), numbers) for d in compiled.review_queue
+              if not vis.document_hidden(d.document_id)]
+    shown = vis.shown(dossier)
     return {"case_number": dossier.case_number, "case_kind": dossier.case_kind.value,
             "case_kind_zh": dossier.case_kind.name_zh, "court": raw.get("court"), "volumes": volumes,
-            "review_queue": review, "cataloguing_rate": rate_view(dossier), "corrections": len(dossier.corrections),
-            "blank_page_ids": raw.get("blank_page_ids", []),
+            "review_queue": review, "cataloguing_rate": rate_view(shown), "corrections": len(shown.corrections),
+            "blank_page_ids": [p for p in raw.get("blank_page_ids", []) if not vis.page_hidden(p)],
             "updated_at": raw.get("updated_at").isoformat() if raw.get("updated_at") else None}
 
 
-def catalogue_rows(dossier: Dossier) -> list[dict[str, Any]]:
-    """卷内目录 rows per volume: 序号, 题名, 责任者, 日期, 页号 (立卷归档办法; 法〔2016〕264号 三(九))."""
+def catalogue_rows(dossier: Dossier, vis: Visibility | None = None) -> list[dict[str, Any]]:
+    """卷内目录 rows per volume: 序号, 题名, 责任者, 日期, 页号 (立卷归档办法; 法〔2016〕264号 三(九));
+    without the rows ``vis`` withholds."""
     rows = []
     for vol in compile_dossier(dossier).volumes:
         for e in vol.catalogue:
+            if vis is not None and vis.document_hidden(e.document_id):
+                continue
             rows.append({"volume": vol.volume.value, "volume_zh": vol.volume.name_zh, "sequence": e.seq,
                          "document_id": e.document_id, "title": e.title, "issuer": e.issuing_party,
                          "date": e.date.isoformat() if e.date else None, "first_page": e.first_page,
@@ -96,24 +112,32 @@ def catalogue_rows(dossier: Dossier) -> list[dict[str, Any]]:
     return rows
 
 
-async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, Any]) -> dict[str, Any]:
+async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, Any],
+                        vis: Visibility | None = None) -> dict[str, Any]:
     """Everything archive needs to build the e-archive: volumes in order, each page slot with its
-    electronic page number, where its PDF is and how it was made (QC/OCR provenance)."""
+    electronic page number, where its PDF is and how it was made (QC/OCR provenance); without what
+    ``vis`` withholds (法〔2016〕264号 三(六))."""
+    vis = vis or visibility(dossier)
     compiled = compile_dossier(dossier)
     pages = await repo.pages_by_id(db, dossier.page_ids)
     meta = raw.get("document_meta") or {}
     case = await repo.get_case(db, dossier.case_number) or {}
     volumes = []
     for vol in compiled.volumes:
+        if vis.withholding.hides_volume(vol.volume):
+            continue
         slots, documents = [], []
         for slot in vol.pages:
+            if vis.page_hidden(slot.page_id):
+                continue
             page = pages.get(slot.page_id or "", {})
             slots.append({"role": slot.role.value if slot.role else None, "page_id": slot.page_id,
                           "document_id": slot.document_id, "page_number": slot.page_number,
                           "generated": slot.generated,
                           **{k: page.get(k) for k in PROVENANCE_FIELDS if slot.page_id},
                           **({"recognised_at": page.get("stored_at")} if slot.page_id else {})})
-        for d in (x for x in dossier.documents if x.category is not None and x.volume is vol.volume):
+        for d in (x for x in dossier.documents if x.category is not None and x.volume is vol.volume
+                  and not vis.document_hidden(x.document_id)):
             entry = next((e for e in vol.catalogue if e.document_id == d.document_id), None)
             documents.append({
                 "document_id": d.document_id, "category": d.category.value,  # type: ignore[union-attr]
@@ -122,19 +146,22 @@ async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, A
                 "numbered": d.category not in UNNUMBERED, "catalogue_sequence": entry.seq if entry else None,
                 "first_page": entry.first_page if entry else None, "last_page": entry.last_page if entry else None,
                 "page_ids": list(d.page_ids), "confidence": d.confidence, "basis": d.basis,
-                "parties": meta.get(d.document_id, {}).get("parties", [])})
+                "disclosable": d.disclosable, "parties": meta.get(d.document_id, {}).get("parties", [])})
         volumes.append({"volume": vol.volume.value, "name_zh": vol.volume.name_zh,
-                        "numbered_pages": vol.numbered_pages, "pages": slots, "documents": documents,
-                        "catalogue": [r for r in catalogue_rows(dossier) if r["volume"] == vol.volume.value]})
+                        "numbered_pages": sum(1 for s in slots if s["page_number"] is not None),
+                        "pages": slots, "documents": documents,
+                        "catalogue": [r for r in catalogue_rows(dossier, vis) if r["volume"] == vol.volume.value]})
     case_meta = {k: case.get(k) for k in ("court", "case_type", "category", "cause", "department", "registered_at")
                  if case.get(k) is not None}
     if "registered_at" in case_meta:
         case_meta["registered_at"] = case_meta["registered_at"].isoformat()
+    shown = vis.shown(dossier)
     return {"case_number": dossier.case_number, "case_kind": dossier.case_kind.value, "case": case_meta,
-            "volumes": volumes, "review_queue": [d.document_id for d in compiled.review_queue],
-            "complete": not compiled.review_queue, "cataloguing_rate": rate_view(dossier),
-            "corrections": [c.model_dump(mode="json") for c in dossier.corrections],
-            "blank_page_ids": raw.get("blank_page_ids", [])}
+            "volumes": volumes, "review_queue": [d.document_id for d in compiled.review_queue
+                                                 if not vis.document_hidden(d.document_id)],
+            "complete": not compiled.review_queue, "cataloguing_rate": rate_view(shown),
+            "corrections": [c.model_dump(mode="json") for c in shown.corrections],
+            "blank_page_ids": [p for p in raw.get("blank_page_ids", []) if not vis.page_hidden(p)]}
 
 
 # ----------------------------------------------------------------------------------------- search
@@ -173,14 +200,33 @@ async def _hits(lines: AsyncIterator[dict[str, Any]], dossier: Dossier, where: d
     return hits
 
 
+# a reader with material withheld gets the first ``limit`` hits they may see: the search looks further
+WITHHELD_SEARCH_LIMIT = 10_000
+
+
+def _shown_hits(hits: list[dict[str, Any]], vis: Visibility | None, limit: int) -> list[dict[str, Any]]:
+    if vis is not None and vis.any:
+        hits = [h for h in hits if not vis.page_hidden(h["page_id"])]
+    return hits[:limit]
+
+
 async def search_dossier(db: AsyncDatabase, case_number: str, query: str, limit: int = 200, *,
-                         cache: DossierSearchCache | None = None) -> list[dict[str, Any]]:
+                         cache: DossierSearchCache | None = None,
+                         withholding: Withholding | None = None) -> list[dict[str, Any]]:
     """Lines of one dossier holding the whole query, in reading order, with the boxes to highlight:
-    from the dossier's in-memory index (``search_cache``), or on MongoDB when that is switched off."""
+    from the dossier's in-memory index (``search_cache``), or on MongoDB when that is switched off.
+    No hit on a page ``withholding`` withholds (法〔2016〕264号 三(六))."""
     cache = cache or SEARCH
+    withheld = withholding is not None and withholding.any
+    wanted = WITHHELD_SEARCH_LIMIT if withheld else limit
     if cache.enabled:
-        return await cache.search(db, case_number, query, limit)
-    return await search_dossier_mongo(db, case_number, query, limit, cache=cache)
+        hits = await cache.search(db, case_number, query, max(wanted, limit))
+    else:
+        hits = await search_dossier_mongo(db, case_number, query, max(wanted, limit), cache=cache)
+    if not withheld:
+        return hits
+    dossier, _ = await cache.view(db, case_number)
+    return _shown_hits(hits, visibility(dossier, withholding), limit)
 
 
 async def search_dossier_mongo(db: AsyncDatabase, case_number: str, query: str, limit: int = 200, *,
@@ -192,31 +238,49 @@ async def search_dossier_mongo(db: AsyncDatabase, case_number: str, query: str, 
     return await _hits(repo.find_lines(db, query, [case_number]), dossier, where, query, limit)
 
 
-async def search_all(db: AsyncDatabase, query: str, may_search: Callable[[str], Awaitable[bool]],
-                     limit: int = 200, *, cache: DossierSearchCache | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Hits across the dossiers the caller may search (asked once per dossier with candidates);
-    returns the hits and how many dossiers were withheld."""
+SearchPermission = Callable[[str], Awaitable[Withholding | None]]
+
+
+async def search_all(db: AsyncDatabase, query: str, may_search: SearchPermission, limit: int = 200, *,
+                     cache: DossierSearchCache | None = None, concurrency: int = 16) -> list[dict[str, Any]]:
+    """Hits across the dossiers the caller may search, and nothing about the others (issue 20 item 8).
+
+    ``may_search(case_number)`` answers None for a dossier the caller may not search, else what its decision
+    withholds. It is asked (concurrently) for every dossier holding the query's rarest gram, before any line
+    is read; only then are the candidate lines of the permitted dossiers read and matched, so a dossier the
+    caller may not search neither shows in the answer nor uses up its limits. The answer carries no count
+    of what was left out."""
+    candidates = await repo.dossiers_with_candidates(db, query)
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def ask(case_number: str) -> Withholding | None:
+        async with gate:
+            return await may_search(case_number)
+    answers = await asyncio.gather(*(ask(cn) for cn in candidates))
+    permitted = {cn: w for cn, w in zip(candidates, answers, strict=True) if w is not None}
+    if not permitted:
+        return []
     by_dossier: dict[str, list[dict[str, Any]]] = {}
-    async for ln in repo.find_lines(db, query, None, limit=5000):
-        by_dossier.setdefault(ln["dossier_id"], []).append(ln)
+    async for ln in repo.find_lines(db, query, sorted(permitted), limit=5000):
+        if ln["dossier_id"] in permitted:
+            by_dossier.setdefault(ln["dossier_id"], []).append(ln)
     hits: list[dict[str, Any]] = []
-    withheld = 0
     for case_number in sorted(by_dossier):
-        if not await may_search(case_number):
-            withheld += 1
-            continue
         try:
             dossier, where = await (cache or SEARCH).view(db, case_number)
         except Problem:
             continue
+        withholding = permitted[case_number]
+        vis = visibility(dossier, withholding) if withholding.any else None
 
         async def lines(items=by_dossier[case_number]) -> AsyncIterator[dict[str, Any]]:
             for item in items:
-                yield item
+                if vis is None or not vis.page_hidden(item["page_id"]):
+                    yield item
         hits.extend(await _hits(lines(), dossier, where, query, limit - len(hits)))
         if len(hits) >= limit:
             break
-    return hits[:limit], withheld
+    return hits[:limit]
 
 
 def volume_of(doc: DossierDocument) -> Volume | None:
