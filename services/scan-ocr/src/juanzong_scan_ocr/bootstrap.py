@@ -40,6 +40,37 @@ async def declare_pages_queue(app: FastAPI) -> None:
         await channel.close()
 
 
+async def wire_station_job_access(app: FastAPI) -> None:
+    """How station jobs on the bus are decided: access-control's ``add_pages`` on scan-ocr's own service token
+    (``JZ_CLIENT_ID`` with ``JZ_CLIENT_SECRET_FILE`` or ``JZ_CLIENT_SECRET``). A test may set
+    ``app.state.station_job_access`` before start-up."""
+    from juanzong_shared.logging import get_logger
+
+    from juanzong_scan_ocr.adapters.service_token import ServiceTokens
+    from juanzong_scan_ocr.service_layer.station_jobs import StationJobAccess
+
+    if getattr(app.state, "station_job_access", None) is not None:
+        return
+    settings: ServiceSettings = app.state.settings
+    secret = settings.resolved_client_secret()
+    if not settings.access_control_url or not secret:
+        if settings.auth_required:
+            get_logger(__name__).error(
+                "station jobs cannot be decided: set JZ_ACCESS_CONTROL_URL, JZ_CLIENT_ID and JZ_CLIENT_SECRET_FILE "
+                "(or JZ_CLIENT_SECRET); every job will be retried, then dead-lettered")
+        return
+    tokens = ServiceTokens(settings.access_control_url, settings.client_id, secret)
+    app.state.service_tokens = tokens
+    app.state.station_job_access = StationJobAccess(lambda: getattr(app.state, "decider", None), tokens.identity,
+                                                    tokens.forget)
+
+
+async def close_station_job_access(app: FastAPI) -> None:
+    tokens = getattr(app.state, "service_tokens", None)
+    if tokens is not None:
+        await tokens.close()
+
+
 def build_pipeline(settings: ServiceSettings):
     """The OCR engine (created once per process) and the page pipeline around it."""
     from juanzong_scan_ocr.adapters.ocr import OcrSettings, get_engine

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from juanzong_shared.settings import Settings
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 SERVICE = "scan-ocr"
 
@@ -27,7 +29,16 @@ class ServiceSettings(Settings):
     pages_bucket: str = "juanzong-pages"
     stations_bucket: str = "juanzong-stations"
 
+    client_id: str = Field("scan-ocr", min_length=1, max_length=100, description=(
+        "scan-ocr's own client at access-control: it asks add_pages for a station's job on the bus with this "
+        "client's token (client-credentials grant, scope dossier:add_pages)."))
+    client_secret_file: str | None = Field(None, description="File holding the client's secret (one line).")
+    client_secret: SecretStr | None = Field(None, description="The client's secret, when no file is given.")
+
     worker_metrics_port: int = Field(9100, ge=0, le=65535, description="OCR worker Prometheus port (0: off).")
+    worker_metrics_host: str = Field("127.0.0.1", min_length=1, description=(
+        "Address the OCR worker's Prometheus server binds (loopback; a scraper in another network namespace "
+        "needs it changed deliberately)."))
     worker_prefetch: int = Field(2, ge=1, le=8, description=(
         "Pages an OCR worker holds unacknowledged: with 2, one page's decoding, QC, PDF, storage and database "
         "writes overlap the next page's OCR (the engine runs for one page at a time)."))
@@ -47,3 +58,9 @@ class ServiceSettings(Settings):
         "between pages (above 1280 MB a worker peaked at 1.42 GB, 200 pages, 2 workers)."))
     worker_drain_seconds: float = Field(80.0, gt=0, description="On SIGTERM, how long to finish the page in hand.")
     worker_bus_grace_seconds: float = Field(60.0, gt=0, description="Exit when the broker is gone this long.")
+
+    def resolved_client_secret(self) -> str | None:
+        """The client secret: from ``JZ_CLIENT_SECRET_FILE`` when set, else ``JZ_CLIENT_SECRET``."""
+        if self.client_secret_file:
+            return Path(self.client_secret_file).read_text(encoding="utf-8").strip() or None
+        return self.client_secret.get_secret_value() if self.client_secret else None

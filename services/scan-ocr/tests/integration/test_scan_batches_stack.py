@@ -97,6 +97,7 @@ async def test_rest_batch_bad_files_named_good_pages_processed(scan_stack, scan_
 
 
 async def test_rest_batch_with_nothing_processable_is_a_problem_naming_pages(scan_api):
+    originals_before = await scan_api.store.list_keys("juanzong-pages", "batches/")
     response = await scan_api.client.post("/v1/batches", headers=scan_api.station(), data={"case_number": CASE},
                                           files=[("files", ("a.png", b"", "image/png")),
                                                  ("files", ("b.gif", b"GIF89a" + b"\0" * 20, "image/gif"))])
@@ -105,8 +106,11 @@ async def test_rest_batch_with_nothing_processable_is_a_problem_naming_pages(sca
     problem = response.json()
     assert [e["field"] for e in problem["errors"]] == ["pages[1] a.png", "pages[2] b.gif"]
     assert "empty" in problem["errors"][0]["reason"] and "unsupported" in problem["errors"][1]["reason"]
-    batch = await scan_api.db["batches"].find_one({"_id": problem["batch_id"]})
-    assert batch["completed"] and batch["pages_failed"] == 2  # recorded, and complete at once
+    # a refused upload leaves nothing: no batch, no page, no original (issue 20, item 13)
+    assert "batch_id" not in problem
+    assert await scan_api.db["batches"].count_documents({}) == 0
+    assert await scan_api.db["pages"].count_documents({}) == 0
+    assert await scan_api.store.list_keys("juanzong-pages", "batches/") == originals_before
 
 
 async def test_rest_rescan_names_the_page_it_replaces(scan_api, page_png):

@@ -5,6 +5,8 @@
 * ``pages`` — one per page: state, original (bucket, key, page index), content hash, QC numbers,
   clean-up, OCR provenance (engine, model version, confidence), stage keys, failure, attempts.
 * ``uploads`` — chunked upload sessions.
+* ``job_refusals`` — one per refused station job, keyed like the batch it would have been (station and job
+  id): code, reason, rule; the station reads it at ``GET /v1/station-jobs/{job_id}``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 BATCHES = "batches"
 PAGES = "pages"
 UPLOADS = "uploads"
+JOB_REFUSALS = "job_refusals"
 
 INDEXES = {
     BATCHES: [
@@ -27,4 +30,5 @@ INDEXES = {
         IndexModel([("case_number", ASCENDING)], name="by_case"),
     ],
     UPLOADS: [IndexModel([("created_at", ASCENDING)], name="created_at")],
+    JOB_REFUSALS: [IndexModel([("station_id", ASCENDING), ("refused_at", DESCENDING)], name="by_station")],
 }

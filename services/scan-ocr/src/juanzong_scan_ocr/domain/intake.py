@@ -49,6 +49,18 @@ def check_name(name: str | None) -> Failure | None:
     return None
 
 
+def plain_file_name(name: str) -> str:
+    """A client's file name as one plain name (no folder, no ``..``, nothing hidden); ValueError saying why."""
+    if "/" in name or "\\" in name:
+        raise ValueError("文件名不得包含路径（/ 或 \\），只能是文件名本身 (a plain file name, no folders)")
+    if name in (".", ".."):
+        raise ValueError("文件名不得为 . 或 .. (not a file name)")
+    try:
+        return safe_object_name(name)
+    except PageRejected as rejected:
+        raise ValueError(f"{rejected.reason_zh} ({rejected.reason_en})") from None
+
+
 def kind_of(data: bytes) -> MediaKind | None:
     try:
         return sniff(data)

@@ -7,14 +7,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from juanzong_shared.auth import CurrentIdentity, Identity, enforce
+from juanzong_shared.auth import CurrentIdentity, Decision, Identity, enforce
 from juanzong_shared.deps import MongoDep, StoreDep
 from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import transact
 from juanzong_shared.problems import (
-    PROBLEM_MEDIA_TYPE,
     PROBLEM_RESPONSES,
     FieldError,
     Problem,
@@ -24,7 +23,7 @@ from juanzong_shared.problems import (
 )
 from minio.error import S3Error
 
-from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES, UPLOADS
+from juanzong_scan_ocr.adapters.repository import BATCHES, JOB_REFUSALS, PAGES, UPLOADS
 from juanzong_scan_ocr.domain import batches as B
 from juanzong_scan_ocr.domain.formats import PageRejected, check_upload_size
 from juanzong_scan_ocr.entrypoints.schemas import (
@@ -33,10 +32,13 @@ from juanzong_scan_ocr.entrypoints.schemas import (
     PageFailure,
     PageState,
     PageView,
+    StationJobCheck,
+    StationJobCheckOut,
+    StationJobState,
     UploadStart,
     UploadState,
 )
-from juanzong_scan_ocr.service_layer.intake import BatchSpec, FileIn, create_batch, plan_files
+from juanzong_scan_ocr.service_layer.intake import BatchSpec, FileIn, create_batch, keep_originals, plan_files
 from juanzong_scan_ocr.service_layer.station_jobs import check_replacement
 from juanzong_scan_ocr.settings import ServiceSettings
 
@@ -49,16 +51,22 @@ _R = {k: PROBLEM_RESPONSES[k] for k in (401, 403, 404, 409, 413, 422)}
 # ----------------------------------------------------------------------------- authorisation
 
 
-async def _allow_write(request: Request, identity: Identity, case_number: str) -> None:
-    """Stations and services hand in scans; a person needs write access to the case."""
-    if identity.kind in ("station", "service"):
-        return
+ADD_PAGES = "add_pages"
+
+
+async def _allow_add_pages(request: Request, identity: Identity, case_number: str,
+                           scan_task_id: str | None) -> Decision | None:
+    """Every page, whoever hands it in (a person, a service or a station), goes to a case that may take it:
+    access-control decides ``add_pages`` for the caller's own token — case registered, of the caller's court,
+    inside 第十四条 scope, not 涉密 (第十条), not archived (第三条(八)), and the scan task, when one is named,
+    belongs to the case. Asked before anything is read or stored; a no is 403 problem+json naming the rule."""
     decider = getattr(request.app.state, "decider", None)
     if decider is None:
         if not request.app.state.settings.auth_required:
-            return
+            return None
         raise Problem(503, "access-control-unconfigured", "权限服务未配置", "set JZ_ACCESS_CONTROL_URL")
-    await enforce(decider, identity, "write", case_number)
+    return await enforce(decider, identity, ADD_PAGES, case_number,
+                         resource=f"scan_task:{scan_task_id}" if scan_task_id else None)
 
 
 async def _allow_read(request: Request, identity: Identity, batch: dict) -> None:
@@ -80,15 +88,8 @@ async def _allow_read(request: Request, identity: Identity, batch: dict) -> None
 
 
 def _accepted(request: Request, batch: dict, failures: list[PageFailure]) -> JSONResponse:
-    """202 with the batch; when no page at all can be processed, 422 problem+json naming every page."""
+    """202 with the batch (some pages may have failed: each is named in ``failures``)."""
     queued = batch["pages_total"] - len(failures)
-    if batch["pages_total"] and queued == 0:
-        problem = Problem(422, "no-processable-page", "没有可处理的页面",
-                          "; ".join(f"第{f.seq}页 {f.file_name or ''}: {f.detail}" for f in failures)[:2000],
-                          errors=[FieldError(field=f"pages[{f.seq}]" + (f" {f.file_name}" if f.file_name else ""),
-                                             reason=f"{f.code}: {f.detail} ({f.detail_en})") for f in failures],
-                          batch_id=batch["_id"], failures=[f.model_dump() for f in failures])
-        return JSONResponse(problem.body(instance=request.url.path), status_code=422, media_type=PROBLEM_MEDIA_TYPE)
     body = BatchAccepted(batch_id=batch["_id"], status=batch["status"], case_number=batch["case_number"],
                          scan_task_id=batch.get("scan_task_id"), pages_total=batch["pages_total"], pages_queued=queued,
                          pages_failed=len(failures), failures=failures,
@@ -105,21 +106,37 @@ def _failures(batch_id: str, planned) -> list[PageFailure]:
 
 
 async def _intake(request: Request, spec: BatchSpec, files: list[FileIn]) -> JSONResponse:
+    """Plan the pages; when none can be processed, answer 422 naming every page and keep nothing (no batch, no
+    original); else store the originals and write the batch with its pages and page commands."""
     settings: ServiceSettings = request.app.state.settings
     try:
         planned = await plan_files(request.app.state.store, settings, spec.batch_id, files)
     except PageRejected as rejected:
         raise Problem(422, rejected.code.value, "批次页数超过上限", rejected.reason_zh, detail_en=rejected.reason_en) from None
+    failures = _failures(spec.batch_id, planned)
+    if planned and len(failures) == len(planned):
+        raise _nothing_processable(failures)
+    await keep_originals(request.app.state.store, files)
     batch = await transact(request.app.state.mongo, lambda uow: create_batch(uow, spec, planned),
                            on_commit=request.app.state.outbox.notify)
-    return _accepted(request, batch, _failures(spec.batch_id, planned))
+    return _accepted(request, batch, failures)
+
+
+def _nothing_processable(failures: list[PageFailure]) -> Problem:
+    return Problem(422, "no-processable-page", "没有可处理的页面",
+                   "; ".join(f"第{f.seq}页 {f.file_name or ''}: {f.detail}" for f in failures)[:2000],
+                   errors=[FieldError(field=f"pages[{f.seq}]" + (f" {f.file_name}" if f.file_name else ""),
+                                      reason=f"{f.code}: {f.detail} ({f.detail_en})") for f in failures],
+                   failures=[f.model_dump(exclude={"page_id"}) for f in failures])
 
 
 @router.post("/batches", status_code=202, response_model=BatchAccepted, summary="Upload a scan batch (multipart)",
              description="Many page files (PNG, JPEG, TIFF incl. multi-page, PDF) for one scan task. Types are "
                          "decided by content. Each bad file or page is recorded failed with a code and reason "
                          "(listed in `failures` as problem objects naming the page); the other pages are queued. "
-                         "When no page at all can be processed the answer is 422 problem+json naming every page.",
+                         "When no page at all can be processed the answer is 422 problem+json naming every page, "
+                         "and nothing is kept. The caller must be allowed `add_pages` on the case (and the scan "
+                         "task must be the case's): 403 problem+json naming the rule otherwise, nothing kept.",
              responses=_R)
 async def upload_batch(request: Request, identity: CurrentIdentity,
                        files: Annotated[list[UploadFile], File(description="Page files in page order.")],
@@ -131,7 +148,7 @@ async def upload_batch(request: Request, identity: CurrentIdentity,
                            "place of a page flagged for re-scan (法〔2016〕264号 二(五)); the file must be a "
                            "single page of the same case.",
                            examples=[["page-07.png=b-3f2a9c1e-p0007"]])] = None):
-    await _allow_write(request, identity, case_number)
+    await _allow_add_pages(request, identity, case_number, scan_task_id)
     settings: ServiceSettings = request.app.state.settings
     try:
         replacing = B.parse_replacements(replaces or [], {u.filename for u in files if u.filename})
@@ -166,7 +183,7 @@ async def upload_batch(request: Request, identity: CurrentIdentity,
              responses=_R)
 async def start_upload(request: Request, identity: CurrentIdentity, body: UploadStart, mongo: MongoDep):
     settings: ServiceSettings = request.app.state.settings
-    await _allow_write(request, identity, body.case_number)
+    await _allow_add_pages(request, identity, body.case_number, body.scan_task_id)
     try:
         check_upload_size(body.size, settings.max_file_bytes)
     except PageRejected as rejected:
@@ -234,7 +251,10 @@ async def put_chunk(request: Request, upload_id: str, identity: CurrentIdentity,
 
 
 @router.post("/uploads/{upload_id}/complete", status_code=202, response_model=BatchAccepted,
-             summary="Finish a chunked upload: the file becomes a batch", responses=_R)
+             summary="Finish a chunked upload: the file becomes a batch",
+             description="The case is checked again (`add_pages`: it may have been archived meanwhile). A refusal, "
+                         "or a file that holds no processable page, ends the upload (`refused` / `rejected`): its "
+                         "chunks are deleted and no batch is made.", responses=_R)
 async def complete_upload(request: Request, upload_id: str, identity: CurrentIdentity, mongo: MongoDep,
                           store: StoreDep):
     settings: ServiceSettings = request.app.state.settings
@@ -243,9 +263,17 @@ async def complete_upload(request: Request, upload_id: str, identity: CurrentIde
         batch = await mongo.db[BATCHES].find_one({"_id": doc["batch_id"]})
         pages = await mongo.db[PAGES].find({"batch_id": doc["batch_id"], "failure": {"$ne": None}}).to_list(None)
         return _accepted(request, batch, [_page_failure(p) for p in pages])
+    if doc["state"] in ("refused", "rejected"):
+        raise conflict(f"上传已被拒收 (upload was {doc['state']})", state=doc["state"])
     if doc["offset"] != doc["size"]:
         raise conflict(f"尚未收齐：已收到 {doc['offset']} / {doc['size']} 字节 (incomplete upload)",
                        expected_offset=doc["offset"])
+    try:
+        await _allow_add_pages(request, identity, doc["case_number"], doc.get("scan_task_id"))
+    except Problem as refused:
+        if refused.status == 403:
+            await _end_upload(mongo, store, settings, doc, "refused")
+        raise
     data = b"".join([await store.get_bytes(settings.pages_bucket, part["key"])
                      for part in sorted(doc["parts"], key=lambda p: p["offset"])])
     if doc.get("sha256") and hashlib.sha256(data).hexdigest() != doc["sha256"]:
@@ -259,14 +287,30 @@ async def complete_upload(request: Request, upload_id: str, identity: CurrentIde
     spec = BatchSpec(batch_id, doc["case_number"], doc.get("scan_task_id"), doc.get("operator"), doc.get("court"),
                      "upload", station_id=doc.get("station_id"), created_by=doc["created_by"],
                      extra={"upload_id": upload_id})
-    response = await _intake(request, spec, [FileIn(name=doc["file_name"], data=data)])
+    try:
+        response = await _intake(request, spec, [FileIn(name=doc["file_name"], data=data)])
+    except Problem as rejected:
+        if rejected.status == 422:
+            await _end_upload(mongo, store, settings, doc, "rejected")
+        raise
     await mongo.db[UPLOADS].update_one({"_id": upload_id}, {"$set": {"state": "completed"}})
+    await _delete_chunks(store, settings, doc)
+    return response
+
+
+async def _end_upload(mongo, store, settings: ServiceSettings, doc: dict, state: str) -> None:
+    """A refused or rejected upload keeps no bytes: its chunks go, the session says why it ended."""
+    await mongo.db[UPLOADS].update_one({"_id": doc["_id"]}, {"$set": {"state": state, "parts": [],
+                                                                      "batch_id": None}})
+    await _delete_chunks(store, settings, doc)
+
+
+async def _delete_chunks(store, settings: ServiceSettings, doc: dict) -> None:
     for part in doc["parts"]:
         try:
             await store.delete(settings.pages_bucket, part["key"])
         except (S3Error, OSError) as error:  # leftovers only cost space
             log.warning("upload chunk not deleted", key=part["key"], error=str(error))
-    return response
 
 
 def _page_failure(p: dict) -> PageFailure:
@@ -274,6 +318,47 @@ def _page_failure(p: dict) -> PageFailure:
     return PageFailure(type=f"https://juanzong.court/problems/page/{f['code']}", title="页面被拒收", code=f["code"],
                        detail=f["reason_zh"], detail_en=f["reason_en"], page_id=p["_id"], seq=p["seq"],
                        file_name=p.get("file_name"), page_index=p.get("page_index"))
+
+
+# ----------------------------------------------------------------------------- station jobs
+
+
+@router.post("/station-jobs/check", response_model=StationJobCheckOut, summary="May pages of this task enter this case?",
+             description="Asked by a scanning station before it uploads anything: access-control decides `add_pages` "
+                         "for the caller (the station's own token) on the case, narrowed to the scan task when one "
+                         "is named. 403 problem+json naming the rule when not; nothing is stored either way.",
+             responses=_R)
+async def check_station_job(request: Request, identity: CurrentIdentity, body: StationJobCheck):
+    decision = await _allow_add_pages(request, identity, body.case_number, body.scan_task_id)
+    if decision is None:
+        return StationJobCheckOut(allowed=True, case_number=body.case_number, scan_task_id=body.scan_task_id,
+                                  reason="未启用鉴权（开发环境） (authentication is off)")
+    return StationJobCheckOut(allowed=True, case_number=body.case_number, scan_task_id=body.scan_task_id,
+                              reason=decision.reason, rule=decision.rule)
+
+
+@router.get("/station-jobs/{job_id}", response_model=StationJobState, summary="What became of a station's job",
+            description="For the station that sent the job (its own jobs only): `accepted` with the batch, or "
+                        "`refused` with the reason and the rule (nothing of a refused job is kept, its files are "
+                        "deleted). 404 while the job has not been taken in (or was never sent).", responses=_R)
+async def get_station_job(job_id: Annotated[str, Path(min_length=1, max_length=100)], identity: CurrentIdentity,
+                          mongo: MongoDep):
+    if identity.kind != "station" or not B.valid_station_id(identity.subject):
+        raise Problem(403, "forbidden", "无权访问", "只有提交该作业的扫描工位可以查看作业结果 (a station's own jobs only)")
+    key = B.station_batch_id(identity.subject, job_id)
+    batch = await mongo.db[BATCHES].find_one({"_id": key}, {"case_number": 1, "scan_task_id": 1, "created_at": 1})
+    if batch is not None:
+        return StationJobState(job_id=job_id, state="accepted", batch_id=key, case_number=batch["case_number"],
+                               scan_task_id=batch.get("scan_task_id"), at=batch.get("created_at"),
+                               links={"batch": f"/v1/batches/{key}"})
+    refusal = await mongo.db[JOB_REFUSALS].find_one({"_id": key})
+    if refusal is None:
+        raise Problem(404, "not-found", "未找到", f"作业 {job_id} 尚未受理或不存在 (job not taken in yet, or never sent)")
+    return StationJobState(job_id=job_id, state="refused", case_number=refusal.get("case_number"),
+                           scan_task_id=refusal.get("scan_task_id"), code=refusal.get("code"),
+                           reason=refusal.get("reason_zh"), reason_en=refusal.get("reason_en"),
+                           rule=refusal.get("rule"), files_deleted=refusal.get("files_deleted"),
+                           at=refusal.get("refused_at"))
 
 
 # ----------------------------------------------------------------------------- progress and pages

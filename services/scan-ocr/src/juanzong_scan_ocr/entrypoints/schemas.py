@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from juanzong_shared.problems import TYPE_BASE
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from juanzong_scan_ocr.domain.intake import plain_file_name
 
 CASE_EXAMPLE = "（2025）吉01民终123号"
 
@@ -103,12 +105,19 @@ class PageView(BaseModel):
 class UploadStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    file_name: str = Field(..., max_length=255, examples=["卷宗扫描件.pdf"])
+    file_name: str = Field(..., min_length=1, max_length=255, examples=["卷宗扫描件.pdf"],
+                           description="A plain file name: no folders, no `..`, no control characters.")
     size: int = Field(..., ge=1, description="Total bytes the client will send.", examples=[734003200])
     case_number: str = Field(..., min_length=1, max_length=100, examples=[CASE_EXAMPLE])
     scan_task_id: str | None = Field(None, max_length=100, examples=["st-0001"])
     operator: str | None = Field(None, max_length=100, examples=["王书记员"])
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="Checked at completion when given.")
+
+    @field_validator("file_name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        """Refused (422 naming ``file_name``) rather than trimmed: a client that sends ``../../x.pdf`` is told so."""
+        return plain_file_name(value)
 
 
 class UploadState(BaseModel):
@@ -119,3 +128,42 @@ class UploadState(BaseModel):
     state: str = Field(..., examples=["receiving"])
     max_chunk_bytes: int
     batch_id: str | None = None
+
+
+class StationJobCheck(BaseModel):
+    """A station's question before it uploads: may pages of this scan task go into this case?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_number: str = Field(..., min_length=1, max_length=100, examples=[CASE_EXAMPLE])
+    scan_task_id: str | None = Field(None, min_length=1, max_length=100, examples=["ST-3f2a9c1d0b7e"])
+
+
+class StationJobCheckOut(BaseModel):
+    allowed: bool = Field(..., examples=[True])
+    case_number: str = Field(..., examples=[CASE_EXAMPLE])
+    scan_task_id: str | None = None
+    reason: str = Field(..., examples=["扫描工位可为本院已立案案件补充电子卷宗页面。"])
+    rule: str | None = Field(None, examples=["吉高法〔2020〕11号 第三条(三)"])
+
+
+class StationJobState(BaseModel):
+    """What became of a station's job: accepted (with its batch) or refused (with the reason and the rule)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "job_id": "5b1e0c6f0a2d4c8e", "state": "refused", "batch_id": None, "code": "add_pages_denied",
+        "reason": "涉国家秘密案件不在本系统生成和阅览电子卷宗。", "reason_en": "access-control refused add_pages",
+        "rule": "吉高法〔2020〕11号 第十条", "files_deleted": 3}]})
+
+    job_id: str
+    state: str = Field(..., description="accepted | refused", examples=["accepted"])
+    batch_id: str | None = Field(None, examples=["sj-3f2a9c0d1e4b5a6c7d8e"])
+    case_number: str | None = None
+    scan_task_id: str | None = None
+    code: str | None = Field(None, examples=["add_pages_denied"])
+    reason: str | None = None
+    reason_en: str | None = None
+    rule: str | None = None
+    files_deleted: int | None = None
+    at: datetime | None = None
+    links: dict[str, str] = Field(default_factory=dict)

@@ -3,7 +3,8 @@
 Consumes ``<ns>.scan-ocr.pages`` with prefetch ``JZ_WORKER_PREFETCH`` (2): the engine-bound work
 (clean-up, OCR) runs one page at a time, and the other page's loading and decoding, or its QC,
 rendering, storing and recording, overlaps it (each page is acknowledged after its own effects are
-committed); loads the engine once, and serves Prometheus metrics on ``JZ_WORKER_METRICS_PORT``.
+committed); loads the engine once, and serves Prometheus metrics on ``JZ_WORKER_METRICS_PORT`` (bound to
+``JZ_WORKER_METRICS_HOST``, loopback by default).
 SIGTERM stops taking pages, finishes the pages in hand, relays its events and exits. A worker whose
 broker connection stays down longer than ``JZ_WORKER_BUS_GRACE_SECONDS`` exits non-zero so the
 orchestrator restarts it. KEDA scales the workers on the depth of the pages queue.
@@ -59,7 +60,7 @@ async def run(settings: ServiceSettings) -> int:
     if settings.worker_metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(settings.worker_metrics_port, addr="0.0.0.0")
+        start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
 
     mongo = Mongo(settings.mongo_url, settings.database_name)
     await wait_for_mongo(mongo, timeout=settings.startup_timeout_seconds)

@@ -61,11 +61,15 @@ class FileIn:
     replaces_page_id: str | None = None
     inspection: Inspection | None = None
     """Set when the file was already inspected (a station file read from its head)."""
+    content_type: str = "application/octet-stream"
 
 
 async def plan_files(store: ObjectStore, settings: ServiceSettings, batch_id: str,
                      files: Sequence[FileIn]) -> list[B.PlannedPage]:
-    """Inspect every file (in a thread: header parsing is CPU work), store new originals, number pages."""
+    """Inspect every file (in a thread: header parsing is CPU work) and number the pages; store nothing.
+
+    A new original gets the key it will be kept under (:func:`keep_originals` stores it once the batch is
+    going to be created: a batch with no processable page is refused and leaves nothing behind)."""
     limits = limits_of(settings)
     planned: list[B.PlannedPage] = []
     seq = 0
@@ -79,9 +83,7 @@ async def plan_files(store: ObjectStore, settings: ServiceSettings, batch_id: st
             # Kept untouched even when refused (a corrupt file is evidence of what the station sent).
             f.bucket = settings.pages_bucket
             f.key = B.original_key(batch_id, file_no, inspection.kind if inspection else None)
-            await store.put_bytes(f.bucket, f.key, f.data, content_type=(
-                inspection.kind.value if inspection and inspection.kind else "application/octet-stream"))
-            f.stored = True
+            f.content_type = inspection.kind.value if inspection and inspection.kind else "application/octet-stream"
         if failure is not None:
             seq += 1
             index = inspection.page_index if inspection and inspection.page_index is not None else 0
@@ -102,6 +104,14 @@ async def plan_files(store: ObjectStore, settings: ServiceSettings, batch_id: st
         raise PageRejected("too_many_pages", f"本批次共 {len(planned)} 页，超过上限 {settings.max_batch_pages} 页，请分批上传。",
                            f"{len(planned)} pages exceed the batch limit of {settings.max_batch_pages}")
     return planned
+
+
+async def keep_originals(store: ObjectStore, files: Sequence[FileIn]) -> None:
+    """Store the new originals :func:`plan_files` gave a key (a station's files stay where the station put them)."""
+    for f in files:
+        if f.data is not None and not f.stored and f.key is not None:
+            await store.put_bytes(f.bucket, f.key, f.data, content_type=f.content_type)
+            f.stored = True
 
 
 async def create_batch(uow: UnitOfWork, spec: BatchSpec, planned: Sequence[B.PlannedPage]) -> dict:
