@@ -135,31 +135,13 @@ def four_property_verdicts(report: dict) -> dict[str, str]:
     return out
 
 
-def station_cli_takes_credentials() -> bool:
-    """The station CLI reads its own credentials file (``--credentials``): its broker user, its S3 prefix, its
-    client secret. An older CLI only read the services' variables."""
-    import importlib.util
-    spec = importlib.util.find_spec("juanzong_scan_ocr.entrypoints.station")
-    try:
-        return spec is not None and spec.origin is not None and '"--credentials"' in Path(spec.origin).read_text()
-    except OSError:
-        return False
-
-
 def station_args(config: StackConfig) -> tuple[list[str], dict[str, str]]:
     """The station CLI's credentials: ``--credentials <data_dir>/secrets/stations/station-01.json`` (the station's
     own broker user, S3 identity and client secret — never a service's)."""
     path = config.station_credentials_file(STATION_ID)
     if not path.exists():
         raise JobFailed(f"no station credentials at {path}: start the stack (juanzong-stack up) to make them")
-    if station_cli_takes_credentials():
-        return ["--credentials", str(path)], {"JZ_STATION_CREDENTIALS": str(path), "JZ_LOG_LEVEL": config.log_level}
-    # an older station CLI (before issue 20) knows only the services' variables
-    env = config.service_env("scan-ocr")
-    keys = ("JZ_AMQP_URL", "JZ_BUS_NAMESPACE", "JZ_S3_ENDPOINT", "JZ_S3_ACCESS_KEY", "JZ_S3_SECRET_KEY", "JZ_S3_SECURE",
-            "JZ_LOG_LEVEL")
-    return [], {**{k: env[k] for k in keys if k in env},
-                "JZ_STATION_CLIENT_SECRET": config.secrets.client_secret(STATION_ID)}
+    return ["--credentials", str(path)], {"JZ_STATION_CREDENTIALS": str(path), "JZ_LOG_LEVEL": config.log_level}
 
 
 # ------------------------------------------------------------------------------------------ the job
