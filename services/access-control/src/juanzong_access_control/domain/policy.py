@@ -228,11 +228,17 @@ class _Decider:
                 "请求同时指明了多个扫描工位或扫描任务，不予受理。",
                 "resource names more than one station or scan task",
             )
+        if src.scan_task_id is not None and src.scan_task_case is None:
+            return self.deny(
+                rules.ART3_3_2,
+                f"扫描任务“{src.scan_task_id}”在本系统未登记（或信息尚未同步），不得据此添加页面。",
+                "scan task unknown here",
+            )
         if src.scan_task_id is not None and src.scan_task_case != case.case_id:
             return self.deny(
                 rules.ART3_3_2,
-                f"扫描任务“{src.scan_task_id}”不属于本案（或不存在），不得将页面添加到本案。",
-                "scan task unknown or of another case",
+                f"扫描任务“{src.scan_task_id}”不属于本案，不得将页面添加到本案。",
+                "scan task of another case",
             )
         if p.kind is PrincipalKind.STATION:
             return self.station_adds_pages()

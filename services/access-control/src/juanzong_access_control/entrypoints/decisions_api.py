@@ -46,7 +46,7 @@ class DecisionOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"allowed": False, "reason": "本案尚未审结，电子卷宗限于合议庭成员查阅；其他人员须经承办法官、部门负责人及分管院领导依次审批后阅览。",
          "rule": "吉高法〔2020〕11号 第九条第2项", "detail": "unfinished case: panel only", "obligations": [],
-         "grant_id": None, "valid_until": "2026-03-02T09:00:30Z", "max_age": 5}]})
+         "grant_id": None, "valid_until": "2026-03-02T09:00:30Z", "max_age": 5, "receipt": None}]})
 
     allowed: bool
     reason: str
