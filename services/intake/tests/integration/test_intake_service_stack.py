@@ -15,7 +15,8 @@ APPEAL = "（2025）吉01民终123号"
 ORIGINAL = "（2024）吉0102民初88号"
 PROBLEM = "application/problem+json"
 JUDGE = {"roles": ("judge",), "court": "吉01"}
-STATION = {"roles": ("scanning_station",), "kind": "station", "court": "吉01"}
+STATION = {"roles": ("scanning_station",), "kind": "station", "court": "吉01", "scopes": ("scan:submit",)}
+OUTSIDER = "u-judge-chen"
 
 
 def url(case_number: str, tail: str = "") -> str:
@@ -109,17 +110,26 @@ async def test_appeal_without_original_e_dossier_is_returned_with_an_event(intak
     report = (await intake.client.get(url(APPEAL, "/original-trial"), headers=intake.headers(JUDGE))).json()
     assert report["status"] == "open" and [link["ref"] for link in report["links"]] == ["ED-88"]
 
-    # manual link and unlink keep who and why
+    # a manual link needs a real record of the original (第三条(二)): a free text is refused, nothing stored
     body = {"original_case_number": ORIGINAL, "kind": "e_archive", "ref": "EA-88", "reason": "按报送函补挂"}
-    linked = await intake.client.post(url(APPEAL, "/original-links"), headers=intake.headers(), json=body)
-    assert linked.status_code == 201 and linked.json()["by"] == "u-filing-sun"
+    free = await intake.client.post(url(APPEAL, "/original-links"), headers=intake.headers(), json=body)
+    assert free.status_code == 422 and free.json()["errors"][0]["field"] == "ref", free.text
+    assert "第三条(二)" in free.json()["rule"]
+    assert len(await intake.outbox("case.original.linked")) == 1
+
+    # unlink and manual link of the listed record keep who and why
+    listed = {"original_case_number": ORIGINAL, "kind": "e_dossier", "ref": "ED-88"}
     gone = await intake.client.post(url(APPEAL, "/original-links/unlink"), headers=intake.headers(),
-                                    json={**body, "reason": "挂错"})
+                                    json={**listed, "reason": "挂错"})
     assert gone.status_code == 200 and gone.json()["action"] == "unlinked"
+    linked = await intake.client.post(url(APPEAL, "/original-links"), headers=intake.headers(),
+                                      json={**listed, "reason": "核对报送函后重新关联"})
+    assert linked.status_code == 201 and linked.json()["by"] == "u-filing-sun"
     history = (await intake.client.get(url(APPEAL, "/original-trial"), headers=intake.headers(JUDGE))).json()["history"]
     assert [(h["action"], h["method"], h["reason"]) for h in history][-2:] == [
-        ("linked", "manual", "按报送函补挂"), ("unlinked", "manual", "挂错")]
+        ("unlinked", "auto", "挂错"), ("linked", "manual", "核对报送函后重新关联")]
     assert len(await intake.outbox("case.original.unlinked")) == 1
+    assert len(await intake.outbox("case.original.linked")) == 2
 
 
 async def test_secret_case_stores_nothing_else_and_every_api_says_why(intake):
@@ -197,6 +207,7 @@ async def test_bad_input_gets_a_problem_naming_the_field_and_nothing_is_stored(i
         (appeal(stage="closed"), "stage"),
         (appeal(stage="hearing"), "stage"),
         (appeal(original_case_numbers=["（2024）吉0102民X1号"]), "original_case_numbers[0].type_code"),
+        (appeal(original_case_numbers=["（2024）吉01民终5号"]), "original_case_numbers[0]"),  # 第三条(二)
     ]
     for body, field in cases:
         response = await intake.client.post("/v1/cases", headers=intake.headers(), json=body)
@@ -266,3 +277,45 @@ async def test_consuming_scan_and_catalogue_events_moves_the_task(intake):
     view = (await intake.client.get(f"/v1/scan-tasks?state=catalogued&case_number={quote(APPEAL)}",
                                     headers=intake.headers(JUDGE))).json()
     assert view["total"] == 1 and view["items"][0]["batches"][0]["batch_id"] == "B-1"
+
+
+async def test_every_change_and_read_is_decided_per_case_and_a_refusal_stores_nothing(intake):
+    """Issue 20 items 5 and 10: access-control decides update_case / close_case / read_case on the case; a no is
+    403 problem+json naming the rule and stores nothing; a 涉密 case the caller may not read is a 404 exactly
+    like an unknown case (吉高法〔2020〕11号 第九条, 第十条)."""
+    assert (await intake.client.post("/v1/cases", headers=intake.headers(), json=appeal())).status_code == 201
+    secret = appeal(case_number="（2025）吉01民终8号", secret=True)
+    assert (await intake.client.post("/v1/cases", headers=intake.headers(), json=secret)).status_code == 201
+    decider = intake.app.state.decider
+    decider.allow = lambda identity, action, case_number: identity.subject != OUTSIDER
+    outsider = intake.headers(JUDGE, OUTSIDER)
+
+    for path, body in (("/stage", {"stage": "pre_hearing"}), ("/hearings", {"status": "scheduled",
+                                                                          "at": "2025-04-10T01:30:00Z"}),
+                       ("/close", {"result": "驳回上诉"})):
+        refused = await intake.client.post(url(APPEAL, path), headers=outsider, json=body)
+        assert refused.status_code == 403 and refused.headers["content-type"].startswith(PROBLEM), refused.text
+        assert "第九条" in refused.json()["rule"]
+    stored = await intake.db["cases"].find_one({"_id": APPEAL})
+    assert stored["stage"] == "filing" and stored["hearings"] == [] and stored["status"] == "open"
+    assert await intake.outbox("case.stage.changed") == [] and await intake.outbox("case.closed") == []
+    asked = {(who, action) for who, action, case in decider.asked if case == APPEAL}
+    assert {(OUTSIDER, "update_case"), (OUTSIDER, "close_case")} <= asked
+
+    refused = await intake.client.get(url(APPEAL), headers=outsider)
+    assert refused.status_code == 403 and "张三" not in refused.text
+    hidden = await intake.client.get(url("（2025）吉01民终8号"), headers=outsider)
+    unknown = await intake.client.get(url("（2025）吉01民终9号"), headers=outsider)
+    assert hidden.status_code == unknown.status_code == 404
+    def same(body: dict) -> str:  # the answer without the request's own path and id
+        kept = {k: v for k, v in body.items() if k not in ("instance", "correlation_id")}
+        return json.dumps(kept, ensure_ascii=False, sort_keys=True).replace("民终8号", "民终9号")
+
+    assert same(hidden.json()) == same(unknown.json())
+    listed = (await intake.client.get("/v1/cases", headers=outsider)).json()
+    assert listed == {"items": [], "total": 0, "page": 1, "size": 20}
+
+    team = await intake.client.post(url(APPEAL, "/stage"), headers=intake.headers(JUDGE, "u-judge-li"),
+                                    json={"stage": "pre_hearing"})
+    assert team.status_code == 200 and team.json()["stage"] == "pre_hearing"
+    assert (await intake.client.get("/v1/cases", headers=intake.headers(JUDGE, "u-judge-li"))).json()["total"] == 2

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from juanzong_intake.domain import articles
 from juanzong_intake.domain.case import Case
+from juanzong_intake.domain.case_number import parse_original_case_number
 from juanzong_intake.domain.errors import LinkError, ManifestError, SecretCaseRefused
 from juanzong_intake.domain.original_trial import (
     SYSTEM_ACTOR,
@@ -23,6 +24,8 @@ from juanzong_intake.domain.original_trial import (
     decide_return,
     link_manually,
     missing_items,
+    original_refusal,
+    ref_refusal,
     unlink,
     validate_manifest,
 )
@@ -47,6 +50,9 @@ def manifest_for(case: Case, t0: datetime, **overrides: object) -> SubmissionMan
 
 def found(kind: RecordKind = RecordKind.E_DOSSIER, ref: str = "ED-88", number: str = ORIGINAL) -> FoundRecord:
     return FoundRecord(original_case_number=number, kind=kind, ref=ref, source="lower-court-system")
+
+
+KNOWN = (found(), found(RecordKind.E_ARCHIVE, "EA-88"))  # what the system has seen of ORIGINAL
 
 
 # 第三条(一): the submission manifest
@@ -154,7 +160,8 @@ def test_unlinked_record_is_not_relinked_automatically_第三条二(make_case: M
 def test_manual_link_records_who_and_why_第三条二(make_case: MakeCase, t0: datetime) -> None:
     case = make_case()
     links, record = link_manually(case, OriginalTrialLinks.empty(case), "(2019)吉0102民初88号",
-                                  RecordKind.E_DOSSIER, "ED-88", by="clerk1", reason="系统未自动关联", at=t0)
+                                  RecordKind.E_DOSSIER, "ED-88", by="clerk1", reason="系统未自动关联", at=t0,
+                                  known=KNOWN)
     link = links.find(ORIGINAL, RecordKind.E_DOSSIER, "ED-88")
     assert link is not None and link.method is LinkMethod.MANUAL
     assert (link.linked_by, link.reason) == ("clerk1", "系统未自动关联")
@@ -168,7 +175,7 @@ def test_manual_link_needs_who_and_why_第三条二(make_case: MakeCase, t0: dat
     case = make_case()
     with pytest.raises(LinkError) as caught:
         link_manually(case, OriginalTrialLinks.empty(case), ORIGINAL, RecordKind.E_DOSSIER, "ED-88", by=by,
-                      reason=reason, at=t0)
+                      reason=reason, at=t0, known=KNOWN)
     assert caught.value.field == field
     with pytest.raises(LinkError):
         unlink(case, OriginalTrialLinks.empty(case), ORIGINAL, RecordKind.E_DOSSIER, "ED-88", by=by,
@@ -179,19 +186,24 @@ def test_manual_link_refusals(make_case: MakeCase, t0: datetime) -> None:
     case = make_case()
     empty = OriginalTrialLinks.empty(case)
     with pytest.raises(LinkError) as not_original:
-        link_manually(case, empty, "（2019）吉0102民初99号", RecordKind.E_DOSSIER, "X", by="c", reason="r", at=t0)
+        link_manually(case, empty, "（2019）吉0102民初99号", RecordKind.E_DOSSIER, "X", by="c", reason="r", at=t0,
+                      known=KNOWN)
     assert not_original.value.field == "original_case_number"
     with pytest.raises(LinkError) as paper:
-        link_manually(case, empty, ORIGINAL, RecordKind.PAPER_ARCHIVE, "P1", by="c", reason="r", at=t0)
+        link_manually(case, empty, ORIGINAL, RecordKind.PAPER_ARCHIVE, "P1", by="c", reason="r", at=t0,
+                      known=KNOWN)
     assert paper.value.field == "kind"
-    links, _ = link_manually(case, empty, ORIGINAL, RecordKind.E_DOSSIER, "ED-88", by="c", reason="r", at=t0)
+    links, _ = link_manually(case, empty, ORIGINAL, RecordKind.E_DOSSIER, "ED-88", by="c", reason="r", at=t0,
+                             known=KNOWN)
     with pytest.raises(LinkError):
-        link_manually(case, links, ORIGINAL, RecordKind.E_DOSSIER, "ED-88", by="c", reason="r", at=t0)
+        link_manually(case, links, ORIGINAL, RecordKind.E_DOSSIER, "ED-88", by="c", reason="r", at=t0,
+                      known=KNOWN)
     with pytest.raises(LinkError):
         unlink(case, links, ORIGINAL, RecordKind.E_ARCHIVE, "EA-88", by="c", reason="r", at=t0)
     other_case = make_case(case_number="（2020）吉01民终124号")
     with pytest.raises(LinkError):
-        link_manually(other_case, links, ORIGINAL, RecordKind.E_ARCHIVE, "EA-88", by="c", reason="r", at=t0)
+        link_manually(other_case, links, ORIGINAL, RecordKind.E_ARCHIVE, "EA-88", by="c", reason="r", at=t0,
+                      known=KNOWN)
 
 
 def test_legacy_original_can_be_linked(make_case: MakeCase, t0: datetime) -> None:
@@ -207,9 +219,88 @@ def test_secret_case_links_nothing_第十条(make_case: MakeCase, t0: datetime) 
         auto_link(case, OriginalTrialLinks.empty(case), [found()], t0)
     with pytest.raises(SecretCaseRefused):
         link_manually(case, OriginalTrialLinks.empty(case), ORIGINAL, RecordKind.E_DOSSIER, "ED-88", by="c",
-                      reason="r", at=t0)
+                      reason="r", at=t0, known=KNOWN)
     with pytest.raises(SecretCaseRefused):
         validate_manifest(manifest_for(case, t0), case)
+
+
+# 第三条(二): a 原审 is the earlier instance of a lower court — a fact of the case, not a key to another one
+
+
+@pytest.mark.parametrize(("case_number", "original", "refused_because"), [
+    ("（2020）吉01民终123号", "（2019）吉0102民初88号", None),  # first instance, court directly below
+    ("（2020）吉01民终123号", "（2020）吉01民终77号", "直接下级"),  # a same-court appeal is no original
+    ("（2020）吉01民终123号", "（2019）吉01民初5号", "直接下级"),  # this court's own first instance
+    ("（2020）吉01民终123号", "（2019）吉0202民初5号", "直接下级"),  # a court under another 中院
+    ("（2020）吉01民终123号", "（2019）吉0102民终5号", "一审"),  # not a first-instance case
+    ("（2020）吉01民终123号", "（2019）吉0102行初5号", "同一类"),  # administrative for a civil appeal
+    ("（2020）吉01民终123号", "（2019）吉0102执5号", "同一类"),  # enforcement
+    ("（2020）吉01民终123号", "（2021）吉0102民初5号", "晚于"),  # received after this case
+    ("（2020）吉01民终123号", "（2012）长民一初字第123号", "现行案号"),  # no court code to check
+    ("（2020）吉01民辖终1号", "（2020）吉0102民辖3号", None),  # jurisdiction appeal
+    ("（2020）吉民申7号", "（2019）吉01民终3号", None),  # retrial review of a lower court's judgment
+    ("（2020）吉民申7号", "（2018）吉0102民初3号", None),  # … and of its first instance
+    ("（2020）吉01民再7号", "（2019）吉01民终3号", None),  # 本院再审 of this court's second instance
+    ("（2020）吉01民再7号", "（2020）吉01民申2号", None),  # the review that ordered the retrial
+    ("（2020）吉01民再7号", "（2019）吉01民再3号", "前一审级"),  # another retrial of this court
+    ("（2020）吉01民申7号", "（2019）吉01民申3号", "前一审级"),
+    ("（2020）吉01民再7号", "（2019）吉民终3号", "本院或下级"),  # a higher court's case
+    ("（2020）吉01民再7号", "（2019）吉0102财保3号", "同一类"),
+    ("（2020）吉民申8号", "（2012）长民一初字第123号", None),  # 申诉 of an old case
+    ("（2020）吉0102民初9号", "（2019）吉0102民初5号", "没有原审"),  # a first instance has no original
+])
+def test_an_original_is_an_earlier_instance_of_a_lower_court_第三条二(
+        make_case: MakeCase, case_number: str, original: str, refused_because: str | None) -> None:
+    case = make_case(case_number=case_number, original_case_numbers=())
+    reason = original_refusal(case, parse_original_case_number(original))
+    if refused_because is None:
+        assert reason is None
+    else:
+        assert reason is not None and refused_because in reason
+
+
+def test_manifest_refuses_an_original_that_is_not_one_第三条二(make_case: MakeCase, t0: datetime) -> None:
+    case = make_case()
+    other = OriginalSubmission(original_case_number="（2019）吉0102执5号", e_dossier_refs=("ED-5",))
+    with pytest.raises(ManifestError) as caught:
+        validate_manifest(manifest_for(case, t0, originals=(other,)), case)
+    assert caught.value.field == "originals[0].original_case_number"
+    assert caught.value.article == articles.ART3_2
+
+
+def test_auto_link_never_links_what_cannot_be_an_original_第三条二(make_case: MakeCase, t0: datetime) -> None:
+    """A case registered before the rule that names a same-court appeal gets no link to it."""
+    case = make_case(original_case_numbers=("（2019）吉01民终3号",))
+    result = auto_link(case, OriginalTrialLinks.empty(case),
+                       [found(number="（2019）吉01民终3号", ref="e-dossier:（2019）吉01民终3号")], t0)
+    assert result.added == () and result.links.links == ()
+    assert [r.ref for r in result.refused] == ["e-dossier:（2019）吉01民终3号"]
+
+
+def test_manual_link_needs_a_real_reference_第三条二(make_case: MakeCase, t0: datetime) -> None:
+    case = make_case()
+    empty = OriginalTrialLinks.empty(case)
+    ours = found(ref=f"e-dossier:{ORIGINAL}")
+    known = (*KNOWN, ours)
+    for ref in ("随便写的标识", "ED 88", "e-dossier:（2019）吉0102民初89号", "EA-88"):
+        with pytest.raises(LinkError) as caught:
+            link_manually(case, empty, ORIGINAL, RecordKind.E_DOSSIER, ref, by="c", reason="r", at=t0, known=known)
+        assert caught.value.field == "ref" and caught.value.article == articles.ART3_2
+    links, _ = link_manually(case, empty, ORIGINAL, RecordKind.E_DOSSIER, ours.ref, by="c", reason="r", at=t0,
+                             known=known)
+    assert links.has(ORIGINAL, RecordKind.E_DOSSIER)
+    number = parse_original_case_number(ORIGINAL)
+    assert ref_refusal(number, RecordKind.E_ARCHIVE, ours.ref, known) is not None  # a dossier is no archive
+    assert ref_refusal(number, RecordKind.E_ARCHIVE, "EA-88", known) is None
+
+
+def test_manual_link_to_an_original_that_is_not_one_is_refused_第三条二(make_case: MakeCase, t0: datetime) -> None:
+    case = make_case(original_case_numbers=("（2019）吉01民终3号",))  # registered before the rule
+    record = found(number="（2019）吉01民终3号", ref="e-dossier:（2019）吉01民终3号")
+    with pytest.raises(LinkError) as caught:
+        link_manually(case, OriginalTrialLinks.empty(case), "（2019）吉01民终3号", RecordKind.E_DOSSIER, record.ref,
+                      by="c", reason="r", at=t0, known=(record,))
+    assert caught.value.field == "original_case_number" and caught.value.article == articles.ART3_2
 
 
 # Missing-items report and return to the lower court

@@ -65,7 +65,9 @@ def test_secret_record_keeps_only_the_minimum(make_case: Callable[..., Case]):
     (("judge",), "user", Operation.REGISTER, False),
     ((), "service", Operation.REGISTER, True),
     (("scanning_station",), "station", Operation.MOVE_SCAN_TASK, True),
-    (("litigant_representative",), "user", Operation.READ, False),
+    (("litigant_representative",), "user", Operation.UPDATE_CASE, False),
+    (("judge",), "user", Operation.LINK_ORIGINAL, True),
+    (("clerk",), "user", Operation.LINK_ORIGINAL, False),
 ])
 def test_roles(roles, kind, operation, ok):
     if ok:
@@ -95,6 +97,22 @@ def test_registration_refusals_name_the_field(overrides, error, field):
         build_case(_register(**overrides))
     problem = to_problem(raised.value)
     assert problem.status == 422 and field in [e.field for e in problem.errors]
+
+
+@pytest.mark.parametrize("original", ["（2025）吉01民终7号", "（2024）吉0202民初5号", "（2024）吉0102执5号"])
+def test_registration_refuses_an_original_that_cannot_be_one_第三条二(original):
+    """吉高法〔2020〕11号 第三条(二): an appeal's 原审 is a first-instance case of a court directly below; anything
+    else is refused with the field and the article — it would otherwise open that case to this panel."""
+    with pytest.raises(InvalidInput) as raised:
+        build_case(_register(original_case_numbers=["（2024）吉0102民初88号", original]))
+    problem = to_problem(raised.value)
+    assert problem.status == 422 and [e.field for e in problem.errors] == ["original_case_numbers[1]"]
+    assert problem.extra["rule"] == articles.ART3_2
+
+
+def test_a_secret_registration_keeps_no_originals_to_check():
+    case = build_case(_register(secret=True, cause=None, original_case_numbers=["（2025）吉01民终7号"]))
+    assert case.secret
 
 
 def test_panel_members_use_the_shared_role_strings():

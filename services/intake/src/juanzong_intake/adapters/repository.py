@@ -6,7 +6,7 @@ the fields queries need at the top level. Every write takes the unit of work's s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -89,11 +89,18 @@ class IntakeRepository:
     async def save_case(self, case: Case, **values: Any) -> None:
         await self.update_case(case.key, {"case": _dump(case), "stage": case.stage.value, **values})
 
-    async def list_cases(self, query: Mapping[str, Any], *, skip: int, limit: int) -> tuple[list[dict], int]:
-        total = await self.db[CASES].count_documents(dict(query), session=self.session)
+    async def iter_cases(self, query: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """Every case matching ``query``, newest first."""
         cursor = self.db[CASES].find(dict(query), session=self.session).sort(
-            [("registered_at", DESCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)
-        return [doc async for doc in cursor], total
+            [("registered_at", DESCENDING), ("_id", ASCENDING)])
+        async for doc in cursor:
+            yield doc
+
+    async def case_docs(self, case_numbers: Sequence[str]) -> list[dict[str, Any]]:
+        if not case_numbers:
+            return []
+        cursor = self.db[CASES].find({"_id": {"$in": list(case_numbers)}}, session=self.session)
+        return [doc async for doc in cursor]
 
     async def cases_with_original(self, original_key: str) -> list[dict[str, Any]]:
         cursor = self.db[CASES].find({"original_keys": original_key, "secret": False}, session=self.session)
@@ -177,11 +184,12 @@ class IntakeRepository:
             [("created_at", ASCENDING), ("_id", ASCENDING)])
         return [doc async for doc in cursor]
 
-    async def list_tasks(self, query: Mapping[str, Any], *, skip: int, limit: int) -> tuple[list[dict], int]:
-        total = await self.db[SCAN_TASKS].count_documents(dict(query), session=self.session)
+    async def iter_tasks(self, query: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """Every scan task matching ``query``, newest first."""
         cursor = self.db[SCAN_TASKS].find(dict(query), session=self.session).sort(
-            [("created_at", DESCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)
-        return [doc async for doc in cursor], total
+            [("created_at", DESCENDING), ("_id", ASCENDING)])
+        async for doc in cursor:
+            yield doc
 
 
 def case_from_doc(doc: Mapping[str, Any]) -> Case:

@@ -11,6 +11,7 @@ who did it and why (全程留痕).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -23,11 +24,12 @@ from juanzong_intake.domain.case import Case, DossierWrite, ensure_not_secret
 from juanzong_intake.domain.case_number import (
     AnyCaseNumber,
     CaseNumber,
+    LegacyCaseNumber,
     OriginalCaseNumber,
     case_number_key,
     parse_original_case_number,
 )
-from juanzong_intake.domain.case_types import Procedure
+from juanzong_intake.domain.case_types import CaseType, Procedure, TrialLevel
 from juanzong_intake.domain.courts import CourtRegistry
 from juanzong_intake.domain.errors import LinkError, ManifestError, UnknownCourt
 
@@ -114,6 +116,115 @@ class SubmissionManifest(BaseModel):
         return next((o for o in self.originals if o.key == key), None)
 
 
+# -- which case can be an original (原审) of which ---------------------------------------------------
+# 吉高法〔2020〕11号 第三条(一)(二): the originals of an appeal or 申诉 case are the earlier instance's cases that
+# the lower court submits with it. A link opens the original's e-dossier and e-archive to the later case's
+# team (第三条(四)), so only a case that really is the earlier instance may be linked: a 原审 is a fact of the
+# case, never a key to another one.
+_REVIEWS: Final = frozenset({Procedure.RETRIAL_REVIEW, Procedure.PROTEST_REVIEW, Procedure.SUPERVISION})
+
+
+def _instance_rank(case_type: CaseType) -> int | None:
+    """Order of instances: 一审 1, 二审 2, 再审审查/抗诉审查/审判监督 3, 再审 4; no instance (执行, 保全 …) None."""
+    if case_type.procedure is Procedure.RETRIAL:
+        return 4
+    if case_type.procedure in _REVIEWS:
+        return 3
+    if case_type.trial_level is TrialLevel.SECOND:
+        return 2
+    if case_type.trial_level is TrialLevel.FIRST:
+        return 1
+    return None
+
+
+def original_refusal(case: Case, original: AnyCaseNumber, courts: CourtRegistry | None = None) -> str | None:
+    """Why ``original`` cannot be a 原审 of ``case`` (the reason court staff read), or ``None`` when it can.
+
+    吉高法〔2020〕11号 第三条(一)(二), the same rule for registration, the 报送清单 and manual links:
+
+    * only case types that decide on an earlier case (上诉、申诉、再审、审判监督、复核) have originals;
+    * the original is of the same kind of case (民事 for 民事 …) and was received no later than this case;
+    * an appeal's original is a first-instance case of a court directly below (the appeal goes up one level);
+    * a retrial, retrial review or supervision case's original is an effective case of a lower court, or of
+      this court at an earlier instance (本院再审: a 民终 for a 民再, not another 民再);
+    * a death-penalty or similar review's (复核) original is a first- or second-instance case of a lower court;
+    * a pre-2016 number (no uniform court code) is accepted only for retrial-type cases (申诉 of old cases).
+    """
+    procedure = case.procedure
+    number = original.canonical
+    if not procedure.requires_original_trial:
+        return f"{case.case_type.name_zh}案件没有原审，不能关联原审案件{number}"
+    if number == case.key:
+        return "原审案号不能是本案案号"
+    if original.year > case.case_number.year:
+        return f"原审案件{number}的收案年度晚于本案，不是本案的前一审级"
+    if isinstance(original, LegacyCaseNumber):
+        if procedure.is_appeal or procedure is Procedure.CRIMINAL_REVIEW:
+            return f"{case.case_type.name_zh}案件的原审案号应为现行案号（含法院代字），“{number}”无法核对原审法院"
+        return None
+    courts = courts or CourtRegistry.load()
+    theirs = original.case_type
+    if theirs.category is not case.category:
+        return (f"原审案件{number}（{theirs.name_zh}）与本案（{case.case_type.name_zh}）不是同一类案件，"
+                "不是本案的原审")
+    court, lower = case.court_code, original.court_code
+    rank, mine = _instance_rank(theirs), _instance_rank(case.case_type)
+    if procedure.is_appeal:
+        if not courts.is_superior(court, lower, direct=True):
+            return f"上诉案件的原审应为{court}的直接下级法院审理的案件，{number}由{lower}审理"
+        first = rank == 1 or (procedure is Procedure.JURISDICTION_APPEAL and theirs.procedure is Procedure.JURISDICTION)
+        if not first:
+            return f"上诉案件的原审应为一审案件，{number}是{theirs.name_zh}案件"
+        return None
+    below = courts.is_superior(court, lower)
+    if procedure is Procedure.CRIMINAL_REVIEW:
+        if not below or rank not in (1, 2):
+            return f"复核案件的原审应为{court}下级法院的一审或二审案件，{number}不是"
+        return None
+    if not below and lower != court:
+        return f"再审、申诉案件的原审应为本院或下级法院的案件，{number}由{lower}审理"
+    if rank is None:
+        return f"{number}是{theirs.name_zh}案件，不是再审、申诉所针对的裁判"
+    if lower == court and mine is not None and rank >= mine:
+        return f"本院{theirs.name_zh}案件{number}不是本案（{case.case_type.name_zh}）的前一审级"
+    return None
+
+
+def ensure_original(case: Case, original: AnyCaseNumber, field: str, courts: CourtRegistry | None = None) -> None:
+    """Raise :class:`LinkError` naming ``field`` and 第三条(二) unless ``original`` can be an original of ``case``."""
+    reason = original_refusal(case, original, courts)
+    if reason is not None:
+        raise LinkError(field, reason, article=articles.ART3_2)
+
+
+# References of original records: this system's own e-dossier is ``e-dossier:<案号>``; an e-archive is named by
+# its 档号; a lower court's system names its records as it likes (the 报送清单 lists them). None has blanks or
+# control characters.
+E_DOSSIER_PREFIX: Final = "e-dossier:"
+_REF_SHAPE: Final = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
+
+
+def ref_refusal(original: AnyCaseNumber, kind: RecordKind, ref: str, known: Iterable[FoundRecord]) -> str | None:
+    """Why ``ref`` is not a real reference of ``original``'s e-dossier / e-archive (第三条(二)), or ``None``.
+
+    Real means: well formed, and a record this system has seen for that original — catalogued or archived
+    here, or listed for it in a lower court's 报送清单. A free text is not a record.
+    """
+    if not _REF_SHAPE.fullmatch(ref):
+        return f"标识“{ref[:60]}”格式不正确：应为1至200个字符，不含空格或控制字符"
+    if ref.startswith(E_DOSSIER_PREFIX):
+        if kind is not RecordKind.E_DOSSIER:
+            return f"“{ref}”是电子卷宗标识，不是{kind.zh}标识"
+        named = ref[len(E_DOSSIER_PREFIX):]
+        if named != original.canonical:
+            return f"电子卷宗标识“{ref}”属于{named}，不是{original.canonical}的电子卷宗"
+    key = original.canonical
+    if not any(r.key == key and r.kind is kind and r.ref == ref for r in known):
+        return (f"本系统没有{key}的{kind.zh}“{ref}”：该{kind.zh}未在本系统编目或归档，下级法院的报送清单也未列明；"
+                "请按报送清单或系统中的实际标识关联")
+    return None
+
+
 def validate_manifest(manifest: SubmissionManifest, case: Case, courts: CourtRegistry | None = None) -> None:
     """Check a manifest against the case it is for; raises :class:`ManifestError` naming the field.
 
@@ -147,6 +258,10 @@ def validate_manifest(manifest: SubmissionManifest, case: Case, courts: CourtReg
                                        f"{manifest.submitting_court}或其下级法院", article=articles.ART3_1)
         if case.procedure.is_appeal and not courts.is_superior(case.court_code, code, direct=True):
             raise ManifestError(field, f"上诉案件的原审法院{code}应为{case.court_code}的直接下级法院")
+    for i, original in enumerate(manifest.originals):
+        reason = original_refusal(case, original.original_case_number, courts)
+        if reason is not None:
+            raise ManifestError(f"originals[{i}].original_case_number", reason, article=articles.ART3_2)
 
 
 class FoundRecord(BaseModel):
@@ -260,6 +375,7 @@ class AutoLinkResult(BaseModel):
     added: tuple[LinkRecord, ...] = ()  # new links, one event each
     unmatched: tuple[FoundRecord, ...] = ()  # found, but not an original of this case
     kept_unlinked: tuple[FoundRecord, ...] = ()  # found, but a person had unlinked it
+    refused: tuple[FoundRecord, ...] = ()  # named as an original, but cannot be one (第三条(二)): not linked
 
 
 def expected_originals(case: Case, manifest: SubmissionManifest | None = None) -> tuple[str, ...]:
@@ -275,7 +391,8 @@ def auto_link(case: Case, links: OriginalTrialLinks, found: Iterable[FoundRecord
     """Link every found original e-dossier/e-archive whose case number is one of the case's originals.
 
     吉高法〔2020〕11号 第三条(二) 自动关联. Idempotent: a record already linked is not linked again, and a
-    record a person unlinked stays unlinked.
+    record a person unlinked stays unlinked. A number the case names that cannot be its original (see
+    :func:`original_refusal`, e.g. a case registered before the rule) is never linked.
     """
     ensure_not_secret(case, DossierWrite.LINK_ORIGINAL)
     _aware(at)
@@ -286,10 +403,13 @@ def auto_link(case: Case, links: OriginalTrialLinks, found: Iterable[FoundRecord
     added: list[LinkRecord] = []
     unmatched: list[FoundRecord] = []
     kept: list[FoundRecord] = []
+    refused: list[FoundRecord] = []
     for record in found:
         identity = (record.key, record.kind, record.ref)
         if record.key not in expected:
             unmatched.append(record)
+        elif original_refusal(case, record.original_case_number) is not None:
+            refused.append(record)
         elif any(link.identity == identity for link in current):
             continue
         elif links.was_unlinked(*identity):
@@ -304,13 +424,18 @@ def auto_link(case: Case, links: OriginalTrialLinks, found: Iterable[FoundRecord
             added.append(entry)
     new_links = links.model_copy(update={"links": tuple(current), "history": tuple(history)})
     return AutoLinkResult(links=new_links, added=tuple(added), unmatched=tuple(unmatched),
-                          kept_unlinked=tuple(kept))
+                          kept_unlinked=tuple(kept), refused=tuple(refused))
 
 
 def link_manually(case: Case, links: OriginalTrialLinks, original_case_number: str | AnyCaseNumber,
-                  kind: RecordKind, ref: str, *, by: str, reason: str, at: datetime,
+                  kind: RecordKind, ref: str, *, by: str, reason: str, at: datetime, known: Iterable[FoundRecord],
                   manifest: SubmissionManifest | None = None) -> tuple[OriginalTrialLinks, LinkRecord]:
-    """手动关联 (吉高法〔2020〕11号 第三条(二)): link a record the automatic pass missed; who and why are kept."""
+    """手动关联 (吉高法〔2020〕11号 第三条(二)): link a record the automatic pass missed; who and why are kept.
+
+    The original must be one of the case's originals and able to be one (:func:`original_refusal`); ``ref``
+    must be a real record of it, one of ``known`` (:func:`ref_refusal`): a link opens the original to the
+    case's team, so it is made only to what exists.
+    """
     ensure_not_secret(case, DossierWrite.LINK_ORIGINAL)
     _aware(at)
     _same_case(case, links)
@@ -324,6 +449,10 @@ def link_manually(case: Case, links: OriginalTrialLinks, original_case_number: s
         raise LinkError("original_case_number",
                         f"{number.canonical}不是本案的原审案号，也不在报送清单中；请先补录原审案号",
                         article=articles.ART3_2)
+    ensure_original(case, number, "original_case_number")
+    refused = ref_refusal(number, kind, ref, known)
+    if refused is not None:
+        raise LinkError("ref", refused, article=articles.ART3_2)
     if links.find(number.canonical, kind, ref) is not None:
         raise LinkError("ref", f"{number.canonical}的{kind.zh}“{ref}”已关联")
     link = OriginalLink(original_case_number=number, kind=kind, ref=ref, method=LinkMethod.MANUAL,

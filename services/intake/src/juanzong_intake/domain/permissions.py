@@ -1,8 +1,8 @@
-"""Who may do what in intake (roles from access-control's tokens).
+"""Which roles may ask for which kind of change in intake (roles from access-control's tokens).
 
-Case-level reading of pages, text and archives is decided by access-control (吉高法〔2020〕11号 第九条);
-intake holds case records, links and task states, so it only checks the caller's role for each kind of
-request. Service accounts (the case-management system, other services) may do everything but are named.
+This is the first, coarse door only: every read and change of a case is then decided by access-control on
+that case (吉高法〔2020〕11号 第九条; ``service_layer.access``). Service accounts pass this door and are judged by
+their scopes there.
 """
 
 from __future__ import annotations
@@ -21,26 +21,25 @@ SERVICE_ROLES: Final = frozenset({"service_account"})
 class Operation(StrEnum):
     REGISTER = "register"  # 立案登记
     UPDATE_CASE = "update_case"  # 阶段、开庭、结案
-    ORIGINALS = "originals"  # 报送清单、关联、退回
+    ORIGINALS = "originals"  # 报送清单、退回
+    LINK_ORIGINAL = "link_original"  # 手动关联、解除关联
     CREATE_SCAN_TASK = "create_scan_task"  # 审判部门生成材料清单
     MOVE_SCAN_TASK = "move_scan_task"  # 入柜、取件、核对、扫描
-    READ = "read"
 
     @property
     def zh(self) -> str:
         return {"register": "立案登记", "update_case": "变更案件信息", "originals": "办理原审材料",
-                "create_scan_task": "创建扫描任务", "move_scan_task": "办理扫描任务", "read": "查询"}[self.value]
+                "link_original": "关联原审案件", "create_scan_task": "创建扫描任务",
+                "move_scan_task": "办理扫描任务"}[self.value]
 
 
 _ALLOWED: Final[dict[Operation, frozenset[str]]] = {
     Operation.REGISTER: frozenset({FILING}),
     Operation.UPDATE_CASE: frozenset({FILING, *JUDGE_SIDE}),
     Operation.ORIGINALS: frozenset({FILING}),
+    Operation.LINK_ORIGINAL: frozenset({FILING, "judge", "presiding_judge"}),
     Operation.CREATE_SCAN_TASK: frozenset({FILING, *JUDGE_SIDE}),
     Operation.MOVE_SCAN_TASK: frozenset({FILING, *JUDGE_SIDE, "scanning_station"}),
-    Operation.READ: frozenset({FILING, *JUDGE_SIDE, "supervising_leader", "judges_meeting_member",
-                               "adjudication_committee_member", "archives_office_staff",
-                               "technology_office_staff", "scanning_station"}),
 }
 
 

@@ -1,13 +1,17 @@
-"""REST API of intake (prefix /v1): thin handlers — check the caller's role, call the service layer, shape."""
+"""REST API of intake (prefix /v1): thin handlers — check the caller's role, call the service layer, shape.
+
+The role check is only the first door; every read or change of a case is then decided by access-control on
+that case (``read_case``, ``update_case``, ``close_case``, ``link_original``: see ``service_layer.access``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from juanzong_shared.auth import CurrentIdentity, Identity
 from juanzong_shared.deps import MongoDep
-from juanzong_shared.problems import PROBLEM_RESPONSES
+from juanzong_shared.problems import PROBLEM_RESPONSES, Problem
 
 from juanzong_intake.domain.permissions import Operation, ensure_permitted
 from juanzong_intake.domain.scan_task import ScanTaskState
@@ -25,6 +29,7 @@ from juanzong_intake.entrypoints.schemas import (
 )
 from juanzong_intake.service_layer import commands as cmds
 from juanzong_intake.service_layer import services
+from juanzong_intake.service_layer.access import AllowAll, CaseAccess
 from juanzong_intake.service_layer.services import Actor
 
 router = APIRouter(prefix="/v1", tags=["intake"])
@@ -47,6 +52,19 @@ def _wake(request: Request):
     return request.app.state.outbox.notify
 
 
+def get_access(request: Request, identity: CurrentIdentity) -> CaseAccess:
+    """The caller and access-control's decider (made in the lifespan) for per-case questions."""
+    decider = getattr(request.app.state, "decider", None)
+    if decider is None:
+        if request.app.state.settings.auth_required:
+            raise Problem(503, "access-control-unconfigured", "权限服务未配置", "set JZ_ACCESS_CONTROL_URL")
+        decider = AllowAll()
+    return CaseAccess(decider, identity)
+
+
+AccessDep = Annotated[CaseAccess, Depends(get_access)]
+
+
 # -- cases -----------------------------------------------------------------------------------------
 @router.post("/cases", response_model=CaseOut, status_code=201, summary="Register a case (立案登记)",
              responses={200: {"description": "Already registered: the stored case", "model": CaseOut},
@@ -62,45 +80,49 @@ async def register_case(body: cmds.RegisterCase, request: Request, response: Res
 
 
 @router.get("/cases", response_model=CasePage, summary="List cases (filter by court, stage, state, overdue)")
-async def list_cases(mongo: MongoDep, identity: CurrentIdentity, court: str | None = None,
+async def list_cases(mongo: MongoDep, access: AccessDep, court: str | None = None,
                      stage: CaseStage | None = None,
                      state: Annotated[str | None, Query(description="open | returned_to_lower_court | closed | archived")] = None,
                      overdue: bool | None = None, page: PageQ = 1, size: SizeQ = 20) -> CasePage:
-    _actor(identity, Operation.READ)
-    docs, total = await services.list_cases(mongo, court=court, stage=stage, state=state, overdue=overdue,
+    """Only cases the caller may read (``read_case`` per case, 吉高法〔2020〕11号 第九条); ``total`` counts those."""
+    docs, total = await services.list_cases(mongo, access, court=court, stage=stage, state=state, overdue=overdue,
                                             page=page, size=size)
     return CasePage(items=[CaseOut.from_doc(d) for d in docs], total=total, page=page, size=size)
 
 
 @router.get("/cases/{case_number}", response_model=CaseOut, summary="One case",
-            responses=_responses(404))
-async def get_case(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> CaseOut:
-    _actor(identity, Operation.READ)
-    return CaseOut.from_doc(await services.get_case(mongo, case_number))
+            responses=_responses(403, 404))
+async def get_case(case_number: CaseNumberPath, mongo: MongoDep, access: AccessDep) -> CaseOut:
+    """``read_case`` on the case; a 涉密 case the caller may not read answers 404 like an unknown one (第十条)."""
+    return CaseOut.from_doc(await services.get_case(mongo, case_number, access))
 
 
 @router.post("/cases/{case_number}/stage", response_model=CaseOut, summary="Move the case to a later stage",
-             responses=_responses(404, 422))
+             responses=_responses(403, 404, 422))
 async def change_stage(case_number: CaseNumberPath, body: cmds.ChangeStage, request: Request, mongo: MongoDep,
-                       identity: CurrentIdentity) -> CaseOut:
+                       identity: CurrentIdentity, access: AccessDep) -> CaseOut:
     actor = _actor(identity, Operation.UPDATE_CASE)
-    return CaseOut.from_doc(await services.change_stage(mongo, case_number, body, actor, on_commit=_wake(request)))
+    return CaseOut.from_doc(await services.change_stage(mongo, case_number, body, actor, access=access,
+                                                        on_commit=_wake(request)))
 
 
 @router.post("/cases/{case_number}/close", response_model=CaseOut, summary="Close the case (结案)",
-             responses=_responses(404, 409))
+             responses=_responses(403, 404, 409))
 async def close_case(case_number: CaseNumberPath, body: cmds.CloseCase, request: Request, mongo: MongoDep,
-                     identity: CurrentIdentity) -> CaseOut:
+                     identity: CurrentIdentity, access: AccessDep) -> CaseOut:
+    """``close_case``: the case's 承办法官 or 审判长, or 立案庭 of its court."""
     actor = _actor(identity, Operation.UPDATE_CASE)
-    return CaseOut.from_doc(await services.close_case(mongo, case_number, body, actor, on_commit=_wake(request)))
+    return CaseOut.from_doc(await services.close_case(mongo, case_number, body, actor, access=access,
+                                                      on_commit=_wake(request)))
 
 
 @router.post("/cases/{case_number}/hearings", response_model=CaseOut, summary="Record a hearing (scheduled / held)",
-             responses=_responses(404, 422))
+             responses=_responses(403, 404, 422))
 async def record_hearing(case_number: CaseNumberPath, body: cmds.RecordHearing, request: Request, mongo: MongoDep,
-                         identity: CurrentIdentity) -> CaseOut:
+                         identity: CurrentIdentity, access: AccessDep) -> CaseOut:
     actor = _actor(identity, Operation.UPDATE_CASE)
-    return CaseOut.from_doc(await services.record_hearing(mongo, case_number, body, actor, on_commit=_wake(request)))
+    return CaseOut.from_doc(await services.record_hearing(mongo, case_number, body, actor, access=access,
+                                                          on_commit=_wake(request)))
 
 
 # -- original-trial records ------------------------------------------------------------------------
@@ -108,115 +130,121 @@ async def record_hearing(case_number: CaseNumberPath, body: cmds.RecordHearing, 
              summary="Lower-court submission manifest (报送清单); auto-link; return when the e-dossier is missing",
              responses=_responses(403, 404, 409, 422))
 async def submit_manifest(case_number: CaseNumberPath, body: cmds.SubmitManifest, request: Request,
-                          mongo: MongoDep, identity: CurrentIdentity) -> ManifestResult:
+                          mongo: MongoDep, identity: CurrentIdentity, access: AccessDep) -> ManifestResult:
     """吉高法〔2020〕11号 第三条(一)(二). When the original e-dossier is not attached the case is returned to the
-    lower court at once and ``case.returned_to_lower_court`` is emitted."""
+    lower court at once and ``case.returned_to_lower_court`` is emitted. Every original must be an earlier
+    instance of a lower court (the same rule as at registration)."""
     actor = _actor(identity, Operation.ORIGINALS)
-    result = await services.submit_manifest(mongo, case_number, body, actor, on_commit=_wake(request))
+    result = await services.submit_manifest(mongo, case_number, body, actor, access=access, on_commit=_wake(request))
     return ManifestResult.model_validate(result)
 
 
 @router.get("/cases/{case_number}/original-trial", response_model=OriginalTrialReport,
             summary="Original-trial links and what is missing (第三条(一)(二))", responses=_responses(403, 404))
-async def original_trial(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> OriginalTrialReport:
-    _actor(identity, Operation.READ)
-    return OriginalTrialReport.model_validate(await services.original_trial_report(mongo, case_number))
+async def original_trial(case_number: CaseNumberPath, mongo: MongoDep, access: AccessDep) -> OriginalTrialReport:
+    return OriginalTrialReport.model_validate(await services.original_trial_report(mongo, case_number, access))
 
 
 @router.post("/cases/{case_number}/original-links", response_model=LinkRecordOut, status_code=201,
              summary="Link an original e-dossier / e-archive by hand (手动关联)", responses=_responses(403, 404, 422))
 async def link_original(case_number: CaseNumberPath, body: cmds.LinkOriginal, request: Request, mongo: MongoDep,
-                        identity: CurrentIdentity) -> LinkRecordOut:
-    actor = _actor(identity, Operation.ORIGINALS)
+                        identity: CurrentIdentity, access: AccessDep) -> LinkRecordOut:
+    """``link_original`` (the case's judges, 立案庭 of its court). ``ref`` must be a record this system knows of
+    that original — catalogued or archived here, or listed in a 报送清单 — not a free text (第三条(二))."""
+    actor = _actor(identity, Operation.LINK_ORIGINAL)
     return LinkRecordOut.model_validate(
-        await services.link_original(mongo, case_number, body, actor, on_commit=_wake(request)))
+        await services.link_original(mongo, case_number, body, actor, access=access, on_commit=_wake(request)))
 
 
 @router.post("/cases/{case_number}/original-links/unlink", response_model=LinkRecordOut,
              summary="Remove a wrong original-trial link (who and why are kept)", responses=_responses(403, 404, 422))
 async def unlink_original(case_number: CaseNumberPath, body: cmds.LinkOriginal, request: Request, mongo: MongoDep,
-                          identity: CurrentIdentity) -> LinkRecordOut:
-    actor = _actor(identity, Operation.ORIGINALS)
+                          identity: CurrentIdentity, access: AccessDep) -> LinkRecordOut:
+    actor = _actor(identity, Operation.LINK_ORIGINAL)
     return LinkRecordOut.model_validate(
-        await services.unlink_original(mongo, case_number, body, actor, on_commit=_wake(request)))
+        await services.unlink_original(mongo, case_number, body, actor, access=access, on_commit=_wake(request)))
 
 
 @router.post("/cases/{case_number}/return-to-lower-court", response_model=ReturnOut,
              summary="Return the case to the lower court (退回原审法院, 第三条(二))",
              responses=_responses(403, 404, 409, 422))
 async def return_to_lower_court(case_number: CaseNumberPath, body: cmds.ReturnToLowerCourt, request: Request,
-                                mongo: MongoDep, identity: CurrentIdentity) -> ReturnOut:
+                                mongo: MongoDep, identity: CurrentIdentity, access: AccessDep) -> ReturnOut:
     actor = _actor(identity, Operation.ORIGINALS)
     return ReturnOut.model_validate(
-        await services.return_to_lower_court(mongo, case_number, body, actor, on_commit=_wake(request)))
+        await services.return_to_lower_court(mongo, case_number, body, actor, access=access,
+                                             on_commit=_wake(request)))
 
 
 # -- scan tasks ------------------------------------------------------------------------------------
 @router.post("/cases/{case_number}/scan-tasks", response_model=ScanTaskOut, status_code=201,
              summary="Create a scan task with its material list (材料清单)", responses=_responses(403, 404, 409, 422))
 async def create_scan_task(case_number: CaseNumberPath, body: cmds.CreateScanTask, request: Request,
-                           mongo: MongoDep, identity: CurrentIdentity) -> ScanTaskOut:
+                           mongo: MongoDep, identity: CurrentIdentity, access: AccessDep) -> ScanTaskOut:
     """吉高法〔2020〕11号 第三条(三)2, 第五条(二). Refused for 涉密 cases (403, 第十条) and cases outside the
-    paperless flow (409, 第十四条)."""
+    paperless flow (409, 第十四条); ``update_case`` on the case."""
     actor = _actor(identity, Operation.CREATE_SCAN_TASK)
-    return ScanTaskOut.from_doc(await services.create_task(mongo, case_number, body, actor, on_commit=_wake(request)))
+    return ScanTaskOut.from_doc(await services.create_task(mongo, case_number, body, actor, access=access,
+                                                           on_commit=_wake(request)))
 
 
 @router.get("/cases/{case_number}/scan-tasks", response_model=list[ScanTaskOut], summary="The case's scan tasks",
             responses=_responses(403, 404))
-async def case_scan_tasks(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> list[ScanTaskOut]:
-    _actor(identity, Operation.READ)
-    return [ScanTaskOut.from_doc(d) for d in await services.tasks_of_case(mongo, case_number)]
+async def case_scan_tasks(case_number: CaseNumberPath, mongo: MongoDep, access: AccessDep) -> list[ScanTaskOut]:
+    return [ScanTaskOut.from_doc(d) for d in await services.tasks_of_case(mongo, case_number, access)]
 
 
 @router.get("/scan-tasks", response_model=ScanTaskPage, summary="List scan tasks (filter by court, state, case)")
-async def list_scan_tasks(mongo: MongoDep, identity: CurrentIdentity, court: str | None = None,
+async def list_scan_tasks(mongo: MongoDep, access: AccessDep, court: str | None = None,
                           state: ScanTaskState | None = None, case_number: str | None = None,
                           page: PageQ = 1, size: SizeQ = 20) -> ScanTaskPage:
-    _actor(identity, Operation.READ)
-    docs, total = await services.list_tasks(mongo, court=court, state=state, case_number=case_number,
+    """A station sees its own court's tasks; anyone else the tasks of cases they may read."""
+    docs, total = await services.list_tasks(mongo, access, court=court, state=state, case_number=case_number,
                                             page=page, size=size)
     return ScanTaskPage(items=[ScanTaskOut.from_doc(d) for d in docs], total=total, page=page, size=size)
 
 
-@router.get("/scan-tasks/{task_id}", response_model=ScanTaskOut, summary="One scan task", responses=_responses(404))
-async def get_scan_task(task_id: str, mongo: MongoDep, identity: CurrentIdentity) -> ScanTaskOut:
-    _actor(identity, Operation.READ)
-    return ScanTaskOut.from_doc(await services.get_task(mongo, task_id))
+@router.get("/scan-tasks/{task_id}", response_model=ScanTaskOut, summary="One scan task",
+            responses=_responses(403, 404))
+async def get_scan_task(task_id: str, mongo: MongoDep, access: AccessDep) -> ScanTaskOut:
+    """A station of the case's court (it scans the task), or whoever may read the case record."""
+    return ScanTaskOut.from_doc(await services.get_task(mongo, task_id, access))
 
 
 @router.post("/scan-tasks/{task_id}/transitions", response_model=ScanTaskOut,
              summary="Move a scan task (入柜, 取件, 核对, 扫描 …)", responses=_responses(403, 404, 409, 422))
 async def move_scan_task(task_id: str, body: cmds.TransitionScanTask, request: Request, mongo: MongoDep,
-                         identity: CurrentIdentity) -> ScanTaskOut:
+                         identity: CurrentIdentity, access: AccessDep) -> ScanTaskOut:
     """An illegal transition → 409 problem with ``allowed``. With ``reported`` page counts the check decides:
-    a mismatch returns the task (核对不一致) with the reason (吉高法〔2020〕11号 第五条(三))."""
+    a mismatch returns the task (核对不一致) with the reason (吉高法〔2020〕11号 第五条(三)). A station of the
+    case's court, or ``update_case`` on the case."""
     actor = _actor(identity, Operation.MOVE_SCAN_TASK)
-    return ScanTaskOut.from_doc(await services.move_task(mongo, task_id, body, actor, on_commit=_wake(request)))
+    return ScanTaskOut.from_doc(await services.move_task(mongo, task_id, body, actor, access=access,
+                                                         on_commit=_wake(request)))
 
 
 # -- staged materials ------------------------------------------------------------------------------
 @router.get("/cases/{case_number}/completeness", response_model=CaseCompleteness,
             summary="Staged-material completeness per stage (长中法〔2018〕129号 第六条, 第七条)",
-            responses=_responses(404))
-async def completeness(case_number: CaseNumberPath, mongo: MongoDep, identity: CurrentIdentity) -> CaseCompleteness:
-    _actor(identity, Operation.READ)
-    return await services.completeness(mongo, case_number)
+            responses=_responses(403, 404))
+async def completeness(case_number: CaseNumberPath, mongo: MongoDep, access: AccessDep) -> CaseCompleteness:
+    return await services.completeness(mongo, case_number, access)
 
 
 @router.post("/cases/{case_number}/materials", response_model=CaseCompleteness,
              summary="Declare a material already in the e-dossier (online filing, system-generated)",
              responses=_responses(403, 404, 409, 422))
 async def declare_material(case_number: CaseNumberPath, body: cmds.DeclareMaterial, request: Request,
-                           mongo: MongoDep, identity: CurrentIdentity) -> CaseCompleteness:
+                           mongo: MongoDep, identity: CurrentIdentity, access: AccessDep) -> CaseCompleteness:
     actor = _actor(identity, Operation.UPDATE_CASE)
-    return await services.declare_material(mongo, case_number, body, actor, on_commit=_wake(request))
+    return await services.declare_material(mongo, case_number, body, actor, access=access, on_commit=_wake(request))
 
 
 @router.patch("/cases/{case_number}/material-facts", response_model=CaseCompleteness,
               summary="Facts deciding conditional materials (答辩状 filed, third party …)",
               responses=_responses(403, 404, 409, 422))
 async def set_material_facts(case_number: CaseNumberPath, body: cmds.SetMaterialFacts, request: Request,
-                             mongo: MongoDep, identity: CurrentIdentity) -> CaseCompleteness:
+                             mongo: MongoDep, identity: CurrentIdentity, access: AccessDep) -> CaseCompleteness:
     actor = _actor(identity, Operation.UPDATE_CASE)
-    return await services.set_material_facts(mongo, case_number, body, actor, on_commit=_wake(request))
+    return await services.set_material_facts(mongo, case_number, body, actor, access=access,
+                                             on_commit=_wake(request))

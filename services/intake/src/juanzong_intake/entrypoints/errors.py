@@ -15,7 +15,8 @@ from juanzong_intake.domain.errors import (
     SecretCaseRefused,
 )
 from juanzong_intake.domain.permissions import NotPermitted
-from juanzong_intake.service_layer.services import AlreadyDone, NotFound
+from juanzong_intake.service_layer.access import NotFound
+from juanzong_intake.service_layer.services import AlreadyDone
 
 _TITLES = {403: "无权办理", 404: "未找到", 409: "状态冲突", 422: "请求参数无效", 500: "服务配置错误"}
 _HINTS = {

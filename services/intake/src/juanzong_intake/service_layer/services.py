@@ -7,7 +7,7 @@ unit of work aborts it, so a refused request stores nothing and emits nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +29,7 @@ from juanzong_intake.domain.case import (
     ensure_not_secret,
     minimal_secret_record,
 )
-from juanzong_intake.domain.case_number import parse_case_number
+from juanzong_intake.domain.case_number import case_number_key, parse_case_number
 from juanzong_intake.domain.courts import CourtRegistry
 from juanzong_intake.domain.errors import (
     CaseNumberError,
@@ -50,6 +50,7 @@ from juanzong_intake.domain.original_trial import (
     decide_return,
     link_manually,
     missing_items,
+    original_refusal,
     unlink,
     validate_manifest,
 )
@@ -72,15 +73,20 @@ from juanzong_intake.domain.staged_materials import (
 )
 from juanzong_intake.domain.stages import CaseStage
 from juanzong_intake.service_layer import commands as cmds
+from juanzong_intake.service_layer.access import (
+    CLOSE_CASE,
+    LINK_ORIGINAL,
+    READ_CASE,
+    UPDATE_CASE,
+    CaseAccess,
+    case_not_found,
+    task_not_found,
+)
 
 OnCommit = Callable[[], None] | None
 SCAN_OCR_ACTOR = "scan-ocr"
 CATALOG_ACTOR = "catalog"
 REGISTERABLE_STAGES = (CaseStage.FILING, CaseStage.PRE_HEARING, CaseStage.POST_HEARING, CaseStage.PRE_CLOSING)
-
-
-class NotFound(IntakeError):
-    code = "not-found"
 
 
 class AlreadyDone(IntakeError):
@@ -130,8 +136,41 @@ async def _load_case(repo: IntakeRepository, case_number: str) -> tuple[dict[str
     key = canonical(case_number)
     doc = await repo.case_doc(key)
     if doc is None:
-        raise NotFound("case_number", f"案件{key}不存在 (case not registered)")
+        raise case_not_found(key)
     return doc, case_from_doc(doc)
+
+
+async def allowed_case(mongo: Mongo, case_number: str, access: CaseAccess, action: str) -> dict[str, Any]:
+    """The case's document once access-control has said yes to ``action`` on it (吉高法〔2020〕11号 第九条);
+    asked before the unit of work, so a refusal stores nothing. Unknown case → 404; see :class:`CaseAccess`."""
+    doc, _ = await _load_case(IntakeRepository(mongo.db), case_number)
+    await access.require(action, doc)
+    return doc
+
+
+async def _readable_page(docs: AsyncIterator[dict[str, Any]],
+                         judge: Callable[[Sequence[dict[str, Any]]], Awaitable[list[bool]]], *, page: int, size: int,
+                         chunk: int = 64) -> tuple[list[dict[str, Any]], int]:
+    """One page of the documents the caller may read, and how many they may read in all (need to know: a list
+    shows nothing of a case the caller could not open). Documents are judged ``chunk`` at a time."""
+    start, items, total, batch = (page - 1) * size, [], 0, []
+
+    async def judge_batch() -> None:
+        nonlocal total
+        for doc, ok in zip(batch, await judge(batch), strict=True):
+            if ok:
+                if start <= total < start + size:
+                    items.append(doc)
+                total += 1
+        batch.clear()
+
+    async for doc in docs:
+        batch.append(doc)
+        if len(batch) >= chunk:
+            await judge_batch()
+    if batch:
+        await judge_batch()
+    return items, total
 
 
 def canonical(case_number: str) -> str:
@@ -185,16 +224,24 @@ def build_case(cmd: cmds.RegisterCase, courts: CourtRegistry | None = None) -> C
             "panel": cmd.panel, "secret": cmd.secret, "secrecy": cmd.secrecy, "stage": cmd.stage,
             "original_case_numbers": tuple(cmd.original_case_numbers)}
     try:
-        return Case.model_validate(data)
+        case = Case.model_validate(data)
     except ValidationError as error:
         raise invalid_from(error) from None
+    if not case.secret:  # a 涉密 case keeps no originals (第十条): nothing to check
+        refused = [(f"original_case_numbers[{i}]", reason) for i, number in enumerate(case.original_case_numbers)
+                   if (reason := original_refusal(case, number, courts)) is not None]
+        if refused:
+            raise InvalidInput(refused, article=articles.ART3_2)
+    return case
 
 
 async def register_case(mongo: Mongo, cmd: cmds.RegisterCase, actor: Actor, *,
                         on_commit: OnCommit = None) -> tuple[dict[str, Any], bool]:
     """立案登记. Returns (stored document, created). The same case number again returns the stored case.
 
-    A 涉密 case keeps only its minimal record (吉高法〔2020〕11号 第十条); scope follows 第十四条.
+    A 涉密 case keeps only its minimal record (吉高法〔2020〕11号 第十条); scope follows 第十四条. Every 原审案号
+    must be able to be an original of the case (第三条(二), :func:`original_refusal`), or nothing is registered:
+    the 立案庭 clerk corrects the number, as for any other field that does not fit the case.
     """
     case = build_case(cmd)
 
@@ -233,13 +280,15 @@ async def register_case(mongo: Mongo, cmd: cmds.RegisterCase, actor: Actor, *,
         return doc, False
 
 
-async def get_case(mongo: Mongo, case_number: str) -> dict[str, Any]:
-    doc, _ = await _load_case(IntakeRepository(mongo.db), case_number)
-    return doc
+async def get_case(mongo: Mongo, case_number: str, access: CaseAccess) -> dict[str, Any]:
+    """The case record for a caller who may read it (``read_case``); a 涉密 one they may not → 404."""
+    return await allowed_case(mongo, case_number, access, READ_CASE)
 
 
-async def list_cases(mongo: Mongo, *, court: str | None, stage: CaseStage | None, state: str | None,
-                     overdue: bool | None, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+async def list_cases(mongo: Mongo, access: CaseAccess, *, court: str | None, stage: CaseStage | None,
+                     state: str | None, overdue: bool | None, page: int,
+                     size: int) -> tuple[list[dict[str, Any]], int]:
+    """Cases matching the filters that the caller may read (``read_case`` per case), newest first."""
     query: dict[str, Any] = {}
     if court:
         query["court"] = court
@@ -249,7 +298,7 @@ async def list_cases(mongo: Mongo, *, court: str | None, stage: CaseStage | None
         query["status"] = state
     if overdue is not None:
         query["overdue"] = overdue
-    return await IntakeRepository(mongo.db).list_cases(query, skip=(page - 1) * size, limit=size)
+    return await _readable_page(IntakeRepository(mongo.db).iter_cases(query), access.readable, page=page, size=size)
 
 
 async def _change_stage(uow: UnitOfWork, repo: IntakeRepository, doc: dict[str, Any], case: Case, to: CaseStage,
@@ -269,7 +318,10 @@ async def _change_stage(uow: UnitOfWork, repo: IntakeRepository, doc: dict[str, 
 
 
 async def change_stage(mongo: Mongo, case_number: str, cmd: cmds.ChangeStage, actor: Actor, *,
-                       on_commit: OnCommit = None) -> dict[str, Any]:
+                       access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
+    """Move the case to a later stage: ``update_case`` on the case (its team, 立案庭 of its court)."""
+    await allowed_case(mongo, case_number, access, UPDATE_CASE)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         doc, case = await _load_case(repo, case_number)
@@ -280,8 +332,11 @@ async def change_stage(mongo: Mongo, case_number: str, cmd: cmds.ChangeStage, ac
 
 
 async def close_case(mongo: Mongo, case_number: str, cmd: cmds.CloseCase, actor: Actor, *,
-                     on_commit: OnCommit = None) -> dict[str, Any]:
-    """结案: the case moves to closed and ``case.closed`` starts the archive clocks."""
+                     access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
+    """结案: the case moves to closed and ``case.closed`` starts the archive clocks. ``close_case`` on the case:
+    its 承办法官 or 审判长, 立案庭 of its court — closing changes who may read it (第九条)."""
+    await allowed_case(mongo, case_number, access, CLOSE_CASE)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         doc, case = await _load_case(repo, case_number)
@@ -294,8 +349,11 @@ async def close_case(mongo: Mongo, case_number: str, cmd: cmds.CloseCase, actor:
 
 
 async def record_hearing(mongo: Mongo, case_number: str, cmd: cmds.RecordHearing, actor: Actor, *,
-                         on_commit: OnCommit = None) -> dict[str, Any]:
-    """开庭排期 / 开庭: the 庭前 and 庭后 clocks (长中法〔2018〕129号 第七条) run from these events."""
+                         access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
+    """开庭排期 / 开庭: the 庭前 and 庭后 clocks (长中法〔2018〕129号 第七条) run from these events.
+    ``update_case`` on the case."""
+    await allowed_case(mongo, case_number, access, UPDATE_CASE)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         _doc, case = await _load_case(repo, case_number)
@@ -348,9 +406,11 @@ async def _return_case(uow: UnitOfWork, repo: IntakeRepository, case: Case, lowe
 
 
 async def submit_manifest(mongo: Mongo, case_number: str, cmd: cmds.SubmitManifest, actor: Actor, *,
-                          on_commit: OnCommit = None) -> dict[str, Any]:
+                          access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
     """报送清单 (第三条(一)), automatic linking by case number and, when the original e-dossier is not
-    attached, the return to the lower court (第三条(二))."""
+    attached, the return to the lower court (第三条(二)). ``link_original`` on the case."""
+    await allowed_case(mongo, case_number, access, LINK_ORIGINAL)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         doc, case = await _load_case(repo, case_number)
@@ -388,17 +448,19 @@ async def submit_manifest(mongo: Mongo, case_number: str, cmd: cmds.SubmitManife
         return {"manifest_id": manifest_id, "case_number": case.key,
                 "auto_link": {"added": [r.model_dump(mode="json") for r in result.added],
                               "unmatched": [r.model_dump(mode="json") for r in result.unmatched],
-                              "kept_unlinked": [r.model_dump(mode="json") for r in result.kept_unlinked]},
+                              "kept_unlinked": [r.model_dump(mode="json") for r in result.kept_unlinked],
+                              "refused": [r.model_dump(mode="json") for r in result.refused]},
                 "missing": report.model_dump(mode="json"), "decision": decision.model_dump(mode="json"),
                 "returned": returned}
 
     return await transact(mongo, work, on_commit=on_commit)
 
 
-async def original_trial_report(mongo: Mongo, case_number: str) -> dict[str, Any]:
+async def original_trial_report(mongo: Mongo, case_number: str, access: CaseAccess) -> dict[str, Any]:
     """What of the originals is linked and what is missing (第三条(一)(二)), with the return decision."""
     repo = IntakeRepository(mongo.db)
-    doc, case = await _load_case(repo, case_number)
+    doc = await allowed_case(mongo, case_number, access, READ_CASE)
+    case = case_from_doc(doc)
     ensure_not_secret(case, "查询原审电子卷宗关联")
     links = await repo.links(case)
     manifest = await repo.latest_manifest(case.key)
@@ -415,15 +477,21 @@ async def original_trial_report(mongo: Mongo, case_number: str) -> dict[str, Any
 
 
 async def link_original(mongo: Mongo, case_number: str, cmd: cmds.LinkOriginal, actor: Actor, *,
-                        on_commit: OnCommit = None) -> dict[str, Any]:
-    """手动关联 (第三条(二)): who and why are kept in the link history."""
+                        access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
+    """手动关联 (第三条(二)): ``link_original`` on the case; the original must be one this case can have and the
+    reference a record this system knows of it (catalogued, archived, or listed in a 报送清单). Who and why are
+    kept in the link history, and ``case.original.linked`` carries them to access-control's audit."""
+    await allowed_case(mongo, case_number, access, LINK_ORIGINAL)
+    original_key = case_number_key(cmd.original_case_number)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         _, case = await _load_case(repo, case_number)
         ensure_e_dossier_writable(case, DossierWrite.LINK_ORIGINAL)
         manifest = await repo.latest_manifest(case.key)
         links, record = link_manually(case, await repo.links(case), cmd.original_case_number, cmd.kind, cmd.ref,
-                                      by=actor.subject, reason=cmd.reason, at=now_utc(), manifest=manifest)
+                                      by=actor.subject, reason=cmd.reason, at=now_utc(), manifest=manifest,
+                                      known=await repo.known_records([original_key]))
         await repo.save_links(links)
         _emit(uow, "case.original.linked", {**_link_payload(record), "manual": True, "by": record.by,
                                             "reason": record.reason}, case.key, case.court_code)
@@ -433,7 +501,10 @@ async def link_original(mongo: Mongo, case_number: str, cmd: cmds.LinkOriginal, 
 
 
 async def unlink_original(mongo: Mongo, case_number: str, cmd: cmds.LinkOriginal, actor: Actor, *,
-                          on_commit: OnCommit = None) -> dict[str, Any]:
+                          access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
+    """解除关联: ``link_original`` on the case; ``case.original.unlinked`` closes the team's access to it."""
+    await allowed_case(mongo, case_number, access, LINK_ORIGINAL)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         _, case = await _load_case(repo, case_number)
@@ -449,8 +520,11 @@ async def unlink_original(mongo: Mongo, case_number: str, cmd: cmds.LinkOriginal
 
 
 async def return_to_lower_court(mongo: Mongo, case_number: str, cmd: cmds.ReturnToLowerCourt, actor: Actor, *,
-                                on_commit: OnCommit = None) -> dict[str, Any]:
-    """退回原审法院 (第三条(二)): only when the original e-dossier (or a retrial's e-archive) is missing."""
+                                access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
+    """退回原审法院 (第三条(二)): only when the original e-dossier (or a retrial's e-archive) is missing.
+    ``link_original`` on the case; ``case.returned_to_lower_court`` closes what its links opened."""
+    await allowed_case(mongo, case_number, access, LINK_ORIGINAL)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         doc, case = await _load_case(repo, case_number)
@@ -494,8 +568,11 @@ async def _moved(uow: UnitOfWork, repo: IntakeRepository, task: ScanTask, event:
 
 
 async def create_task(mongo: Mongo, case_number: str, cmd: cmds.CreateScanTask, actor: Actor, *,
-                      on_commit: OnCommit = None) -> dict[str, Any]:
-    """扫描任务 with its 材料清单 (第三条(三)2, 第五条(二)); refused for 涉密 (第十条) and out-of-scope (第十四条)."""
+                      access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
+    """扫描任务 with its 材料清单 (第三条(三)2, 第五条(二)); refused for 涉密 (第十条) and out-of-scope (第十四条).
+    ``update_case`` on the case."""
+    await allowed_case(mongo, case_number, access, UPDATE_CASE)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         _, case = await _load_case(repo, case_number)
@@ -517,16 +594,29 @@ async def create_task(mongo: Mongo, case_number: str, cmd: cmds.CreateScanTask, 
 async def _load_task(repo: IntakeRepository, task_id: str) -> tuple[dict[str, Any], ScanTask]:
     doc = await repo.task_doc(task_id)
     if doc is None:
-        raise NotFound("task_id", f"扫描任务{task_id}不存在 (scan task not found)")
+        raise task_not_found(task_id)
     return doc, task_from_doc(doc)
 
 
+async def _task_and_case(mongo: Mongo, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    repo = IntakeRepository(mongo.db)
+    doc, task = await _load_task(repo, task_id)
+    case_doc = await repo.case_doc(task.case_number.canonical)
+    if case_doc is None:  # a task always belongs to a registered case
+        raise task_not_found(task_id)
+    return doc, case_doc
+
+
 async def move_task(mongo: Mongo, task_id: str, cmd: cmds.TransitionScanTask, actor: Actor, *,
-                    on_commit: OnCommit = None) -> dict[str, Any]:
+                    access: CaseAccess, on_commit: OnCommit = None) -> dict[str, Any]:
     """One step of 已创建 → 已入柜 → 已取件 → 核对 → 扫描中 → 已扫描 → 已编目 (第五条(二)(三)).
 
     With ``reported`` counts the check decides between 核对一致 and 核对不一致 (returned with the reason).
+    A station of the case's court moves its tasks; anyone else needs ``update_case`` on the case.
     """
+    _, case_doc = await _task_and_case(mongo, task_id)
+    await access.require_task_move(case_doc)
+
     async def work(uow: UnitOfWork) -> dict[str, Any]:
         repo = IntakeRepository(uow.db, uow.session)
         _, task = await _load_task(repo, task_id)
@@ -554,20 +644,26 @@ async def move_task(mongo: Mongo, task_id: str, cmd: cmds.TransitionScanTask, ac
     return await transact(mongo, work, on_commit=on_commit)
 
 
-async def get_task(mongo: Mongo, task_id: str) -> dict[str, Any]:
-    doc, _ = await _load_task(IntakeRepository(mongo.db), task_id)
+async def get_task(mongo: Mongo, task_id: str, access: CaseAccess) -> dict[str, Any]:
+    """A scan task is a record of its case: a station of the case's court (which scans it), or whoever may read
+    the case record. A task of a 涉密 case the caller may not know of → 404 as an unknown task."""
+    doc, case_doc = await _task_and_case(mongo, task_id)
+    await access.require_tasks(case_doc, task_id=task_id)
     return doc
 
 
-async def tasks_of_case(mongo: Mongo, case_number: str) -> list[dict[str, Any]]:
+async def tasks_of_case(mongo: Mongo, case_number: str, access: CaseAccess) -> list[dict[str, Any]]:
     repo = IntakeRepository(mongo.db)
-    _, case = await _load_case(repo, case_number)
+    doc, case = await _load_case(repo, case_number)
+    await access.require_tasks(doc)
     ensure_not_secret(case, "查询扫描任务")
     return await repo.tasks_of_case(case.key)
 
 
-async def list_tasks(mongo: Mongo, *, court: str | None, state: ScanTaskState | None, case_number: str | None,
-                     page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+async def list_tasks(mongo: Mongo, access: CaseAccess, *, court: str | None, state: ScanTaskState | None,
+                     case_number: str | None, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+    """Scan tasks matching the filters that the caller may see: a station those of its own court, anyone else
+    those of cases they may read."""
     query: dict[str, Any] = {}
     if court:
         query["court"] = court
@@ -575,7 +671,17 @@ async def list_tasks(mongo: Mongo, *, court: str | None, state: ScanTaskState | 
         query["state"] = state.value
     if case_number:
         query["case_number"] = canonical(case_number)
-    return await IntakeRepository(mongo.db).list_tasks(query, skip=(page - 1) * size, limit=size)
+    repo = IntakeRepository(mongo.db)
+
+    async def judge(tasks: Sequence[dict[str, Any]]) -> list[bool]:
+        cases = {d["_id"]: d for d in await repo.case_docs(sorted({t["case_number"] for t in tasks}))}
+        if access.is_station:
+            return [t["case_number"] in cases and access.station_may_see_tasks(cases[t["case_number"]])
+                    for t in tasks]
+        readable = dict(zip(cases, await access.readable(list(cases.values())), strict=True))
+        return [readable.get(t["case_number"], False) for t in tasks]
+
+    return await _readable_page(repo.iter_tasks(query), judge, page=page, size=size)
 
 
 # -- staged materials ------------------------------------------------------------------------------
@@ -591,8 +697,13 @@ def _received(case_doc: Mapping[str, Any], tasks: Iterable[Mapping[str, Any]]) -
     return out
 
 
-async def completeness(mongo: Mongo, case_number: str) -> CaseCompleteness:
+async def completeness(mongo: Mongo, case_number: str, access: CaseAccess) -> CaseCompleteness:
     """Per stage, which expected materials are in the e-dossier (长中法〔2018〕129号 第六条, 第七条)."""
+    await allowed_case(mongo, case_number, access, READ_CASE)
+    return await _completeness(mongo, case_number)
+
+
+async def _completeness(mongo: Mongo, case_number: str) -> CaseCompleteness:
     repo = IntakeRepository(mongo.db)
     doc, case = await _load_case(repo, case_number)
     facts = MaterialFacts.model_validate(doc.get("material_facts") or {})
@@ -600,7 +711,9 @@ async def completeness(mongo: Mongo, case_number: str) -> CaseCompleteness:
 
 
 async def declare_material(mongo: Mongo, case_number: str, cmd: cmds.DeclareMaterial, actor: Actor, *,
-                           on_commit: OnCommit = None) -> CaseCompleteness:
+                           access: CaseAccess, on_commit: OnCommit = None) -> CaseCompleteness:
+    await allowed_case(mongo, case_number, access, UPDATE_CASE)
+
     async def work(uow: UnitOfWork) -> None:
         repo = IntakeRepository(uow.db, uow.session)
         _, case = await _load_case(repo, case_number)
@@ -610,11 +723,13 @@ async def declare_material(mongo: Mongo, case_number: str, cmd: cmds.DeclareMate
         await repo.update_case(case.key, {}, push={"received_materials": item.model_dump(mode="json")})
 
     await transact(mongo, work, on_commit=on_commit)
-    return await completeness(mongo, case_number)
+    return await _completeness(mongo, case_number)
 
 
 async def set_material_facts(mongo: Mongo, case_number: str, facts: MaterialFacts, actor: Actor, *,
-                             on_commit: OnCommit = None) -> CaseCompleteness:
+                             access: CaseAccess, on_commit: OnCommit = None) -> CaseCompleteness:
+    await allowed_case(mongo, case_number, access, UPDATE_CASE)
+
     async def work(uow: UnitOfWork) -> None:
         repo = IntakeRepository(uow.db, uow.session)
         doc, case = await _load_case(repo, case_number)
@@ -623,4 +738,4 @@ async def set_material_facts(mongo: Mongo, case_number: str, facts: MaterialFact
         await repo.update_case(case.key, {"material_facts": merged})
 
     await transact(mongo, work, on_commit=on_commit)
-    return await completeness(mongo, case_number)
+    return await _completeness(mongo, case_number)
