@@ -240,7 +240,7 @@ def create_service_app(settings: Settings, *, title: str, description: str, part
             # Revoked tokens are refused here too (issue 20 item 4). With the issuer online (JWKS) a token this
             # process may have missed the revocation of is checked with access-control; with a pinned key the
             # broadcast alone is followed (juanzong_shared.revocation says what that leaves open).
-            if settings.jwt_jwks_url and settings.access_control_url:
+            if settings.jwt_jwks_url and not pem and settings.access_control_url:
                 confirm = UserinfoConfirm(settings.access_control_url)
             revocations = RevocationList(confirm=confirm, skew_seconds=settings.jwt_leeway_seconds)
             verifier = TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience,

@@ -17,9 +17,10 @@ once with access-control (``GET /v1/userinfo``, which refuses a revoked token) b
 queue is down, each token is checked again at most every ``down_recheck_seconds``. If access-control cannot be
 asked the request is refused (503), never let through unchecked.
 
-Without an access-control URL (a service configured with a pinned public key, as the services' own integration
-tests are) only the broadcast is followed and the gap stays open: a token revoked while the process was away from
-the broker is accepted until it expires. ``JZ_ACCESS_CONTROL_URL`` with ``JZ_JWT_JWKS_URL`` closes it.
+A service that verifies with a pinned public key (``JZ_JWT_PUBLIC_KEY_FILE``, as the services' own integration
+tests do) does not talk to the issuer: it follows the broadcast only and the gap stays open — a token revoked while
+the process was away from the broker is accepted until it expires. The issuer's keys by URL (``JZ_JWT_JWKS_URL``,
+no key file) with ``JZ_ACCESS_CONTROL_URL`` close it; the embedded stack and the manifests run that way.
 
 A drop the client has not noticed yet (until the broker heartbeat fails) is the one window left: revocations made
 in it are missed until the connection is found dead, and caught by the online check after the reconnect.

@@ -38,6 +38,7 @@ def build_config(settings) -> NotifierConfig:
         max_attempts=settings.notifier_max_attempts,
         directory_grace_seconds=settings.notifier_directory_grace_seconds,
         senders=senders,
+        indicator_reporters={k: tuple(v) for k, v in settings.notifier_indicator_reporters.items()},
     )
 
 

@@ -27,7 +27,7 @@ from juanzong_notifier.adapters.channels import (
 from juanzong_notifier.domain.calendar import SHANGHAI
 from juanzong_notifier.entrypoints.app import create_app
 from juanzong_shared.events import REGISTRY
-from juanzong_shared.testing import TokenFactory
+from juanzong_shared.testing import FakeDecider, TokenFactory
 
 pytestmark = pytest.mark.integration
 
@@ -103,6 +103,13 @@ def notifier_env(service_env, apply_env, tmp_path, smtp):
     return env
 
 
+def make_app(decider=None):
+    """The notifier with a stand-in for access-control's decisions (real broker, database; fake decider)."""
+    app = create_app()
+    app.state.decider = decider or FakeDecider()
+    return app
+
+
 def admin() -> dict[str, str]:
     return TOKENS.headers("u-tech", roles=("technology_office_staff",), court=COURT)
 
@@ -156,7 +163,7 @@ async def test_closing_filing_on_friday_before_spring_festival_counts_the_makeup
     """吉高法〔2020〕11号 第五条(四): 结案后2个工作日内立卷. Closed Fri 13 Feb 2026; Sat 14 Feb is a 调休 working
     day (day 1), 15–23 Feb is the Spring Festival, so day 2 is Tue 24 Feb — not Wed 25 Feb (weekdays only)."""
     case = "（2026）吉01民终101号"
-    app = create_app()
+    app = make_app()
     async with running_app(app) as client:
         await app.state.bus.publish(registered(case, local(2026, 1, 5)))
         await app.state.bus.publish(closed(case, local(2026, 2, 13, 16, 30)))
@@ -172,7 +179,7 @@ async def test_one_month_into_2027_is_provisional_and_moves_when_the_2027_table_
     does not know: provisional on weekdays only; loading a 2027 table (1–3 Jan off) moves it to Mon 4 Jan and
     tells the responsible judge."""
     case = "（2026）吉01民终202号"
-    app = create_app()
+    app = make_app()
     async with running_app(app) as client:
         await app.state.bus.publish(registered(case, local(2026, 9, 1)))
         await app.state.bus.publish(closed(case, local(2026, 12, 1)))
@@ -209,7 +216,7 @@ async def test_the_same_event_published_twice_gives_one_inbox_notification(notif
     """设计 (consumers are idempotent) with 吉高法〔2020〕11号 第五条(四): a redelivered case.closed — same id, and a
     producer's retry under a new id — still produces one overdue notice for the assistant."""
     case = "（2026）吉01民终303号"
-    app = create_app()
+    app = make_app()
     async with running_app(app) as client:
         await app.state.bus.publish(registered(case, local(2026, 10, 12)))
         first = closed(case, local(2026, 11, 2))
@@ -240,13 +247,15 @@ async def test_an_overdue_step_escalates_to_the_department_head_by_inbox_email_a
     case = "（2026）吉01民终404号"
     _, mailbox = smtp
     url, calls = webhook
-    app = create_app()
+    app = make_app()
     async with running_app(app) as client:
         r = await client.put("/v1/admin/department-heads", headers=admin(),
                              json={"court": COURT, "department": "民一庭", "user_id": "u-head"})
         assert r.status_code == 200
-        r = await client.put("/v1/admin/preferences/u-head", headers=admin(), json={
-            "channels": ["inbox", "email", "webhook"], "email": "head@court.test", "webhook_url": url})
+        prefs = {"channels": ["inbox", "email", "webhook"], "email": "head@court.test", "webhook_url": url}
+        r = await client.put("/v1/admin/preferences/u-head", headers=admin(), json=prefs)
+        assert r.status_code == 403, r.text  # the addresses a notice goes to are set by their owner only
+        r = await client.put("/v1/preferences/me", headers=user("u-head", "department_head"), json=prefs)
         assert r.status_code == 200, r.text
         # Closed 14 days ago: 立卷 (2 working days) is overdue whatever holidays fell in between, while the
         # one-month close-to-archive clock (第七条) has not run out, so the only escalation is 立卷's.
@@ -320,7 +329,7 @@ async def test_monthly_report_computes_all_six_indicators_from_a_scripted_month(
         event("archive.archived", {"case_number": c, "archival_code": "C1", "package_key": "p/c",
                                    "at": local(2026, 10, 30).isoformat(), "automatic": False}, c, court),
     ]
-    app = create_app()
+    app = make_app()
     async with running_app(app) as client:
         for e in script:
             await app.state.bus.publish(e)
@@ -331,9 +340,18 @@ async def test_monthly_report_computes_all_six_indicators_from_a_scripted_month(
              "court": court, "case_number": b, "system": "文书辅助生成系统", "document_id": "d-1",
              "document_kind": "judgment"},
         ]
-        service = TOKENS.headers("svc-trial", roles=(), court=court, kind="service")
+        def reporter(client_id: str, of_court: str = court) -> dict[str, str]:
+            return TOKENS.headers(client_id, roles=(), court=of_court, kind="service", scopes=("indicators:report",))
+
+        service = reporter("smart-trial")
+        systems = {"trial.smart_session.held": "smart-trial", "document.assisted.generated": "document-assist"}
+        # 吉高院通报29期 (四): only the reporting system's own account, for its own court, adds to the figures
+        for stranger in (reporter("document-assist"), reporter("smart-trial", "吉01"),
+                         TOKENS.headers("catalog", roles=(), court=court, kind="service", scopes=("dossier:read_text",))):
+            r = await client.post("/v1/external-events", headers=stranger, json=external[0])
+            assert r.status_code == 403 and r.json()["rule"] == "吉高院通报29期 (四)", r.text
         for body in external:
-            r = await client.post("/v1/external-events", headers=service, json=body)
+            r = await client.post("/v1/external-events", headers=reporter(systems[body["type"]]), json=body)
             assert r.status_code == 202 and r.json()["duplicate"] is False, r.text
         again = await client.post("/v1/external-events", headers=service, json=external[0])
         assert again.json()["duplicate"] is True
@@ -368,3 +386,59 @@ async def test_monthly_report_computes_all_six_indicators_from_a_scripted_month(
 
 async def _count(db, n: int) -> bool:
     return await db["indicator_events"].count_documents({}) >= n
+
+
+async def test_deadlines_and_the_ledger_show_only_cases_the_caller_may_read(notifier_env):
+    """吉高法〔2020〕11号 第九条 (need to know) and 第十条: a case's deadlines go to whom access-control allows
+    read_case; a 涉密 case answers 404 like a case nobody registered; the overdue ledger lists and counts only the
+    readable cases; a user's inbox is theirs alone."""
+    from juanzong_shared.auth import Decision
+
+    open_case, secret_case = "（2026）吉01民终505号", "（2026）吉01刑初506号"
+
+    def allow(identity, action, case_number):
+        assert action == "read_case"
+        return identity.subject == "u-head" and case_number == open_case
+
+    class Decider(FakeDecider):
+        async def decide(self, identity, action, case_number, *, resource=None):
+            if case_number == secret_case and not allow(identity, action, case_number):
+                return Decision(allowed=False, reason="涉密", rule="吉高法〔2020〕11号 第十条; 法〔2016〕264号 二(三)")
+            return await super().decide(identity, action, case_number, resource=resource)
+
+    app = make_app(Decider(allow))
+    closed_at = (datetime.now(SHANGHAI) - timedelta(days=14)).replace(hour=10, minute=0, second=0, microsecond=0)
+    head = user("u-head", "department_head")
+    async with running_app(app) as client:
+        for case in (open_case, secret_case):
+            await app.state.bus.publish(registered(case, closed_at - timedelta(days=21)))
+            await app.state.bus.publish(closed(case, closed_at))
+
+        async def both_running():
+            n = await app.state.mongo.db["clocks"].count_documents({"case_id": {"$in": [open_case, secret_case]}})
+            return n >= 2
+        await eventually(both_running, what="clocks of both cases")
+
+        r = await client.get(f"/v1/cases/{quote(open_case)}/deadlines", headers=head)
+        assert r.status_code == 200 and r.json()["deadlines"], r.text
+        r = await client.get(f"/v1/cases/{quote(open_case)}/deadlines", headers=user("u-outsider", "judge"))
+        assert r.status_code == 403 and "第九条" in r.json()["rule"], r.text
+        hidden = await client.get(f"/v1/cases/{quote(secret_case)}/deadlines", headers=head)
+        nobody = await client.get(f"/v1/cases/{quote('（2026）吉01民终999号')}/deadlines", headers=head)
+        assert hidden.status_code == nobody.status_code == 404
+        assert "第十条" not in hidden.text and "rule" not in hidden.json()
+
+        async def ledger():
+            body = (await client.get(f"/v1/overdue?court={quote(COURT)}", headers=head)).json()
+            return body if body["records"] else None
+        body = await eventually(ledger, what="the overdue ledger")
+        assert {r["case_id"] for r in body["records"]} == {open_case}
+        assert body["totals"]["court"] == {COURT: len(body["records"])}
+
+        mine = (await client.get("/v1/inbox?status=all", headers=user("u-asst"))).json()["items"]
+        theirs = (await client.get("/v1/inbox?status=all", headers=user("u-outsider", "judge"))).json()["items"]
+        assert theirs == [] or all(i["id"] not in {m["id"] for m in mine} for i in theirs)
+        if mine:
+            marked = await client.post("/v1/inbox/read", headers=user("u-outsider", "judge"), json={"all": True,
+                                                                                                  "ids": [mine[0]["id"]]})
+            assert marked.json() == {"marked": 0}

@@ -65,6 +65,13 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+async def knows_case(db: AsyncDatabase, case_id: str) -> bool:
+    """Whether the notifier holds anything of the case (a clock, or its panel from case.registered)."""
+    if await db[CLOCKS].find_one({"case_id": case_id}, {"_id": 1}):
+        return True
+    return await db[CASE_PEOPLE].find_one({"case_id": case_id}, {"_id": 1}) is not None
+
+
 # -- clocks ----------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ indicators and the intake of events from systems outside the suite. Handlers sta
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import UTC, date, datetime
@@ -13,18 +14,20 @@ from fastapi.responses import Response
 from juanzong_shared.auth import CurrentIdentity, Identity
 from juanzong_shared.bus import PermanentError
 from juanzong_shared.case_numbers import CaseNumberPath
-from juanzong_shared.deps import MongoDep
+from juanzong_shared.deps import DeciderDep, MongoDep
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.outbox import AlreadyProcessed, transact
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem, forbidden, invalid
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field, ValidationError
 
 from juanzong_notifier.adapters import mongo as repo
+from juanzong_notifier.domain.access import INDICATOR_SOURCE, indicator_report_refusal
 from juanzong_notifier.domain.calendar import HolidayTable, NoticeRef
 from juanzong_notifier.domain.indicators import INDICATORS, reports_to_csv, reports_to_dict
 from juanzong_notifier.domain.preferences import Channel, QuietHours, UserPreferences
 from juanzong_notifier.domain.rules import Role
 from juanzong_notifier.service_layer import services
+from juanzong_notifier.service_layer.access import auth_switched_off, readable_cases, require_case
 from juanzong_notifier.service_layer.services import NotifierConfig
 
 router = APIRouter(prefix="/v1", tags=["notifier"])
@@ -44,7 +47,7 @@ def _cfg(request: Request) -> NotifierConfig:
 
 
 def _require(identity: Identity, roles: tuple[str, ...], what: str) -> None:
-    if identity.kind == "service" and "system" in identity.roles:
+    if auth_switched_off(identity):
         return  # auth switched off (JZ_AUTH_REQUIRED=false) in development
     if not identity.has_role(*roles):
         raise forbidden(f"{what}需要以下角色之一：{', '.join(roles)}")
@@ -188,7 +191,13 @@ async def set_my_preferences(body: PreferencesIn, identity: CurrentIdentity, mon
             response_model=PreferencesOut, responses=_responses(403, 422))
 async def set_user_preferences(user_id: str, body: PreferencesIn, identity: CurrentIdentity,
                                mongo: MongoDep) -> PreferencesOut:
+    """Channels and quiet hours of another user; their addresses only they set (PUT /v1/preferences/me): a
+    notice names the case and its deadline, and an address set by someone else would send it to someone else."""
     _require(identity, ADMIN, "设置他人通知偏好")
+    if user_id != identity.subject:
+        current = await _get_prefs(mongo, user_id)
+        if body.email != current.email or body.webhook_url != current.webhook_url:
+            raise forbidden("通知的邮箱和推送地址只能由本人设置（通知载有案件信息，只送达本人）")
     return await _put_prefs(mongo, user_id, body)
 
 
@@ -222,23 +231,27 @@ class CaseDeadlines(BaseModel):
 
 
 @router.get("/cases/{case_number}/deadlines", summary="Deadlines of a case (due, provisional, basis, status)",
-            response_model=CaseDeadlines, responses=_responses(404, 422))
-async def deadlines(case_number: CaseNumberPath, identity: CurrentIdentity, mongo: MongoDep, request: Request) -> CaseDeadlines:
+            response_model=CaseDeadlines, responses=_responses(403, 404, 422))
+async def deadlines(case_number: CaseNumberPath, identity: CurrentIdentity, mongo: MongoDep, decider: DeciderDep,
+                    request: Request) -> CaseDeadlines:
+    """A case's deadlines are part of its record: shown to whom access-control allows ``read_case`` (吉高法〔2020〕11号
+    第九条); a 涉密 case is 404 to everyone outside it, as an unknown case is (第十条)."""
+    await require_case(decider, identity, case_number, known=await repo.knows_case(mongo.db, case_number))
     items = await services.case_deadlines(mongo.db, _cfg(request), case_number, datetime.now(UTC))
-    if items and not any(i["court"] == identity.court for i in items):
-        _same_court(identity, items[0]["court"])
     return CaseDeadlines(case_number=case_number, deadlines=[Deadline(**i) for i in items])
 
 
 @router.get("/overdue", summary="Overdue ledger per court, department and person (吉高法〔2020〕11号 第七条)",
             responses=_responses(403))
-async def overdue(identity: CurrentIdentity, mongo: MongoDep, request: Request,
+async def overdue(identity: CurrentIdentity, mongo: MongoDep, decider: DeciderDep, request: Request,
                   court: Annotated[str, Query(examples=["吉01"])],
                   department: Annotated[str | None, Query(examples=["民一庭"])] = None,
                   person: Annotated[str | None, Query(examples=["u-assistant-li"])] = None) -> dict[str, Any]:
+    """Only the cases the caller may see (``read_case``) are listed and counted."""
     _require(identity, LEADERS, "查看超期台账")
     _same_court(identity, court)
-    return await services.overdue_view(mongo.db, _cfg(request), court, datetime.now(UTC), department, person)
+    return await services.overdue_view(mongo.db, _cfg(request), court, datetime.now(UTC), department, person,
+                                       visible=lambda cases: readable_cases(decider, identity, cases))
 
 
 @router.get("/rules", summary="The deadline rules with their articles")
@@ -333,7 +346,7 @@ async def set_role_holder(body: RoleHolder, identity: CurrentIdentity, mongo: Mo
 
 
 @router.get("/deliveries", summary="Delivery log of e-mail and webhook pushes (attempts, results)")
-async def deliveries(identity: CurrentIdentity, mongo: MongoDep,
+async def deliveries(identity: CurrentIdentity, mongo: MongoDep, decider: DeciderDep,
                      user_id: Annotated[str | None, Query()] = None,
                      state: Annotated[Literal["pending", "sent", "failed", "skipped"] | None, Query()] = None,
                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
@@ -344,7 +357,21 @@ async def deliveries(identity: CurrentIdentity, mongo: MongoDep,
     if state:
         query["state"] = state
     docs = [d async for d in mongo.db[repo.DELIVERIES].find(query).sort("created_at", -1).limit(limit)]
-    return [{**{k: v for k, v in d.items() if k != "_id"}, "id": d["_id"]} for d in docs]
+    shown = await readable_cases(decider, identity, {d["case_id"] for d in docs})
+    return [_delivery_out(d, d["case_id"] in shown) for d in docs]
+
+
+# what the log keeps of a delivery whose case the caller may not see: how the push went, nothing of the notice
+_DELIVERY_OPERATIONS = ("user_id", "channel", "address", "state", "attempts", "deferred", "send_at",
+                        "next_attempt_at", "sent_at", "created_at", "log")
+
+
+def _delivery_out(doc: dict[str, Any], case_visible: bool) -> dict[str, Any]:
+    if case_visible:
+        return {**{k: v for k, v in doc.items() if k != "_id"}, "id": doc["_id"]}
+    # the id names the notification, and so the case: an opaque stand-in (stable, so rows can be told apart)
+    opaque = "withheld-" + hashlib.sha256(doc["_id"].encode()).hexdigest()[:24]
+    return {**{k: doc[k] for k in _DELIVERY_OPERATIONS if k in doc}, "id": opaque, "withheld": True}
 
 
 # -- indicators (吉高院通报29期) ----------------------------------------------------------------
@@ -416,8 +443,12 @@ class ExternalEventAccepted(BaseModel):
              responses=_responses(403, 422))
 async def external_event(body: ExternalEventIn, identity: CurrentIdentity, mongo: MongoDep,
                          request: Request) -> ExternalEventAccepted:
-    if identity.kind != "service":
-        _require(identity, ADMIN, "报送外部系统事件")
+    """Only the reporting system's own account (scope ``indicators:report``, its client listed for this event type,
+    its court) or the court's technology office may add to a court's figures (吉高院通报29期 (四))."""
+    if not auth_switched_off(identity):
+        refusal = indicator_report_refusal(identity, body.type, body.court, _cfg(request).indicator_reporters)
+        if refusal is not None:
+            raise forbidden(refusal, INDICATOR_SOURCE)
     event_id = uuid.uuid5(EXTERNAL_NAMESPACE, f"{body.type}|{body.system}|{body.id}")
     payload = {"case_number": body.case_number, "system": body.system, "at": body.occurred_at,
                "hearing_id": body.hearing_id, "document_id": body.document_id, "document_kind": body.document_kind}

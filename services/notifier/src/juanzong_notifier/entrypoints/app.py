@@ -15,6 +15,7 @@ from pydantic_settings import NoDecode
 
 from juanzong_notifier.adapters.mongo import INDEXES
 from juanzong_notifier.bootstrap import build_config, build_handlers
+from juanzong_notifier.domain.access import DEFAULT_REPORTERS
 from juanzong_notifier.domain.clocks import NotificationPolicy
 from juanzong_notifier.entrypoints.api import router
 from juanzong_notifier.service_layer import services
@@ -50,6 +51,10 @@ class ServiceSettings(Settings):
     notifier_directory_grace_seconds: float = Field(
         120.0, ge=0, description="How long a clock of a case whose panel is unknown waits for case.registered.")
     notifier_monthly_reports: bool = Field(True, description="Make the indicator report on the 3rd.")
+    notifier_indicator_reporters: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_REPORTERS.items()},
+        description='JSON {"<client id>": ["<event type>", ...]}: the systems outside the suite that report '
+                    'indicator facts (POST /v1/external-events, with scope indicators:report, for their court).')
 
     @field_validator("notifier_retry_delays_seconds", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -82,6 +82,8 @@ class NotifierConfig:
     max_attempts: int = 5
     directory_grace_seconds: float = 120.0
     senders: dict[Channel, Sender] = field(default_factory=dict)
+    # client id → the external event types that system reports (domain/access.py: who may post indicator facts)
+    indicator_reporters: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def subscribed_types(self) -> list[str]:
         """Bus event types to bind: every type a rule reacts to, plus the indicator sources."""
@@ -407,7 +409,10 @@ async def case_deadlines(db: AsyncDatabase, cfg: NotifierConfig, case_id: str, n
 
 
 async def overdue_view(db: AsyncDatabase, cfg: NotifierConfig, court: str, now: datetime,
-                       department: str | None = None, person: str | None = None) -> dict[str, Any]:
+                       department: str | None = None, person: str | None = None, *,
+                       visible: Callable[[set[str]], Awaitable[set[str]]] | None = None) -> dict[str, Any]:
+    """The 第七条 ledger; with ``visible`` (the cases the caller may see, of those given) only those cases' late
+    runs are listed and counted — nothing of another case, not even in the totals (need to know)."""
     calendar = await calendar_of(db, cfg)
     clocks = [repo.clock_from_doc(d) async for d in db[repo.CLOCKS].find({"court": court})]
     records = overdue_ledger(clocks, cfg.rules, calendar, now)
@@ -415,6 +420,9 @@ async def overdue_view(db: AsyncDatabase, cfg: NotifierConfig, court: str, now: 
         records = [r for r in records if r.department_id == department]
     if person:
         records = [r for r in records if r.responsible_id == person]
+    if visible is not None:
+        shown = await visible({r.case_id for r in records})
+        records = [r for r in records if r.case_id in shown]
     totals = ledger_totals(records)
     return {"court": court, "records": [r.model_dump(mode="json") for r in records],
             "totals": {k: dict(v) for k, v in totals.items()}}

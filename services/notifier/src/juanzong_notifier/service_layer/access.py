@@ -1,0 +1,55 @@
+"""Asking access-control whether the caller may see a case's record (``read_case``), one case or a list of them.
+
+The rules of the answer are in :mod:`juanzong_notifier.domain.access`; each decision is recorded by access-control
+(its audit trail is the record of who looked, 全程留痕).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from juanzong_shared.auth import AccessDecider, Decision, Identity, enforce
+from juanzong_shared.problems import Problem, not_found
+
+from juanzong_notifier.domain.access import READ_CASE, invisible, readable
+
+_PARALLEL = 16  # decisions asked at once for a list
+
+
+def auth_switched_off(identity: Identity) -> bool:
+    """The stand-in identity when ``JZ_AUTH_REQUIRED=false`` (development): there is no token to ask with."""
+    return identity.kind == "service" and identity.subject == "anonymous" and "system" in identity.roles
+
+
+async def require_case(decider: AccessDecider, identity: Identity, case_number: str, *, known: bool) -> None:
+    """403 naming the rule, or 404 when the case is invisible to the caller (涉密, 第十条) or neither access-control
+    nor the notifier knows it (``known``: the notifier holds something of the case)."""
+    if auth_switched_off(identity):
+        return
+    try:
+        await enforce(decider, identity, READ_CASE, case_number)
+    except Problem as problem:
+        if problem.status == 403 and (not known or _names_secrecy(problem)):
+            raise not_found("案件", case_number) from None
+        raise
+
+
+async def readable_cases(decider: AccessDecider, identity: Identity, case_numbers: Iterable[str]) -> set[str]:
+    """The cases of ``case_numbers`` the caller may see (a list shows only those, and nothing of the others)."""
+    wanted = sorted(set(case_numbers))
+    if auth_switched_off(identity):
+        return set(wanted)
+    limit = asyncio.Semaphore(_PARALLEL)
+
+    async def decide(case_number: str) -> tuple[str, Decision]:
+        async with limit:
+            return case_number, await decider.decide(identity, READ_CASE, case_number)
+
+    answers = await asyncio.gather(*(decide(c) for c in wanted))
+    return {case_number for case_number, decision in answers if readable(decision)}
+
+
+def _names_secrecy(problem: Problem) -> bool:
+    rule = problem.extra.get("rule")
+    return invisible(Decision(allowed=False, reason="", rule=rule if isinstance(rule, str) else None))
