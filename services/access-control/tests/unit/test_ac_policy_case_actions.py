@@ -301,9 +301,9 @@ def test_link_team_of_another_court_opens_nothing(people, case_factory, now):
 
 # -- unknown cases and the resource ------------------------------------------------------------------
 @pytest.mark.parametrize("action", list(Action))
-def test_unknown_case_is_a_deny_naming_the_missing_registration(people, action, now):
+def test_unknown_case_is_a_deny_naming_the_missing_registration(action, now):
     """吉高法〔2020〕11号 第三条(三): a case never registered here has no dossier; nothing is allowed on it."""
-    d = decide_unknown_case(people.judge, action, "（2026）吉02民初1号", now)
+    d = decide_unknown_case(action, now)
     assert not d.allowed and "未登记" in d.reason_zh and d.obligations == ()
     assert d.rule == (rules.ART3_3 if action is Action.ADD_PAGES else rules.ART9)
 

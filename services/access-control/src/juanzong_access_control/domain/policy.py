@@ -87,9 +87,7 @@ def decide(
     return d.run()
 
 
-def decide_unknown_case(
-    principal: Principal, action: Action | str, case_number: str, now: datetime, *, ttl: timedelta = DECISION_TTL
-) -> Decision:
+def decide_unknown_case(action: Action | str, now: datetime) -> Decision:
     """A case this service never heard registered: nothing is allowed on it (a caller answers 404).
 
     Adding pages cites 第三条(三) (a dossier is created for a case the court registered); the rest 第九条.
@@ -99,7 +97,7 @@ def decide_unknown_case(
     return Decision(
         allowed=False,
         rule=rule,
-        reason_zh=f"本系统未登记案件{case_number}（未立案或案件信息尚未同步），不能{action.zh}。",
+        reason_zh=f"本系统未登记该案件（未立案或案件信息尚未同步），不能{action.zh}。",
         detail_en="case not registered here",
         valid_until=now,
     )

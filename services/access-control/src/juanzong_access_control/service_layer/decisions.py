@@ -267,7 +267,7 @@ class Decisions:
         now = datetime.now(UTC)
         facts = await self.case_facts(case_number)
         if facts is None:
-            decision = decide_unknown_case(principal, action, case_number, now)
+            decision = decide_unknown_case(action, now)
         else:
             ref = ResourceRef.parse(resource)
             source = await self.page_source(ref) if action is Action.ADD_PAGES else None
