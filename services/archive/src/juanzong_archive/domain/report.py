@@ -11,7 +11,9 @@ e-archive. Invariants kept here, whatever the checker does:
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import html
 from enum import StrEnum
 
@@ -220,6 +222,15 @@ def render_text(report: FourPropertyReport) -> str:
 _OUTCOME_CLASS = {CheckOutcome.PASSED: "pass", CheckOutcome.FAILED: "fail", CheckOutcome.SKIPPED: "skip"}
 
 
+REPORT_STYLE = ("body{font-family:sans-serif}table{border-collapse:collapse}"
+                "td,th{border:1px solid #999;padding:4px 8px;text-align:left;vertical-align:top}"
+                ".fail{color:#a00}.skip{color:#a60}.pass{color:#070}")
+# The HTML report runs nothing and loads nothing: its one inline style is allowed by its hash, nothing else.
+REPORT_CSP = ("default-src 'none'; style-src 'sha256-"
+              + base64.b64encode(hashlib.sha256(REPORT_STYLE.encode()).digest()).decode()
+              + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox")
+
+
 def render_html(report: FourPropertyReport) -> str:
     """Self-contained HTML rendering of the report (all text escaped)."""
     esc = html.escape
@@ -242,9 +253,7 @@ def render_html(report: FourPropertyReport) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>电子档案四性检测报告 {esc(report.archival_code)}</title>"
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:4px 8px;text-align:left;vertical-align:top}"
-        ".fail{color:#a00}.skip{color:#a60}.pass{color:#070}</style></head><body>"
+        f"<style>{REPORT_STYLE}</style></head><body>"
         "<h1>电子档案四性检测报告</h1><dl>"
         f"<dt>档号</dt><dd>{esc(report.archival_code)}</dd>"
         f"<dt>检测对象</dt><dd>{esc(report.package_path)}</dd>"

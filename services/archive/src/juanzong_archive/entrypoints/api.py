@@ -1,11 +1,12 @@
 """REST API of the archive service: the close-to-archive workflow and the e-archive (thin handlers).
 
-Reading the workflow's record (state, history, 核查 findings, check reports) is open to the court's
-filing centre, archives office and technology office, and otherwise needs the right to read the case's
-e-dossier (its panel, 吉高法〔2020〕11号 第九条). Reading the e-archive itself (package, transfer)
-asks access-control (``read_archive``), except for the archives office of the case's own court that
-keeps it. Every workflow step is checked by the domain (state, role, responsible person) and answers
-a problem naming the rule when refused.
+A case-number path is checked for its shape before anything else, the caller authenticated before the
+database is touched. Every read and every step is decided by access-control for the caller (its audit record
+is the trace, 吉高法〔2020〕11号 第九条 全程留痕), no role or service account excepted — which question for which
+route is ``domain.access``: the workflow record and its steps ``read_case``, the e-archive ``read_archive``, a
+移交 ``transfer_archive``; a 涉密 case is invisible (404) to those refused with 第十条. Every workflow step is
+then checked by the domain (state, role, responsible person) and answers a problem naming the rule when
+refused. Documents (packages, reports) carry ``nosniff`` and a Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, StreamingResponse
-from juanzong_shared.auth import AccessDecider, CurrentIdentity, Identity, enforce
-from juanzong_shared.case_numbers import court_code_of
+from juanzong_shared.auth import AccessDecider, CurrentIdentity, Decision, Identity, enforce
+from juanzong_shared.case_numbers import MAX_LENGTH, case_number_shape_error, court_code_of
 from juanzong_shared.deps import DeciderDep
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
 from juanzong_archive.adapters.bagit_package import ExportFormat
+from juanzong_archive.domain import access as rules
+from juanzong_archive.domain.report import REPORT_CSP
 from juanzong_archive.domain.metadata_rules import parse_case_number
 from juanzong_archive.domain.review import PaperItem
 from juanzong_archive.domain.workflow import (
@@ -43,7 +46,16 @@ from juanzong_archive.domain.workflow import (
     timeline,
 )
 from juanzong_archive.service_layer.archiving import ARCHIVE_BUCKET, ArchiveService
-from juanzong_archive.service_layer.workflow import REPORTS, TRANSFERS, actor_of, check_step, now, take_step
+from juanzong_archive.service_layer.workflow import (
+    ARCHIVES,
+    REPORTS,
+    TRANSFERS,
+    actor_of,
+    check_step,
+    now,
+    state_of,
+    take_step,
+)
 
 router = APIRouter(prefix="/v1", tags=["archive"])
 CN_EXAMPLE = "（2025）吉01民终123号"
@@ -60,33 +72,43 @@ def get_service(request: Request) -> ArchiveService:
 ServiceDep = Annotated[ArchiveService, Depends(get_service)]
 
 
-WORKFLOW_READERS = ("filing_division_staff", "archives_office_staff", "technology_office_staff", "service_account")
-ARCHIVE_KEEPERS = ("archives_office_staff", "technology_office_staff", "service_account")
+# a file served by the archive is never sniffed into something else and never runs anything
+DOCUMENT_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
 
 
-def _own_court(identity: Identity, case_number: str) -> bool:
-    return identity.kind == "service" or (identity.court is not None and identity.court == court_code_of(case_number))
+def unknown_case(case_number: str) -> Problem:
+    """What a case without an archive record answers — and a 涉密 case to those outside it (第十条)."""
+    return Problem(404, "not-found", "未找到", f"案件 {case_number} 尚无归档记录（未收到立案或结案信息）")
 
 
-async def enforce_workflow_read(decider: AccessDecider, identity: Identity, case_number: str) -> None:
-    """The workflow record: the court's filing centre and archives office, else whoever may read the e-dossier."""
-    if identity.has_role(*WORKFLOW_READERS) and _own_court(identity, case_number):
-        return
-    await enforce(decider, identity, "read_pages", case_number)
+async def decide(decider: AccessDecider, identity: Identity, action: str, case_number: str,
+                 resource: str | None = None) -> Decision:
+    """access-control's yes for ``action`` (its audit record names the caller and ``resource``), or the refusal:
+    403 naming the rule, 404 for a 涉密 case, 403 for a yes that would have material withheld from a whole record."""
+    try:
+        decision = await enforce(decider, identity, action, case_number, resource=resource)
+    except Problem as problem:
+        if problem.status == 403 and rules.hides_case(problem.extra.get("rule")):
+            raise unknown_case(case_number) from None
+        raise
+    if rules.must_withhold(decision.excludes_sub_volume, decision.excludes_undisclosable):
+        raise Problem(403, "forbidden", "无权访问", rules.WITHHELD_REASON, rule=rules.SPC_3_6)
+    return decision
 
 
-async def enforce_archive_read(decider: AccessDecider, identity: Identity, case_number: str) -> None:
-    """The e-archive: its keepers in the case's own court, else access-control's ``read_archive``."""
-    if identity.has_role(*ARCHIVE_KEEPERS) and _own_court(identity, case_number):
-        return
-    await enforce(decider, identity, "read_archive", case_number)
+async def record_of(service: ArchiveService, case_number: str) -> dict | None:
+    return await service.db[ARCHIVES].find_one({"_id": case_number})
 
 
 def case_number_param(case_number: Annotated[str, PathParam(description="案号 (percent-encoded)",
                                                               examples=[CN_EXAMPLE])]) -> str:
-    if parse_case_number(case_number) is None:
-        raise Problem(422, "validation", "请求参数无效", f"案号“{case_number}”不符合案号编制规则",
-                      errors=[FieldError(field="case_number", reason="不符合《关于人民法院案件案号的若干规定》")])
+    """Refused (422) before anything else — token, database — when it cannot be a 案号."""
+    reason = case_number_shape_error(case_number)
+    if reason is None and parse_case_number(case_number) is None:
+        reason = "不符合《关于人民法院案件案号的若干规定》"
+    if reason is not None:
+        raise Problem(422, "validation", "请求参数无效", f"案号“{case_number[:MAX_LENGTH]}”不符合案号编制规则",
+                      errors=[FieldError(field="case_number", reason=reason)])
     return case_number.strip()
 
 
@@ -213,7 +235,7 @@ def _status(doc: dict) -> ArchiveStatus:
             responses=_responses(403, 404, 422))
 async def get_status(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                      service: ServiceDep) -> ArchiveStatus:
-    await enforce_workflow_read(decider, identity, case_number)
+    await decide(decider, identity, rules.READ_CASE, case_number, "archive:record")
     return _status(await service.record(case_number))
 
 
@@ -221,15 +243,23 @@ async def get_status(case_number: CaseNumber, identity: CurrentIdentity, decider
             summary="每一步的时间、办理人和原因 (全程留痕)", responses=_responses(403, 404, 422))
 async def get_history(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                       service: ServiceDep) -> list[HistoryEntry]:
-    await enforce_workflow_read(decider, identity, case_number)
+    await decide(decider, identity, rules.READ_CASE, case_number, "archive:history")
     return _status(await service.record(case_number)).history
 
 
 # ------------------------------------------------------------------------------------ steps
 
 
+async def decide_step(request: Request, identity: Identity, case_number: str, step: Step) -> None:
+    """Every step is decided per case first (the caller must be one of the case's people — its team, 本院立案庭,
+    本院档案科 for a finished case; access-control's ``read_case``), then by the domain (state, role, person)."""
+    await decide(request.app.state.decider, identity, rules.READ_CASE, case_number, f"archive:step:{step.value}")
+
+
 async def _step(request: Request, service: ArchiveService, case_number: str, step: Step, identity,
-                reasons: list[str] = (), detail: str = "") -> ArchiveStatus:
+                reasons: list[str] = (), detail: str = "", *, decided: bool = False) -> ArchiveStatus:
+    if not decided:
+        await decide_step(request, identity, case_number, step)
     try:
         doc = await take_step(service.mongo, request.app.state.outbox.notify, case_number, step, actor_of(identity),
                               reasons, detail=detail)
@@ -257,15 +287,16 @@ async def confirm(case_number: CaseNumber, body: Note, identity: CurrentIdentity
             responses=_responses(403, 404, 422, 503))
 async def review_check(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                        service: ServiceDep) -> dict:
-    await enforce_workflow_read(decider, identity, case_number)
+    await decide(decider, identity, rules.READ_CASE, case_number, "archive:review-check")
     return await service.review_preview(case_number, [])
 
 
 @router.post("/archives/{case_number}/review-pass", response_model=ArchiveStatus,
              summary="电子卷宗核查合格 — refused with the findings when the automatic checks find problems "
                      "(吉高法〔2020〕11号 第三条(七)；长中法〔2018〕129号 第九条)", responses=_responses(403, 404, 409, 422))
-async def review_pass(case_number: CaseNumber, body: ReviewPass, identity: CurrentIdentity,
+async def review_pass(case_number: CaseNumber, body: ReviewPass, identity: CurrentIdentity, request: Request,
                       service: ServiceDep) -> ArchiveStatus:
+    await decide_step(request, identity, case_number, Step.PASS_REVIEW)
     try:
         doc = await service.review(case_number, actor_of(identity), passed=True, reasons=[], paper=body.paper_list)
     except WorkflowError as error:
@@ -276,8 +307,9 @@ async def review_pass(case_number: CaseNumber, body: ReviewPass, identity: Curre
 @router.post("/archives/{case_number}/review-return", response_model=ArchiveStatus,
              summary="核查不合格，注明原因退回承办法官 (吉高法〔2020〕11号 第三条(七)、第五条(五))",
              responses=_responses(403, 404, 409, 422))
-async def review_return(case_number: CaseNumber, body: Return, identity: CurrentIdentity,
+async def review_return(case_number: CaseNumber, body: Return, identity: CurrentIdentity, request: Request,
                         service: ServiceDep) -> ArchiveStatus:
+    await decide_step(request, identity, case_number, Step.RETURN_REVIEW)
     try:
         doc = await service.review(case_number, actor_of(identity), passed=False, reasons=body.reasons,
                                    paper=body.paper_list)
@@ -289,8 +321,9 @@ async def review_return(case_number: CaseNumber, body: Return, identity: Current
 @router.post("/archives/{case_number}/compile", response_model=ArchiveStatus,
              summary="组卷质检: metadata complete, 档号 fixed (吉高法〔2020〕11号 第三条(八))",
              responses=_responses(403, 404, 409, 422))
-async def compile_dossier(case_number: CaseNumber, body: Compile, identity: CurrentIdentity,
+async def compile_dossier(case_number: CaseNumber, body: Compile, identity: CurrentIdentity, request: Request,
                           service: ServiceDep) -> ArchiveStatus:
+    await decide_step(request, identity, case_number, Step.COMPILE)
     try:
         doc = await service.compile(case_number, actor_of(identity), retention_period=body.retention_period,
                                     secrecy_level=body.secrecy_level, archive_serial=body.archive_serial,
@@ -304,7 +337,9 @@ async def compile_dossier(case_number: CaseNumber, body: Compile, identity: Curr
              summary="一键转为电子档案: archival PDFs, metadata, manifest, court seal, four-property check, "
                      "write-once storage (吉高法〔2020〕11号 第三条(八)；青法〔2021〕116号)",
              responses=_responses(403, 404, 409, 422))
-async def convert(case_number: CaseNumber, identity: CurrentIdentity, service: ServiceDep) -> ArchiveStatus:
+async def convert(case_number: CaseNumber, identity: CurrentIdentity, request: Request,
+                  service: ServiceDep) -> ArchiveStatus:
+    await decide_step(request, identity, case_number, Step.CONVERT)
     try:
         doc = await service.convert(case_number, actor_of(identity))
     except WorkflowError as error:
@@ -317,6 +352,7 @@ async def convert(case_number: CaseNumber, identity: CurrentIdentity, service: S
              responses=_responses(403, 404, 409, 422))
 async def audit_pass(case_number: CaseNumber, body: Note, identity: CurrentIdentity, request: Request,
                      service: ServiceDep) -> ArchiveStatus:
+    await decide_step(request, identity, case_number, Step.PASS_AUDIT)
     doc = await service.record(case_number)
     try:
         check_step(doc, Step.PASS_AUDIT, actor_of(identity))
@@ -327,7 +363,7 @@ async def audit_pass(case_number: CaseNumber, body: Note, identity: CurrentIdent
         raise Problem(409, "package-failed-check", "电子档案检测不通过", "存储的电子档案检测不通过，不能审核归档",
                       errors=[FieldError(field="package", reason=p) for p in outcome.problems],
                       findings=outcome.problems, report_id=outcome.report_id, rule="DA/T 70-2018；吉高法〔2020〕11号 第三条(九)")
-    return await _step(request, service, case_number, Step.PASS_AUDIT, identity, detail=body.note)
+    return await _step(request, service, case_number, Step.PASS_AUDIT, identity, detail=body.note, decided=True)
 
 
 @router.post("/archives/{case_number}/audit-return", response_model=ArchiveStatus,
@@ -346,17 +382,21 @@ async def audit_return(case_number: CaseNumber, body: Return, identity: CurrentI
 async def get_report(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep,
                      format: Literal["json", "text", "html"] = "json",
                      report_id: Annotated[str | None, Query(description="a specific report; default the latest")] = None):
-    await enforce_workflow_read(decider, identity, case_number)
+    record = await record_of(service, case_number)
     query: dict[str, Any] = {"case_number": case_number}
     if report_id:
         query["_id"] = report_id
-    doc = await service.db[REPORTS].find_one(query, sort=[("checked_at", -1)])
+    doc = await service.db[REPORTS].find_one(query, sort=[("checked_at", -1)], projection={"_id": 1})
+    named = f"report:{doc['_id']}:{format}" if doc else f"report:{format}"
+    await decide(decider, identity, rules.report_action(state_of(record)), case_number, named)
+    doc = await service.db[REPORTS].find_one({"_id": doc["_id"]}) if doc else None
     if doc is None:
         raise Problem(404, "not-found", "未找到", f"{case_number} 没有四性检测报告")
     if format == "text":
-        return PlainTextResponse(doc["text"])
+        return PlainTextResponse(doc["text"], headers=DOCUMENT_HEADERS)
     if format == "html":
-        return HTMLResponse(doc["html"])
+        return HTMLResponse(doc["html"], headers={**DOCUMENT_HEADERS, "Content-Security-Policy": REPORT_CSP,
+                                                  "Referrer-Policy": "no-referrer"})
     return {"report_id": doc["_id"], "kind": doc["kind"], "revision": doc.get("revision"), "passed": doc["passed"],
             "conclusion": doc["conclusion"], "problems": doc.get("problems", []), "report": doc["report"]}
 
@@ -365,7 +405,8 @@ async def get_report(case_number: CaseNumber, identity: CurrentIdentity, decider
             responses=_responses(403, 422))
 async def list_reports(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                        service: ServiceDep) -> list[dict]:
-    await enforce_workflow_read(decider, identity, case_number)
+    record = await record_of(service, case_number)
+    await decide(decider, identity, rules.report_action(state_of(record)), case_number, "reports")
     cursor = service.db[REPORTS].find({"case_number": case_number},
                                       projection={"report": 0, "text": 0, "html": 0}).sort("checked_at", -1)
     return [{**d, "report_id": d.pop("_id")} async for d in cursor]
@@ -379,15 +420,18 @@ def _ascii_disposition(name: str) -> str:
             responses=_responses(403, 404, 409, 422))
 async def download_package(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                            service: ServiceDep) -> StreamingResponse:
-    await enforce_archive_read(decider, identity, case_number)
-    doc = await service.record(case_number)
-    pkg = doc.get("package")
+    doc = await record_of(service, case_number)
+    pkg = (doc or {}).get("package")
+    await decide(decider, identity, rules.READ_ARCHIVE, case_number,
+                 f"package:{pkg['bucket']}/{pkg['tar_key']}" if pkg else "package")
+    if doc is None:
+        raise unknown_case(case_number)
     if not pkg:
         raise Problem(409, "no-package", "尚无电子档案", f"{case_number} 尚未转换为电子档案", state=doc.get("state"))
     name = f"{doc['archival_code']}.tar.gz"
     return StreamingResponse(service.store.stream(ARCHIVE_BUCKET, pkg["tar_key"]), media_type="application/gzip",
                              headers={"Content-Disposition": _ascii_disposition(name),
-                                      "X-Content-SHA256": pkg["sha256"]})
+                                      "X-Content-SHA256": pkg["sha256"], **DOCUMENT_HEADERS})
 
 
 @router.post("/archives/{case_number}/verify", response_model=VerifyResult,
@@ -395,7 +439,9 @@ async def download_package(case_number: CaseNumber, identity: CurrentIdentity, d
                      "and archive.fixity.failed emitted", responses=_responses(403, 404, 409, 422))
 async def verify(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                  service: ServiceDep) -> VerifyResult:
-    await enforce_workflow_read(decider, identity, case_number)
+    record = await record_of(service, case_number)
+    await decide(decider, identity, rules.report_action(state_of(record)), case_number,
+                 f"verify:{(record or {}).get('archival_code') or 'package'}")
     doc = await service.record(case_number)
     outcome = await service.verify(case_number)
     return VerifyResult(case_number=case_number, archival_code=doc.get("archival_code") or "", passed=outcome.passed,
@@ -409,7 +455,9 @@ async def backup(case_number: CaseNumber, body: Backup, identity: CurrentIdentit
                  service: ServiceDep) -> dict:
     if not identity.has_role("archives_office_staff", "technology_office_staff", "service_account"):
         raise Problem(403, "forbidden", "无权办理", "离线备份由档案科或技术处办理", rule="青法〔2021〕116号 五")
-    await enforce_archive_read(decider, identity, case_number)
+    record = await record_of(service, case_number)
+    await decide(decider, identity, rules.READ_ARCHIVE, case_number,
+                 f"backup:{(record or {}).get('archival_code') or 'package'}:{body.format}")
     return await service.backup(case_number, ExportFormat(body.format))
 
 
@@ -418,7 +466,9 @@ async def backup(case_number: CaseNumber, body: Backup, identity: CurrentIdentit
                     "(吉高法〔2020〕11号 第十二条；法〔2016〕264号 三(五))", responses=_responses(403, 404, 409, 422))
 async def transfer_package(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                            service: ServiceDep) -> FileResponse:
-    await enforce_archive_read(decider, identity, case_number)
+    record = await record_of(service, case_number)
+    await decide(decider, identity, rules.TRANSFER_ARCHIVE, case_number,
+                 f"transfer-package:{(record or {}).get('archival_code') or 'package'}")
     folder = tempfile.mkdtemp(prefix="jz-transfer-")
     try:
         tar, sha = await service.transfer_export(case_number, Path(folder))
@@ -426,17 +476,26 @@ async def transfer_package(case_number: CaseNumber, identity: CurrentIdentity, d
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return FileResponse(tar, media_type="application/gzip", filename=tar.name,
-                        headers={"X-Content-SHA256": sha},
+                        headers={"X-Content-SHA256": sha, **DOCUMENT_HEADERS},
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
 @router.post("/transfers", status_code=201,
              summary="接收 a transfer package (tar.gz body): quarantine, four-property check, keep only if it passes "
                      "(吉高法〔2020〕11号 第十二条; DA/T 70-2018 接收检测)", responses=_responses(403, 413, 422))
-async def import_transfer(request: Request, identity: CurrentIdentity, service: ServiceDep,
+async def import_transfer(request: Request, identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep,
                           x_content_sha256: Annotated[str | None, Header(pattern=r"^[0-9a-fA-F]{64}$")] = None) -> dict:
-    if not identity.has_role("archives_office_staff", "filing_division_staff", "service_account"):
+    if not (identity.kind == "user" and identity.has_role("archives_office_staff", "filing_division_staff")
+            or identity.kind == "service" and "archive:transfer" in identity.scopes):
         raise Problem(403, "forbidden", "无权办理", "移交接收由档案科或立案庭办理", rule="吉高法〔2020〕11号 第十二条")
+
+    async def authorise(case_number: str, transfer_id: str) -> None:
+        """A package of one of this court's own cases is a 移交 record of that case: decided per case before
+        anything is kept. A package from another court (第十二条 接收) names a case access-control does not
+        hold; the receiving office's role above is what admits it, and its record names the receiving court."""
+        if identity.court is not None and court_code_of(case_number) == identity.court:
+            await decide(decider, identity, rules.TRANSFER_ARCHIVE, case_number, f"transfer:{transfer_id}")
+
     folder = Path(tempfile.mkdtemp(prefix="jz-incoming-"))
     try:
         source = folder / "transfer.tar.gz"
@@ -446,7 +505,8 @@ async def import_transfer(request: Request, identity: CurrentIdentity, service: 
         if source.stat().st_size == 0:
             raise Problem(422, "validation", "请求参数无效", "请求体为空",
                           errors=[FieldError(field="body", reason="缺少信息包 (tar.gz)")])
-        entry = await service.transfer_import(source, actor_of(identity), x_content_sha256)
+        entry = await service.transfer_import(source, actor_of(identity), x_content_sha256, authorise=authorise,
+                                              receiving_court=identity.court)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not entry["accepted"]:
@@ -456,10 +516,21 @@ async def import_transfer(request: Request, identity: CurrentIdentity, service: 
     return {"transfer_id": entry["_id"], **{k: v for k, v in entry.items() if k != "_id"}}
 
 
-@router.get("/transfers/{transfer_id}", summary="A received transfer package and its check",
-            responses=_responses(404))
-async def get_transfer(transfer_id: str, identity: CurrentIdentity, service: ServiceDep) -> dict:
+@router.get("/transfers/{transfer_id}", summary="A received transfer package and its check (移交 record: "
+            "decided per case, transfer_archive)", responses=_responses(403, 404))
+async def get_transfer(transfer_id: Annotated[str, PathParam(max_length=64, pattern=r"^[0-9a-f]{1,64}$")],
+                       identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep) -> dict:
     doc = await service.db[TRANSFERS].find_one({"_id": transfer_id})
+    missing = Problem(404, "not-found", "未找到", f"移交信息包 {transfer_id} 不存在")
     if doc is None:
-        raise Problem(404, "not-found", "未找到", f"移交信息包 {transfer_id} 不存在")
+        raise missing
+    case_number = doc.get("case_number")
+    if case_number:
+        try:
+            await decide(decider, identity, rules.TRANSFER_ARCHIVE, case_number, f"transfer:{transfer_id}")
+        except Problem as problem:
+            raise missing if problem.status == 404 else problem from None
+    elif doc.get("received_by") != identity.subject:
+        # a package that could not even be read names no case: only whoever received it sees its refusal
+        raise missing
     return {"transfer_id": doc.pop("_id"), **doc}

@@ -15,6 +15,7 @@ import hashlib
 import shutil
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,8 @@ from juanzong_archive.config import ServiceSettings
 from juanzong_archive.domain.archival_code import ArchivalCode
 from juanzong_archive.domain.case_facts import CaseMetadataIncomplete, assemble_case, to_compiled
 from juanzong_archive.domain.dossier import CaseMetadata, ProcessingEvent, RetentionPeriod
-from juanzong_archive.domain.package import MANIFEST_FILE, MANIFEST_SIGNATURE_FILE
+from juanzong_archive.adapters.metadata_xml import read_metadata
+from juanzong_archive.domain.package import MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, METADATA_FILE, PAYLOAD_DIR
 from juanzong_archive.domain.report import (
     CheckItem,
     CheckProperty,
@@ -483,17 +485,26 @@ class ArchiveService:
         tar = folder / f"{doc['archival_code']}.tar.gz"
         return tar, doc["package"]["sha256"]
 
-    async def transfer_import(self, source: Path, actor: Actor, expected_sha256: str | None) -> dict:
-        """接收 a transfer package: unpack in quarantine, four-property check, keep only if it passes."""
+    async def transfer_import(self, source: Path, actor: Actor, expected_sha256: str | None, *,
+                              authorise: Callable[[str, str], Awaitable[None]] | None = None,
+                              receiving_court: str | None = None) -> dict:
+        """接收 a transfer package: unpack in quarantine, four-property check, keep only if it passes.
+
+        ``authorise(case_number, transfer_id)`` is awaited once the package's case is known and before anything
+        is kept; a refusal it raises leaves nothing stored (no object, no report, no record)."""
         transfer_id = uuid.uuid4().hex
         if expected_sha256:
             source.with_name(source.name + ".sha256").write_text(f"{expected_sha256.lower()}  {source.name}\n")
         with self._workdir() as tmp_name:
             result = await asyncio.to_thread(import_transfer_package, source, Path(tmp_name) / "accepted",
                                              self.checker())
+            case_number = _package_case_number(result.package_root) if result.accepted else None
+            if case_number and authorise is not None:
+                await authorise(case_number, transfer_id)
             entry: dict[str, Any] = {"_id": transfer_id, "archival_code": result.archival_code,
-                                     "accepted": result.accepted, "reasons": list(result.reasons),
-                                     "received_at": now(), "received_by": actor.subject}
+                                     "case_number": case_number, "accepted": result.accepted,
+                                     "reasons": list(result.reasons), "received_at": now(),
+                                     "received_by": actor.subject, "receiving_court": receiving_court}
             if result.accepted:
                 key = f"transfers/{result.archival_code}/{transfer_id}/{result.archival_code}.tar.gz"
                 days = max(self.settings.archive_retention_days.values())
@@ -507,6 +518,17 @@ class ArchiveService:
         entry["report_id"] = report_id
         await self.db[TRANSFERS].insert_one(entry)
         return entry
+
+
+def _package_case_number(package_root: str | None) -> str | None:
+    """The 案号 an accepted package's 元数据.xml names (None when it cannot be read)."""
+    if not package_root:
+        return None
+    try:
+        record = read_metadata((Path(package_root) / PAYLOAD_DIR / METADATA_FILE).read_bytes())
+    except Exception:  # noqa: BLE001 - unreadable metadata: the package names no case
+        return None
+    return record.case.case_number.strip() or None
 
 
 def remove_tree(path: str) -> None:

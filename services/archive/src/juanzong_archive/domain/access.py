@@ -1,0 +1,46 @@
+"""Which question the archive asks access-control for each read, and what it does with the answer.
+
+吉高法〔2020〕11号 第九条 (全程留痕; who may read) and 第四条(二) (档案科 keeps and serves the e-archive):
+every read of an archive record goes through an access-control decision made for the caller — its audit
+record is the trace — with no role or service account served on its own say-so (issue 20 item 6):
+
+- the 立卷→审核 workflow views (state, history, 核查 preview, and the check reports while the case is still on
+  its way) and every workflow step are case records: ``read_case``;
+- the e-archive itself — the package, its offline backup, and the check reports once the case is archived:
+  ``read_archive``;
+- a 移交 (transfer) record, created or read: ``transfer_archive``.
+
+A 涉密 case (第十条) is invisible to whoever is refused with that rule: the answer is the 404 of a case the
+archive has no record of. An archive record describes the whole dossier, 副卷 included, and a sealed package
+cannot be cut: a yes that asks to withhold 副卷 or undisclosable material (法〔2016〕264号 三(六)) is refused.
+"""
+
+from __future__ import annotations
+
+from .workflow import ArchiveState
+
+READ_CASE = "read_case"
+READ_ARCHIVE = "read_archive"
+TRANSFER_ARCHIVE = "transfer_archive"
+
+ART10 = "吉高法〔2020〕11号 第十条"
+SPC_3_6 = "法〔2016〕264号 三(六)"
+
+WITHHELD_REASON = ("电子档案及其归档记录包含副卷和依法不公开的材料，不能删去后提供；当事人、诉讼代理人查阅请向办公室（档案科）提出申请"
+                   "（吉高法〔2020〕11号 第四条(二)）。")
+
+
+def report_action(state: ArchiveState | None) -> str:
+    """Check reports are workflow views until 审核归档 (the archives office audits with them), then part of the
+    e-archive."""
+    return READ_ARCHIVE if state is ArchiveState.ARCHIVED else READ_CASE
+
+
+def hides_case(rule: str | None) -> bool:
+    """A refusal for a 涉密 case: the case is not to be shown to exist (第十条)."""
+    return bool(rule) and "第十条" in str(rule)
+
+
+def must_withhold(excludes_sub_volume: bool, excludes_undisclosable: bool) -> bool:
+    """Whether a yes asks for material the archive cannot leave out of a whole record."""
+    return excludes_sub_volume or excludes_undisclosable
