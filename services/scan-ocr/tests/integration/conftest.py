@@ -21,6 +21,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from juanzong_devstack.pytest_plugin import running_app
+from juanzong_shared.auth import Identity
 from juanzong_shared.testing import FakeDecider, TokenFactory
 
 REPO = Path(__file__).resolve().parents[4]
@@ -142,9 +143,14 @@ async def scan_api(scan_stack, scan_tokens, monkeypatch) -> AsyncIterator[ScanAp
     for key, value in scan_stack.env.items():
         monkeypatch.setenv(key, value)
     from juanzong_scan_ocr.entrypoints.app import create_app
+    from juanzong_scan_ocr.service_layer.station_jobs import StationJobAccess
 
     app = create_app()
-    app.state.decider = FakeDecider()
+    app.state.decider = FakeDecider()  # says yes unless a test sets its ``allow``
+
+    async def service_identity() -> Identity:  # scan-ocr's own account, for station jobs on the bus
+        return Identity(subject="scan-ocr", kind="service", token="service-token")
+    app.state.station_job_access = StationJobAccess(lambda: app.state.decider, service_identity)
     async with running_app(app) as client:
         yield ScanApi(app=app, client=client, tokens=scan_tokens[0])
 
