@@ -175,3 +175,11 @@ def test_case_stage_admits_materials_of_reached_stages() -> None:
     assert CaseStage.CLOSED.admits(MaterialStage.PRE_CLOSING)
     assert CaseStage.PRE_HEARING.material_stages_due() == (MaterialStage.FILING, MaterialStage.PRE_HEARING)
     assert CaseStage.ARCHIVED.material_stages_due() == tuple(MaterialStage)
+
+
+def test_a_party_role_may_be_given_as_court_staff_write_it():
+    """诉讼地位 in Chinese (上诉人) is the same role as its English name; it is kept by the English name."""
+    assert Party(name="赵立军", role="上诉人").role is PartyRole.APPELLANT
+    assert Party(name="钱某", role="被上诉人").role is Party(name="钱某", role="appellee").role
+    with pytest.raises(ValidationError):
+        Party(name="钱某", role="上訴人")

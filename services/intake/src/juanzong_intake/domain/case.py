@@ -70,6 +70,9 @@ _ROLE_ZH = {
 }
 
 
+_ROLE_OF_ZH = {zh: role for role, zh in _ROLE_ZH.items()}
+
+
 class PartyKind(StrEnum):
     NATURAL_PERSON = "natural_person"  # 自然人
     LEGAL_PERSON = "legal_person"  # 法人（含机关）
@@ -85,6 +88,12 @@ class Party(BaseModel):
     role: PartyRole
     kind: PartyKind = PartyKind.NATURAL_PERSON
     id_number: str | None = None  # 身份证号 / 统一社会信用代码, when the case-management system sends it
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role_in_chinese(cls, value: object) -> object:
+        """The case-management system may send the 诉讼地位 as court staff write it (上诉人)."""
+        return _ROLE_OF_ZH.get(value, value) if isinstance(value, str) else value
 
 
 class Panel(BaseModel):
