@@ -143,12 +143,14 @@ async def test_every_archive_read_is_decided_per_case_for_the_caller(archive_env
         assert decider.asked[-1][1] == "read_archive"  # archived: the report is part of the e-archive
 
         # 10: a 涉密 case is invisible to those refused with 第十条 — the 404 of a case without a record
-        unknown = await client.get("/v1/archives/" + quote("（2021）吉01民终999号", safe=""), headers=tech)
-        assert unknown.status_code == 403  # (asked first: the decision, not the database, answers)
-        for path in (SECRET_PATH, SECRET_PATH + "/package", SECRET_PATH + "/history"):
-            r = await client.get(path, headers=office)
-            assert r.status_code == 404, (path, r.text)
+        never = "（2021）吉01民终999号"
+        for path in ("", "/package", "/history"):
+            unknown = await client.get("/v1/archives/" + quote(never, safe="") + path, headers=tech)
+            r = await client.get(SECRET_PATH + path, headers=office)
+            assert unknown.status_code == r.status_code == 404, (path, r.text)
             assert r.json()["detail"] == f"案件 {SECRET_CN} 尚无归档记录（未收到立案或结案信息）"
+            assert unknown.json()["detail"] == r.json()["detail"].replace(SECRET_CN, never)
+            assert "第十条" not in r.text
         assert (await client.get(SECRET_PATH, headers=judge)).status_code == 200
 
         # 11: a yes that withholds 副卷 / undisclosable material cannot be served from a whole record

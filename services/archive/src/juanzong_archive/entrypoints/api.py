@@ -81,14 +81,20 @@ def unknown_case(case_number: str) -> Problem:
     return Problem(404, "not-found", "未找到", f"案件 {case_number} 尚无归档记录（未收到立案或结案信息）")
 
 
+_UNSEEN = object()
+
+
 async def decide(decider: AccessDecider, identity: Identity, action: str, case_number: str,
-                 resource: str | None = None) -> Decision:
+                 resource: str | None = None, *, record: Any = _UNSEEN) -> Decision:
     """access-control's yes for ``action`` (its audit record names the caller and ``resource``), or the refusal:
-    403 naming the rule, 404 for a 涉密 case, 403 for a yes that would have material withheld from a whole record."""
+    403 naming the rule; the 404 of an unknown case for a 涉密 case (第十条) — and, given the archive's ``record``
+    of the case, for a refused caller when there is none, so that a 涉密 case answers exactly like a case that
+    does not exist; 403 for a yes that would have material withheld from a whole record."""
     try:
         decision = await enforce(decider, identity, action, case_number, resource=resource)
     except Problem as problem:
-        if problem.status == 403 and rules.hides_case(problem.extra.get("rule")):
+        if problem.status == 403 and (rules.hides_case(problem.extra.get("rule")) or record is None or (
+                isinstance(record, dict) and (record.get("intake") or {}).get("secret"))):
             raise unknown_case(case_number) from None
         raise
     if rules.must_withhold(decision.excludes_sub_volume, decision.excludes_undisclosable):
@@ -235,7 +241,8 @@ def _status(doc: dict) -> ArchiveStatus:
             responses=_responses(403, 404, 422))
 async def get_status(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                      service: ServiceDep) -> ArchiveStatus:
-    await decide(decider, identity, rules.READ_CASE, case_number, "archive:record")
+    await decide(decider, identity, rules.READ_CASE, case_number, "archive:record",
+                 record=await record_of(service, case_number))
     return _status(await service.record(case_number))
 
 
@@ -243,7 +250,8 @@ async def get_status(case_number: CaseNumber, identity: CurrentIdentity, decider
             summary="每一步的时间、办理人和原因 (全程留痕)", responses=_responses(403, 404, 422))
 async def get_history(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                       service: ServiceDep) -> list[HistoryEntry]:
-    await decide(decider, identity, rules.READ_CASE, case_number, "archive:history")
+    await decide(decider, identity, rules.READ_CASE, case_number, "archive:history",
+                 record=await record_of(service, case_number))
     return _status(await service.record(case_number)).history
 
 
@@ -253,7 +261,8 @@ async def get_history(case_number: CaseNumber, identity: CurrentIdentity, decide
 async def decide_step(request: Request, identity: Identity, case_number: str, step: Step) -> None:
     """Every step is decided per case first (the caller must be one of the case's people — its team, 本院立案庭,
     本院档案科 for a finished case; access-control's ``read_case``), then by the domain (state, role, person)."""
-    await decide(request.app.state.decider, identity, rules.READ_CASE, case_number, f"archive:step:{step.value}")
+    await decide(request.app.state.decider, identity, rules.READ_CASE, case_number, f"archive:step:{step.value}",
+                 record=await record_of(request.app.state.archive, case_number))
 
 
 async def _step(request: Request, service: ArchiveService, case_number: str, step: Step, identity,
@@ -287,7 +296,8 @@ async def confirm(case_number: CaseNumber, body: Note, identity: CurrentIdentity
             responses=_responses(403, 404, 422, 503))
 async def review_check(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                        service: ServiceDep) -> dict:
-    await decide(decider, identity, rules.READ_CASE, case_number, "archive:review-check")
+    await decide(decider, identity, rules.READ_CASE, case_number, "archive:review-check",
+                 record=await record_of(service, case_number))
     return await service.review_preview(case_number, [])
 
 
@@ -388,7 +398,7 @@ async def get_report(case_number: CaseNumber, identity: CurrentIdentity, decider
         query["_id"] = report_id
     doc = await service.db[REPORTS].find_one(query, sort=[("checked_at", -1)], projection={"_id": 1})
     named = f"report:{doc['_id']}:{format}" if doc else f"report:{format}"
-    await decide(decider, identity, rules.report_action(state_of(record)), case_number, named)
+    await decide(decider, identity, rules.report_action(state_of(record)), case_number, named, record=record)
     doc = await service.db[REPORTS].find_one({"_id": doc["_id"]}) if doc else None
     if doc is None:
         raise Problem(404, "not-found", "未找到", f"{case_number} 没有四性检测报告")
@@ -406,7 +416,7 @@ async def get_report(case_number: CaseNumber, identity: CurrentIdentity, decider
 async def list_reports(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
                        service: ServiceDep) -> list[dict]:
     record = await record_of(service, case_number)
-    await decide(decider, identity, rules.report_action(state_of(record)), case_number, "reports")
+    await decide(decider, identity, rules.report_action(state_of(record)), case_number, "reports", record=record)
     cursor = service.db[REPORTS].find({"case_number": case_number},
                                       projection={"report": 0, "text": 0, "html": 0}).sort("checked_at", -1)
     return [{**d, "report_id": d.pop("_id")} async for d in cursor]
@@ -423,7 +433,7 @@ async def download_package(case_number: CaseNumber, identity: CurrentIdentity, d
     doc = await record_of(service, case_number)
     pkg = (doc or {}).get("package")
     await decide(decider, identity, rules.READ_ARCHIVE, case_number,
-                 f"package:{pkg['bucket']}/{pkg['tar_key']}" if pkg else "package")
+                 f"package:{pkg['bucket']}/{pkg['tar_key']}" if pkg else "package", record=doc)
     if doc is None:
         raise unknown_case(case_number)
     if not pkg:
@@ -441,7 +451,7 @@ async def verify(case_number: CaseNumber, identity: CurrentIdentity, decider: De
                  service: ServiceDep) -> VerifyResult:
     record = await record_of(service, case_number)
     await decide(decider, identity, rules.report_action(state_of(record)), case_number,
-                 f"verify:{(record or {}).get('archival_code') or 'package'}")
+                 f"verify:{(record or {}).get('archival_code') or 'package'}", record=record)
     doc = await service.record(case_number)
     outcome = await service.verify(case_number)
     return VerifyResult(case_number=case_number, archival_code=doc.get("archival_code") or "", passed=outcome.passed,
@@ -457,7 +467,7 @@ async def backup(case_number: CaseNumber, body: Backup, identity: CurrentIdentit
         raise Problem(403, "forbidden", "无权办理", "离线备份由档案科或技术处办理", rule="青法〔2021〕116号 五")
     record = await record_of(service, case_number)
     await decide(decider, identity, rules.READ_ARCHIVE, case_number,
-                 f"backup:{(record or {}).get('archival_code') or 'package'}:{body.format}")
+                 f"backup:{(record or {}).get('archival_code') or 'package'}:{body.format}", record=record)
     return await service.backup(case_number, ExportFormat(body.format))
 
 
@@ -468,7 +478,7 @@ async def transfer_package(case_number: CaseNumber, identity: CurrentIdentity, d
                            service: ServiceDep) -> FileResponse:
     record = await record_of(service, case_number)
     await decide(decider, identity, rules.TRANSFER_ARCHIVE, case_number,
-                 f"transfer-package:{(record or {}).get('archival_code') or 'package'}")
+                 f"transfer-package:{(record or {}).get('archival_code') or 'package'}", record=record)
     folder = tempfile.mkdtemp(prefix="jz-transfer-")
     try:
         tar, sha = await service.transfer_export(case_number, Path(folder))
