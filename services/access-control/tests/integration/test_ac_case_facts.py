@@ -148,9 +148,14 @@ async def linked_pair(replicas, publisher, **later_overrides) -> tuple[str, str]
     original, later = new_case_number("民初"), new_case_number("民终")
     await register(app_a, publisher, original, case_type="民初", panel=ORIGINAL_PANEL)
     await register(app_a, publisher, later, **later_overrides)
-    await publisher.publish(event("case.original.linked", later, case_number=later, original_case_number=original,
-                                  manual=True, by="u-filing-qian", reason="补充关联原审"))
-    await stored(app_a, "case_links", {"_id": f"{original}|{later}"})
+    for refs in ({"e_dossier_ref": f"ED-{later}"}, {"e_archive_ref": f"EA-{later}"}):  # intake links record by record
+        await publisher.publish(event("case.original.linked", later, case_number=later, original_case_number=original,
+                                      manual=True, by="u-filing-qian", reason="补充关联原审", **refs))
+
+    async def both_linked():
+        doc = await app_a.state.mongo.db["case_links"].find_one({"_id": f"{original}|{later}"})
+        return doc is not None and len(doc.get("records", ())) == 2
+    await wait_for(both_linked)
     return original, later
 
 
@@ -223,12 +228,22 @@ async def _allowed(client, headers, case_number, action) -> bool:
 async def test_unlink_closes_the_original_on_every_replica_within_2s_第三条二(replicas, publisher, bearer):
     """吉高法〔2020〕11号 第三条(二): a wrong link removed by a person (case.original.unlinked) ends the later panel's
     reading of the 原审 on every replica within 2 s."""
+    (app_a, a), (_, b) = replicas
     original, later = await linked_pair(replicas, publisher)
 
-    async def unlink() -> None:
+    async def unlink(**refs) -> None:
         await publisher.publish(event("case.original.unlinked", later, case_number=later,
-                                      original_case_number=original, by="u-filing-qian", reason="关联错误"))
-    await link_closes_on_both(replicas, bearer, original, unlink)
+                                      original_case_number=original, by="u-filing-qian", reason="关联错误", **refs))
+    # one wrong record removed: the original stays open through the other
+    await unlink(e_dossier_ref=f"ED-{later}")
+
+    async def one_left():
+        doc = await app_a.state.mongo.db["case_links"].find_one({"_id": f"{original}|{later}"})
+        return doc is not None and [r["active"] for r in doc["records"]].count(True) == 1
+    await wait_for(one_left)
+    li = await bearer("judge-li")
+    assert await _allowed(a, li, original, "read_pages") and await _allowed(b, li, original, "read_pages")
+    await link_closes_on_both(replicas, bearer, original, lambda: unlink(e_archive_ref=f"EA-{later}"))
 
 
 async def test_return_to_lower_court_closes_the_original_within_2s_第三条二(replicas, publisher, bearer):

@@ -129,3 +129,28 @@ def test_case_handlers_consume_the_link_ending_and_scan_task_events():
     handlers = case_handlers(lambda *a: None)
     assert {"case.original.unlinked", "case.returned_to_lower_court", "scan.task.created"} <= set(handlers)
     _ = invalidation_broadcast  # the broadcast binds the same events (test_ac_invalidation checks the subset)
+
+
+def test_an_original_stays_linked_while_any_of_its_records_is_第三条二():
+    """吉高法〔2020〕11号 第三条(二): intake links an original record by record; unlinking one wrong record leaves the
+    original open through the others, unlinking the last (or a return, naming none) closes it; a delivery that
+    arrives late does not undo a later word on the same record."""
+    from datetime import timedelta
+
+    from juanzong_access_control.domain.cases import link_records_after
+
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    recs = link_records_after((), ["e_dossier:ED-1"], True, t0)
+    recs = link_records_after(recs, ["e_archive:EA-1"], True, t0 + timedelta(seconds=1))
+    recs = link_records_after(recs, ["e_dossier:ED-1"], False, t0 + timedelta(seconds=2))
+    assert any(r.active for r in recs)
+    late = link_records_after(recs, ["e_dossier:ED-1"], True, t0)  # the first link, redelivered late
+    assert not {r.ref: r.active for r in late}["e_dossier:ED-1"]
+    closed = link_records_after(recs, ["e_archive:EA-1"], False, t0 + timedelta(seconds=3))
+    assert not any(r.active for r in closed)
+    returned = link_records_after(recs, [], False, t0 + timedelta(seconds=3))
+    assert not any(r.active for r in returned) and len(returned) == 2
+    bare = link_records_after((), [], True, t0)  # a link naming no record
+    assert not any(r.active for r in link_records_after(bare, ["e_dossier:ED-9"], False, t0 + timedelta(seconds=1)))
+    relinked = link_records_after(closed, ["e_archive:EA-1"], True, t0 + timedelta(seconds=4))
+    assert any(r.active for r in relinked)

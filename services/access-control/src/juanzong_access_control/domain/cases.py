@@ -6,9 +6,11 @@ the dossier itself, only what it needs to decide.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from .identities import Principal
 
@@ -154,6 +156,37 @@ class LinkedCase(BaseModel):
     team: frozenset[str]  # the later case's Panel.everyone
     finished: bool = False
     classified: bool = False  # a 涉密 later case has no e-dossier work here (第十条): its link opens nothing
+
+
+class LinkRecord(BaseModel):
+    """One linked record of a 原审 (an e-dossier or e-archive reference) as last heard of, and when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: str  # "e_dossier:<ref>" | "e_archive:<ref>" | "case" (a link naming no record)
+    active: bool
+    at: AwareDatetime
+
+
+def link_records_after(
+    records: Sequence[LinkRecord], refs: Sequence[str], active: bool, at: datetime
+) -> tuple[LinkRecord, ...]:
+    """The records of one (original, later case) pair after a link (``active``) or an unlink of ``refs``.
+
+    Intake links an original record by record; an unlink removes the named records only, and the original stays
+    open while any record is linked (第三条(二)). An unlink naming no record (a return to the lower court) ends
+    them all; a link that named no record ("case") ends with any unlink of the pair. Events may arrive out of order (a retried delivery): a record keeps the later word on it.
+    """
+    by_ref = {r.ref: r for r in records}
+    if active:
+        targets = list(refs) or ["case"]
+    else:  # "case" (a link naming no record) falls with any unlink of the pair
+        targets = [*refs, *(["case"] if "case" in by_ref else [])] if refs else list(by_ref)
+    for ref in targets:
+        current = by_ref.get(ref)
+        if current is None or current.at <= at:
+            by_ref[ref] = LinkRecord(ref=ref, active=active, at=at)
+    return tuple(by_ref.values())
 
 
 class CaseFacts(BaseModel):

@@ -27,7 +27,15 @@ from juanzong_shared.events.intake import (
 from juanzong_shared.outbox import UnitOfWork
 
 from ..adapters.mongo import CASE_LINKS, CASES, UNASSIGNED, CaseStore, court_of_case_number, panel_of
-from ..domain.cases import CaseFacts, DeliberativeBody, LinkedCase, Panel, Submission
+from ..domain.cases import (
+    CaseFacts,
+    DeliberativeBody,
+    LinkedCase,
+    LinkRecord,
+    Panel,
+    Submission,
+    link_records_after,
+)
 
 # scan task → its case (吉高法〔2020〕11号 第三条(三)2: pages enter a dossier through a scan task of that case)
 SCAN_TASKS = "scan_tasks"
@@ -105,25 +113,25 @@ def case_handlers(changing: Callable[[str, UnitOfWork], None]) -> HandlerMap:
     async def link_original(event: Event, uow: UnitOfWork) -> None:
         p: OriginalLinked = _parse(event)
         changing(p.original_case_number, uow)
-        await _set_link(uow, p.original_case_number, p.case_number, event.occurred_at, {
-            "active": True, "manual": p.manual, "by": p.by, "reason": p.reason})
+        await _change_link(uow, p.original_case_number, p.case_number, _refs(p), True, event.occurred_at,
+                           {"manual": p.manual, "by": p.by, "reason": p.reason})
 
     async def unlink_original(event: Event, uow: UnitOfWork) -> None:
-        """第三条(二): a wrong link removed by a person closes the later team's way into the original."""
+        """第三条(二): a wrong link removed by a person closes the later team's way into the original (once no
+        record of that original is linked any more)."""
         p: OriginalUnlinked = _parse(event)
         changing(p.original_case_number, uow)
-        await _set_link(uow, p.original_case_number, p.case_number, event.occurred_at, {
-            "active": False, "ended_by": "unlinked", "by": p.by, "reason": p.reason})
+        await _change_link(uow, p.original_case_number, p.case_number, _refs(p), False, event.occurred_at,
+                           {"ended_by": "unlinked", "by": p.by, "reason": p.reason})
 
     async def return_to_lower_court(event: Event, uow: UnitOfWork) -> None:
         """第三条(二): a case returned to the lower court works on no original here: all its links end."""
         p: CaseReturnedToLowerCourt = _parse(event)
         changing(p.case_number, uow)  # forgets, on every replica, the originals whose facts name this case
-        at = event.occurred_at
-        await uow.db[CASE_LINKS].update_many(
-            {"case_number": p.case_number, "$or": [{"at": {"$lte": at}}, {"at": {"$exists": False}}]},
-            {"$set": {"active": False, "ended_by": "returned_to_lower_court", "reason": p.reason, "at": at}},
-            session=uow.session)
+        docs = [d async for d in uow.db[CASE_LINKS].find({"case_number": p.case_number}, session=uow.session)]
+        for doc in docs:
+            await _change_link(uow, doc["original_case_number"], p.case_number, [], False, event.occurred_at,
+                               {"ended_by": "returned_to_lower_court", "reason": p.reason}, current=doc)
 
     async def record_scan_task(event: Event, uow: UnitOfWork) -> None:
         """A scan task belongs to one case for good: the first word on it stands."""
@@ -144,15 +152,30 @@ def case_handlers(changing: Callable[[str, UnitOfWork], None]) -> HandlerMap:
     }
 
 
-async def _set_link(uow: UnitOfWork, original: str, later: str, at: datetime, fields: dict[str, Any]) -> None:
-    """Link and unlink of one pair may arrive out of order (a retried delivery): the later event wins."""
+def _refs(p: OriginalLinked | OriginalUnlinked) -> list[str]:
+    return [f"{kind}:{ref}" for kind, ref in (("e_dossier", p.e_dossier_ref), ("e_archive", p.e_archive_ref)) if ref]
+
+
+async def _change_link(uow: UnitOfWork, original: str, later: str, refs: list[str], active: bool, at: datetime,
+                       fields: dict[str, Any], current: dict[str, Any] | None = None) -> None:
+    """One pair's link document: its records (``link_records_after``) and whether any is linked (``active``)."""
     key = f"{original}|{later}"
-    current = await uow.db[CASE_LINKS].find_one({"_id": key}, session=uow.session)
-    if current is not None and current.get("at") is not None and _aware(current["at"]) > at:
-        return
+    if current is None:
+        current = await uow.db[CASE_LINKS].find_one({"_id": key}, session=uow.session)
+    records = link_records_after(_records_of(current), refs, active, at)
     await uow.db[CASE_LINKS].update_one({"_id": key}, {"$set": {
-        "original_case_number": original, "case_number": later, "at": at, **fields}}, upsert=True,
-        session=uow.session)
+        "original_case_number": original, "case_number": later, "active": any(r.active for r in records),
+        "records": [{"ref": r.ref, "active": r.active, "at": r.at} for r in records], "at": at, **fields}},
+        upsert=True, session=uow.session)
+
+
+def _records_of(doc: dict[str, Any] | None) -> list[LinkRecord]:
+    if doc is None:
+        return []
+    if "records" not in doc:  # a link stored before records were kept: one record for the whole case
+        return [LinkRecord(ref="case", active=doc.get("active", True) is not False,
+                           at=_aware(doc.get("at") or datetime.min.replace(tzinfo=UTC)))]
+    return [LinkRecord(ref=r["ref"], active=bool(r["active"]), at=_aware(r["at"])) for r in doc["records"]]
 
 
 def _aware(at: datetime) -> datetime:
