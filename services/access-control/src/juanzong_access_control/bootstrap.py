@@ -13,10 +13,11 @@ from juanzong_shared.auth import TokenVerifier
 from juanzong_shared.db import Mongo
 from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import UnitOfWork
+from juanzong_shared.storage import ObjectStore
 
 from .adapters import receipts
 from .adapters import tokens as tk
-from .adapters.audit_chain import AuditChain
+from .adapters.audit_chain import AuditChain, Checkpoints, CheckpointSettings
 from .adapters.keys import load_signing_key
 from .config import ServiceSettings
 from .service_layer.approvals import Approvals
@@ -43,6 +44,7 @@ class AccessControl:
     approvals: Approvals
     borrowings: Borrowings
     verified_tokens: VerifiedTokens
+    checkpoints: Checkpoints | None = None  # the audit chain's head, signed, in write-once storage
 
 
 class CaseCacheLink:
@@ -64,6 +66,8 @@ class CaseCacheLink:
 
 def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: str):
     """``durable_queue``: the service queue of the case events (its ledger tells when their effect is stored)."""
+    checkpoint_settings = CheckpointSettings.from_env()  # read when the app is made, as the settings are
+
     async def start(app: FastAPI) -> None:
         mongo: Mongo = app.state.mongo
         key, source = load_signing_key(settings.access_signing_key_file, settings.data_dir, settings.environment)
@@ -79,6 +83,12 @@ def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: 
                                                  public_key_pem=key.public_pem())
         audit = AuditChain(mongo)
         await audit.start()
+        checkpoints = Checkpoints(audit, ObjectStore(settings.s3_endpoint, settings.s3_access_key,
+                                                     settings.s3_secret_key, secure=settings.s3_secure,
+                                                     region=settings.s3_region),
+                                  key, tokens.verification_keys, namespace=mongo.db.name,
+                                  settings=checkpoint_settings)
+        checkpoints.start()
         decisions = Decisions(CaseRecords(mongo.db), audit, cache_seconds=settings.facts_cache_seconds,
                               max_age=settings.decision_max_age_seconds)
         link.decisions = decisions
@@ -89,7 +99,8 @@ def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: 
             identities=Identities(mongo, tokens, revocations, password_grant=settings.password_grant_enabled,
                                   notify=notify),
             audit=audit, decisions=decisions, approvals=Approvals(mongo, decisions, audit, notify),
-            borrowings=Borrowings(mongo, decisions, audit, notify), verified_tokens=verified_tokens)
+            borrowings=Borrowings(mongo, decisions, audit, notify), verified_tokens=verified_tokens,
+            checkpoints=checkpoints)
         # every replica hears of every change to decisions (the durable queue reaches one replica only)
         await app.state.bus.broadcast(invalidation_broadcast(
             mongo=mongo, durable_queue=durable_queue, decisions=decisions, revocations=revocations,
@@ -111,6 +122,8 @@ async def stop(app: FastAPI) -> None:
     ac: AccessControl | None = getattr(app.state, "ac", None)
     if ac is not None:
         await ac.audit.stop()  # drains queued audit records
+        if ac.checkpoints is not None:
+            await ac.checkpoints.stop()  # anchors the last head
 
 
 async def housekeeping(app: FastAPI) -> None:

@@ -213,3 +213,118 @@ async def test_borrowings_of_a_classified_case_do_not_exist_outside_its_team(ac_
     assert asked.status_code == 404
     assert (await client.get(f"/v1/borrowings?case_number={secret_case}",
                              headers=await tokens("judge-li"))).status_code == 200
+
+
+# -- the audit trail: reads in nobody else's name, a head anchored outside the database (item 7) ----------------
+async def decide(client, headers, case_number: str, action: str = "read_pages") -> dict:
+    r = await client.post("/v1/decisions", json={"action": action, "case_number": case_number}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_read_is_recorded_in_the_name_its_decision_receipt_gives(ac_service, tokens, publisher):
+    """法〔2016〕264号 一(三) 全程留痕: a service reports a read under the receipt of the decision that allowed it."""
+    app, client = ac_service
+    case_number = await register(app, publisher)
+    other_case = await register(app, publisher)
+    allowed = await decide(client, await tokens("judge-li"), case_number)
+    assert allowed["allowed"] and allowed["receipt"]
+    denied = await decide(client, await tokens("judge-chen"), case_number)
+    assert not denied["allowed"] and denied["receipt"] is None
+    catalog = await tokens("catalog")
+    report = {"case_number": case_number, "action": "read_pages", "resources": ["page:p-1"],
+              "receipt": allowed["receipt"]}
+
+    ok = await client.post("/v1/audit/reads", headers=catalog, json=report | {"subject": "u-judge-li"})
+    assert ok.status_code == 202, ok.text
+    await app.state.ac.audit.flush()
+    stored = await app.state.mongo.db["audit_records"].find_one({"seq": ok.json()["seq"]})
+    assert stored["actor"] == "u-judge-li" and stored["detail"]["reported_by"] == "catalog"
+
+    head, body, sig = allowed["receipt"].split(".")
+    refusals = {
+        "user token": (await tokens("judge-li"), report),
+        "station": (await tokens("station-01"), report),
+        "no receipt": (catalog, {k: v for k, v in report.items() if k != "receipt"}),
+        "forged receipt": (catalog, report | {"receipt": f"{head}.{body}.{sig[:-4]}AAAA"}),
+        "another's name": (catalog, report | {"subject": "u-judge-wang"}),
+        "another case": (catalog, report | {"case_number": other_case}),
+        "another action": (catalog, report | {"action": "read_archive"}),
+        "an access token as receipt": (catalog, report | {"receipt": (await tokens("judge-li"))["Authorization"][7:]}),
+    }
+    before = await app.state.mongo.db["audit_records"].count_documents({"action": "read.read_pages"})
+    for name, (headers, payload) in refusals.items():
+        r = await client.post("/v1/audit/reads", headers=headers, json=payload)
+        assert r.status_code == 403, (name, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json") and r.json()["rule"], name
+    await app.state.ac.audit.flush()
+    assert await app.state.mongo.db["audit_records"].count_documents({"action": "read.read_pages"}) == before
+
+
+async def test_verify_detects_a_rewrite_of_the_whole_chain_and_its_head(ac_service, tokens, publisher):
+    """法〔2016〕264号 一(三): the chain's head is anchored outside the database by a signed checkpoint in write-once
+    storage. An operator with database access rewrites every record, recomputes every hash and the head: verify,
+    which checks against the latest exported checkpoint, reports it; no new checkpoint is signed over it."""
+    from juanzong_access_control.domain.audit import GENESIS_HASH, compute_hash
+
+    app, client = ac_service
+    db = app.state.mongo.db
+    tech = await tokens("tech-he")
+    case_number = await register(app, publisher)
+    for who in ("judge-chen", "judge-li", "judge-chen"):
+        await decide(client, await tokens(who), case_number)
+    await app.state.ac.audit.flush()
+    exported = await client.post("/v1/audit/checkpoints", headers=tech)
+    assert exported.status_code == 201, exported.text
+    checkpoint = exported.json()
+    before = (await client.get("/v1/audit/verify", headers=tech)).json()
+    assert before["ok"] and before["anchored"] and before["checkpoint_seq"] == checkpoint["seq"]
+
+    # a checkpoint hidden by a delete marker is still found: every stored version is read
+    store, bucket = app.state.ac.checkpoints.store.client, checkpoint["bucket"]
+    names = [o.object_name for o in store.list_objects(bucket, prefix="checkpoints/" + db.name, recursive=True)]
+    for name in names:
+        store.remove_object(bucket, name)
+
+    await app.state.ac.audit.flush()
+    originals = [d async for d in db["audit_records"].find({}, sort=[("seq", 1)])]
+    head_before = await db["audit_head"].find_one({"_id": "head"})
+    try:
+        prev = GENESIS_HASH
+        for doc in originals:  # every record rewritten, every hash and link recomputed
+            actor = "u-someone-else" if doc["actor"] == "u-judge-chen" else doc["actor"]
+            digest = compute_hash(seq=doc["seq"], at=doc["at"], actor=actor, action=doc["action"],
+                                  case_id=doc["case_id"], detail=doc["detail"], prev_hash=prev)
+            await db["audit_records"].update_one({"_id": doc["_id"]}, {"$set": {
+                "actor": actor, "prev_hash": prev, "hash": digest}})
+            prev = digest
+        await db["audit_head"].update_one({"_id": "head"}, {"$set": {"seq": originals[-1]["seq"], "hash": prev}})
+
+        after = (await client.get("/v1/audit/verify", headers=tech)).json()
+        assert after["ok"] is False and after["anchored"] is True, after
+        assert after["problem"] == "checkpoint_mismatch" and after["first_bad_seq"] == checkpoint["seq"]
+        again = await client.post("/v1/audit/checkpoints", headers=tech)
+        assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
+    finally:
+        for doc in originals:
+            await db["audit_records"].replace_one({"_id": doc["_id"]}, doc)
+        await db["audit_head"].replace_one({"_id": "head"}, head_before)
+    assert (await client.get("/v1/audit/verify", headers=tech)).json()["ok"] is True
+
+
+async def test_checkpoints_are_exported_periodically(embedded_stack, tmp_path_factory):
+    """Checkpoints leave without anyone asking: after a few records (a short period in this test)."""
+    app = make_app(embedded_stack, tmp_path_factory.mktemp("ac-periodic"), JZ_AUDIT_CHECKPOINT_SECONDS="0.2",
+                   JZ_SERVICE_NAME="access-control-periodic")
+    async with running_app(app) as client:
+        tech = await login(client, "tech-he")
+        r = await client.post("/v1/decisions", json={"action": "read_pages", "case_number": "（2026）吉01民终1号"},
+                              headers=tech)
+        assert r.status_code == 200
+        await app.state.ac.audit.flush()
+        head = await app.state.ac.audit.head()
+
+        async def anchored():
+            latest = await app.state.ac.checkpoints.latest()
+            return latest is not None and latest.seq >= head[0]
+        await wait_for(anchored, timeout=20)

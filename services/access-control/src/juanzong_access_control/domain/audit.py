@@ -121,6 +121,7 @@ class AuditProblem(StrEnum):
     SEQ_ORDER = "seq_order"  # records out of order or repeated
     BAD_START = "bad_start"  # the chain does not start where it should
     TRUNCATED = "truncated"  # the chain ends before the head known elsewhere
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"  # a record differs from the signed checkpoint kept outside the db
 
 
 _PROBLEM_ZH = {
@@ -130,6 +131,7 @@ _PROBLEM_ZH = {
     AuditProblem.SEQ_ORDER: "记录顺序错乱或重复",
     AuditProblem.BAD_START: "记录链起点不符",
     AuditProblem.TRUNCATED: "记录链末尾缺失",
+    AuditProblem.CHECKPOINT_MISMATCH: "记录与库外存证的签名检查点不符（记录链被改写）",
 }
 
 
@@ -154,13 +156,18 @@ def verify(
     *,
     after: AuditRecord | None = None,
     head: tuple[int, str] | None = None,
+    anchors: Iterable[tuple[int, str]] = (),
 ) -> VerifyResult:
     """Check a chain in stored order from its start, or from just ``after`` a trusted record.
 
-    Streams: one record of look-ahead tells a reordering from a deletion. ``head`` — a (seq, hash)
-    pair kept elsewhere (e.g. a signed daily checkpoint) — also catches what a chain cannot show by
-    itself: records cut off its end, or a chain rewritten and rehashed from some point on.
+    Streams: one record of look-ahead tells a reordering from a deletion. ``head`` — the (seq, hash)
+    the writer last stored beside the chain — and ``anchors`` — (seq, hash) pairs kept outside the
+    database (signed checkpoints in write-once storage) — also catch what a chain cannot show by
+    itself: records cut off its end, or a chain rewritten and rehashed from some point on. Only an
+    anchor the database's operator cannot rewrite catches a rewrite of the whole chain and its head.
     """
+    anchored = dict(anchors)
+    last_anchor = max(anchored, default=0)
     expected_seq = 1 if after is None else after.seq + 1
     prev_hash = GENESIS_HASH if after is None else after.hash
     checked = 0
@@ -181,6 +188,8 @@ def verify(
             return VerifyResult.bad(checked, rec.seq, AuditProblem.HASH_MISMATCH)
         if rec.prev_hash != prev_hash:
             return VerifyResult.bad(checked, rec.seq, AuditProblem.BROKEN_LINK)
+        if rec.seq in anchored and rec.hash != anchored[rec.seq]:
+            return VerifyResult.bad(checked, rec.seq, AuditProblem.CHECKPOINT_MISMATCH)
         if head is not None and rec.seq == head[0] and rec.hash != head[1]:
             return VerifyResult.bad(checked, rec.seq, AuditProblem.BROKEN_LINK)
         checked += 1
@@ -190,6 +199,8 @@ def verify(
         rec = following
     if head is not None and (last is None or last.seq < head[0]):
         return VerifyResult.bad(checked, expected_seq, AuditProblem.TRUNCATED)
+    if last_anchor and (last is None or last.seq < last_anchor):
+        return VerifyResult.bad(checked, expected_seq, AuditProblem.TRUNCATED)
     return VerifyResult(ok=True, checked=checked)
 
 
@@ -197,3 +208,58 @@ def verify_all(records: Sequence[AuditRecord]) -> VerifyResult:
     """``verify`` over records fetched in any order: sorted by seq first, so storage order does not
     matter but a repeated or missing seq still does."""
     return verify(sorted(records, key=lambda r: r.seq))
+
+
+# -- checkpoints kept outside the database ------------------------------------------------------------------
+CHECKPOINT_CHAIN = "juanzong-audit"
+
+
+class Checkpoint(BaseModel):
+    """The chain's head at one moment, signed by access-control and kept in write-once storage: whoever can
+    rewrite the database (records and the head beside them) cannot rewrite this (全程留痕, 法〔2016〕264号 一(三))."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int = Field(ge=1)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _ms_utc(cls, v: datetime) -> datetime:
+        return _normalise_time(v)
+
+    @property
+    def anchor(self) -> tuple[int, str]:
+        return self.seq, self.hash
+
+    def claims(self) -> dict[str, Any]:
+        """What is signed."""
+        return {"chain": CHECKPOINT_CHAIN, "seq": self.seq, "hash": self.hash, "at": _time_text(self.at)}
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any]) -> Checkpoint:
+        if claims.get("chain") != CHECKPOINT_CHAIN:
+            raise ValueError("not an audit checkpoint")
+        return cls(seq=claims["seq"], hash=claims["hash"], at=datetime.fromisoformat(claims["at"]))
+
+
+def checkpoint_of(record: AuditRecord, at: datetime) -> Checkpoint:
+    return Checkpoint(seq=record.seq, hash=record.hash, at=at)
+
+
+def verify_extension(
+    previous: Checkpoint | None, at_previous: AuditRecord | None, records: Iterable[AuditRecord]
+) -> VerifyResult:
+    """Before a new checkpoint is signed: the records after the last one (all of them when there is none) must
+    chain on from it unchanged — a checkpoint is only ever signed for a chain that extends the previous one, so
+    the latest checkpoint vouches for every earlier one."""
+    if previous is None:
+        return verify(records)
+    if at_previous is None:
+        return VerifyResult.bad(0, previous.seq, AuditProblem.TRUNCATED)
+    if at_previous.seq != previous.seq or record_hash(at_previous) != at_previous.hash:
+        return VerifyResult.bad(0, previous.seq, AuditProblem.HASH_MISMATCH)
+    if at_previous.hash != previous.hash:
+        return VerifyResult.bad(0, previous.seq, AuditProblem.CHECKPOINT_MISMATCH)
+    return verify(records, after=at_previous)
