@@ -6,8 +6,8 @@ credentials and no trace, against 吉高法〔2020〕11号 第九条's 全程留
 the services. Now: every port the stack's processes listen on is on 127.0.0.1; the filer and volume servers accept
 only JWT-signed requests (only the S3 gateway, which checks credentials, can read through them); a station's S3
 identity may write and read back only ``juanzong-stations/<station_id>/``; its RabbitMQ user may publish only
-``scan-ocr.job.process`` on the stack's exchange and cannot read any queue. SecantusDB supports users (SCRAM-SHA-256,
-``--auth``) but the embedded stack runs it without them: it listens on 127.0.0.1 only (see the README).
+``scan-ocr.job.process`` on the stack's exchange and cannot read any queue. SecantusDB runs with ``--auth``
+(SCRAM-SHA-256): each service logs in as its own user with readWrite on its own database only.
 """
 
 from __future__ import annotations
@@ -97,6 +97,30 @@ def test_every_port_of_the_stack_listens_on_loopback_only(e2e_stack):
     assert expected <= set(ours), f"not listening: {sorted(expected - set(ours))}"
     open_to_all = {port: address for port, address in ours.items() if address not in (LOOPBACK_V4, LOOPBACK_V6)}
     assert not open_to_all, f"ports bound beyond loopback: {open_to_all}"
+
+
+def test_the_database_refuses_anonymous_clients_and_other_services_databases(e2e_stack):
+    """No login → refused; catalog's user reads its own database but not access-control's (clients, audit trail)."""
+    from pymongo import MongoClient
+    from pymongo.errors import OperationFailure
+
+    c = e2e_stack.config
+    anonymous = MongoClient(c.mongo_url_without_auth, serverSelectionTimeoutMS=5000)
+    with pytest.raises(OperationFailure, match="authentication"):
+        anonymous["juanzong_access_control"]["clients"].find_one()
+    anonymous.close()
+    catalog = MongoClient(c.service_mongo_url("catalog"), serverSelectionTimeoutMS=5000)
+    catalog["juanzong_catalog"].list_collection_names()
+    for database, collection in (("juanzong_access_control", "clients"), ("juanzong_archive", "archives"),
+                                 ("juanzong_intake", "cases")):
+        with pytest.raises(OperationFailure, match="not authorized"):
+            catalog[database][collection].find_one()
+        with pytest.raises(OperationFailure, match="not authorized"):
+            catalog[database][collection].insert_one({"forged": True})
+    catalog.close()
+    for name in ("intake", "scan-ocr", "catalog", "archive", "access-control", "notifier"):
+        url = c.service_env(name)["JZ_MONGO_URL"]
+        assert url.startswith(f"mongodb://{name}:") and c.secrets.db_password("juanzong-admin") not in url, name
 
 
 def _admin_store(stack):

@@ -97,7 +97,7 @@ def _print_status(stack: EmbeddedStack) -> None:
     table.add_column("state")
     host, port = c.amqp_host_port
     table.add_row("RabbitMQ", f"{host}:{port}", "up" if port_open(host, port) else "[red]down[/red]")
-    table.add_row("SecantusDB", c.mongo_url, "up" if port_open("127.0.0.1", c.mongo_port) else "[red]down[/red]")
+    table.add_row("SecantusDB", c.mongo_address, "up" if port_open("127.0.0.1", c.mongo_port) else "[red]down[/red]")
     table.add_row("SeaweedFS S3", c.s3_endpoint, "up" if port_open("127.0.0.1", c.s3_port) else "[red]down[/red]")
     for name in SERVICES:
         url = c.service_url(name)

@@ -29,6 +29,7 @@ def _test_config(data_dir) -> StackConfig:
         mongo_port=base, s3_port=base + 1, weed_port_base=base + 10,
         service_port_base=int(os.environ.get("JZ_TEST_SERVICE_PORT_BASE", "8200")),
         namespace="jzt" + uuid.uuid4().hex[:8], log_level="WARNING",
+        db_user_per_service=False,  # in-process services get throw-away databases (JZ_MONGO_DB) of their own
     )
 
 
@@ -97,8 +98,8 @@ def e2e_api(e2e_stack):
 def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
     """Broker, database and object storage of the embedded stack (real servers)."""
     stack = EmbeddedStack(_test_config(tmp_path_factory.mktemp("jzstack")))
-    stack.start_infra()
     try:
+        stack.start_infra()  # inside the try: what did start is stopped even when a later part fails
         yield stack
     finally:
         stack.down()

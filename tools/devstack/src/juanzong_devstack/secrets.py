@@ -5,6 +5,7 @@ first ``up`` and kept under ``<data_dir>/secrets`` (folders 0700, files 0600) ac
     secrets/stations/<station_id>.json      everything a scanning station needs (the station CLI's --credentials)
     secrets/s3/<identity>.json              SeaweedFS S3 access and secret key of one identity
     secrets/broker/<station_id>.password    the station's RabbitMQ password
+    secrets/mongo/<user>.password           SecantusDB password of the stack's admin and of each service
     secrets/seaweedfs/security.toml         SeaweedFS JWT signing keys (volume and filer)
     secrets/seaweedfs/s3.json               SeaweedFS S3 identities (-s3.config)
 
@@ -92,6 +93,13 @@ class StackSecrets:
     # -- broker -----------------------------------------------------------------------------------
     def broker_password(self, station_id: str) -> str:
         path = self.root / "broker" / f"{self._name(station_id)}.password"
+        if not path.exists():
+            _write_private(path, new_secret() + "\n")
+        return path.read_text().strip()
+
+    # -- database ---------------------------------------------------------------------------------
+    def db_password(self, user: str) -> str:
+        path = self.root / "mongo" / f"{self._name(user)}.password"
         if not path.exists():
             _write_private(path, new_secret() + "\n")
         return path.read_text().strip()

@@ -36,6 +36,12 @@ SERVICES: dict[str, str] = {  # name → module with create_app
 }
 SERVICE_PORT_OFFSETS = {"intake": 1, "scan-ocr": 2, "catalog": 3, "archive": 4, "access-control": 5, "notifier": 6}
 OCR_WORKER_MODULE = "juanzong_scan_ocr.entrypoints.worker"
+DB_ADMIN = "juanzong-admin"
+
+
+def service_database(name: str) -> str:
+    """A service's database (juanzong_shared.settings: ``juanzong_<service>``)."""
+    return "juanzong_" + name.replace("-", "_")
 
 
 class StackError(RuntimeError):
@@ -62,6 +68,9 @@ class StackConfig:
     namespace: str = "juanzong"
     ocr_workers: int = 1
     log_level: str = "INFO"
+    # each service logs in as its own database user (readWrite on its database only); integration tests that give
+    # a service a throw-away database of its own (JZ_MONGO_DB) turn this off and use the stack's admin
+    db_user_per_service: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -110,7 +119,26 @@ class StackConfig:
 
     @property
     def mongo_url(self) -> str:
+        """The stack's admin (every database): for the stack itself and tests with databases of their own."""
+        password = quote(self.secrets.db_password(DB_ADMIN), safe="")
+        return (f"mongodb://{DB_ADMIN}:{password}@127.0.0.1:{self.mongo_port}/"
+                "?directConnection=true&authSource=admin")
+
+    @property
+    def mongo_url_without_auth(self) -> str:
         return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+
+    @property
+    def mongo_address(self) -> str:
+        return f"127.0.0.1:{self.mongo_port}"
+
+    def service_mongo_url(self, name: str) -> str:
+        """``name``'s own database user: readWrite on ``juanzong_<name>`` and nothing else."""
+        if not self.db_user_per_service:
+            return self.mongo_url
+        db = service_database(name)
+        password = quote(self.secrets.db_password(name), safe="")
+        return f"mongodb://{name}:{password}@127.0.0.1:{self.mongo_port}/{db}?directConnection=true&authSource={db}"
 
     @property
     def s3_endpoint(self) -> str:
@@ -135,7 +163,7 @@ class StackConfig:
         env = {
             "JZ_AMQP_URL": self.amqp_url,
             "JZ_BUS_NAMESPACE": self.namespace,
-            "JZ_MONGO_URL": self.mongo_url,
+            "JZ_MONGO_URL": self.service_mongo_url(name),
             "JZ_S3_ENDPOINT": self.s3_endpoint,
             "JZ_S3_ACCESS_KEY": access_key,
             "JZ_S3_SECRET_KEY": secret_key,
@@ -333,15 +361,52 @@ class EmbeddedStack:
         return f"started rabbitmq-server on {host}:{port}"
 
     def start_mongo(self, timeout: float = 60) -> str:
-        port = self.config.mongo_port
+        """SecantusDB with SCRAM users (``--auth``): the stack's admin and one user per service with readWrite on
+        that service's database only. Users are made on the first start (without auth, then restarted with it)."""
+        c = self.config
+        port = c.mongo_port
         if self._claim_port(port, "secantusdb", "JZ_STACK_MONGO_PORT", "database"):
             return f"SecantusDB already running on {port}"
-        storage = self.config.data_dir / "mongo"
+        storage = c.data_dir / "mongo"
         storage.mkdir(parents=True, exist_ok=True)
+        provisioned = storage / ".jz-users"
+        if not provisioned.exists():
+            self._run_mongo(storage, timeout, auth=False)
+            self._ensure_db_users(c.mongo_url_without_auth, create_admin=True)
+            self.procs.stop("secantusdb")
+            provisioned.write_text("SCRAM users made by the embedded stack\n")
+        self._run_mongo(storage, timeout, auth=True)
+        self._ensure_db_users(c.mongo_url, create_admin=False)
+        return f"SecantusDB on 127.0.0.1:{port} (data {storage}; a user per service, --auth)"
+
+    def _run_mongo(self, storage: Path, timeout: float, *, auth: bool) -> None:
+        port = self.config.mongo_port
         proc = self.procs.start("secantusdb", [str(BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
-                                               "--storage-path", str(storage), "--log-level", "WARNING"])
+                                               "--storage-path", str(storage), "--log-level", "WARNING",
+                                               *(["--auth"] if auth else [])])
         wait_port("127.0.0.1", port, timeout, "SecantusDB", proc, self.procs.log("secantusdb"))
-        return f"SecantusDB on 127.0.0.1:{port} (data {storage})"
+
+    def _ensure_db_users(self, url: str, *, create_admin: bool) -> None:
+        from pymongo import MongoClient
+        from pymongo.errors import OperationFailure
+
+        c = self.config
+        client = MongoClient(url, serverSelectionTimeoutMS=20_000)
+        try:
+            def upsert(db: str, user: str, password: str, roles: list[dict]) -> None:
+                try:
+                    client[db].command("createUser", user, pwd=password, roles=roles)
+                except OperationFailure as error:
+                    if "already exists" not in str(error):
+                        raise StackError(f"SecantusDB: cannot create user {user}: {error}") from None
+                    client[db].command("updateUser", user, pwd=password, roles=roles)
+            if create_admin:
+                upsert("admin", DB_ADMIN, c.secrets.db_password(DB_ADMIN), [{"role": "root", "db": "admin"}])
+            for name in SERVICES:
+                db = service_database(name)
+                upsert(db, name, c.secrets.db_password(name), [{"role": "readWrite", "db": db}])
+        finally:
+            client.close()
 
     def start_s3(self, timeout: float = 90) -> str:
         c = self.config
