@@ -24,7 +24,7 @@ from .service_layer.approvals import Approvals
 from .service_layer.borrowings import Borrowings
 from .service_layer.cases import CaseRecords
 from .service_layer.decisions import Decisions
-from .service_layer.identities import Identities, Revocations, VerifiedTokens
+from .service_layer.identities import Identities, LoginLimits, Revocations, VerifiedTokens
 from .service_layer.invalidation import invalidation_broadcast
 from .service_layer.seed import apply_client_secrets, seed_demo
 
@@ -67,6 +67,7 @@ class CaseCacheLink:
 def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: str):
     """``durable_queue``: the service queue of the case events (its ledger tells when their effect is stored)."""
     checkpoint_settings = CheckpointSettings.from_env()  # read when the app is made, as the settings are
+    login_limits = LoginLimits.from_env()
 
     async def start(app: FastAPI) -> None:
         mongo: Mongo = app.state.mongo
@@ -97,7 +98,7 @@ def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: 
         app.state.ac = AccessControl(
             settings=settings, mongo=mongo, signing_key=key, tokens=tokens, revocations=revocations,
             identities=Identities(mongo, tokens, revocations, password_grant=settings.password_grant_enabled,
-                                  notify=notify),
+                                  notify=notify, login_limits=login_limits),
             audit=audit, decisions=decisions, approvals=Approvals(mongo, decisions, audit, notify),
             borrowings=Borrowings(mongo, decisions, audit, notify), verified_tokens=verified_tokens,
             checkpoints=checkpoints)

@@ -312,19 +312,48 @@ async def test_verify_detects_a_rewrite_of_the_whole_chain_and_its_head(ac_servi
     assert (await client.get("/v1/audit/verify", headers=tech)).json()["ok"] is True
 
 
-async def test_checkpoints_are_exported_periodically(embedded_stack, tmp_path_factory):
-    """Checkpoints leave without anyone asking: after a few records (a short period in this test)."""
-    app = make_app(embedded_stack, tmp_path_factory.mktemp("ac-periodic"), JZ_AUDIT_CHECKPOINT_SECONDS="0.2",
-                   JZ_SERVICE_NAME="access-control-periodic")
+@pytest.fixture(scope="module")
+async def tuned_service(embedded_stack, tmp_path_factory):
+    """A second service with short periods: checkpoints every 0.2 s, a 2 s login failure window. Its own service name,
+    so it does not take the case events of the first one's queue."""
+    app = make_app(embedded_stack, tmp_path_factory.mktemp("ac-tuned"), JZ_AUDIT_CHECKPOINT_SECONDS="0.2",
+                   JZ_LOGIN_WINDOW_SECONDS="2", JZ_LOGIN_MAX_FAILURES="5", JZ_SERVICE_NAME="access-control-tuned")
     async with running_app(app) as client:
-        tech = await login(client, "tech-he")
-        r = await client.post("/v1/decisions", json={"action": "read_pages", "case_number": "（2026）吉01民终1号"},
-                              headers=tech)
-        assert r.status_code == 200
-        await app.state.ac.audit.flush()
-        head = await app.state.ac.audit.head()
+        yield app, client
 
-        async def anchored():
-            latest = await app.state.ac.checkpoints.latest()
-            return latest is not None and latest.seq >= head[0]
-        await wait_for(anchored, timeout=20)
+
+async def test_checkpoints_are_exported_periodically(tuned_service):
+    """Checkpoints leave without anyone asking (a short period in this test)."""
+    app, client = tuned_service
+    tech = await login(client, "tech-he")
+    r = await client.post("/v1/decisions", json={"action": "read_pages", "case_number": "（2026）吉01民终1号"},
+                          headers=tech)
+    assert r.status_code == 200
+    await app.state.ac.audit.flush()
+    head = await app.state.ac.audit.head()
+
+    async def anchored():
+        latest = await app.state.ac.checkpoints.latest()
+        return latest is not None and latest.seq >= head[0]
+    await wait_for(anchored, timeout=20)
+
+
+# -- the password grant (item 13) ----------------------------------------------------------------------------
+async def test_the_sixth_login_after_five_failures_is_refused_until_the_window_has_passed(tuned_service):
+    """Five failed logins of one account: the sixth attempt is 429 with Retry-After even with the right password,
+    for every replica (the count is in the database); after the window the right password works again."""
+    app, client = tuned_service
+    form = {"grant_type": "password", "username": "committee-wu"}
+    for _ in range(5):
+        wrong = await client.post("/v1/token", data=form | {"password": "guess"})
+        assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    limited = await client.post("/v1/token", data=form | {"password": "juanzong-demo"})
+    assert limited.status_code == 429, limited.text
+    assert limited.headers["content-type"].startswith("application/problem+json")
+    assert int(limited.headers["Retry-After"]) >= 1
+    counted = await app.state.mongo.db["login_failures"].find_one({"_id": "account:u-committee-wu"})
+    assert counted["count"] == 5  # shared by every replica, not kept in one process
+
+    async def allowed_again():
+        return (await client.post("/v1/token", data=form | {"password": "juanzong-demo"})).status_code == 200
+    await wait_for(allowed_again, timeout=15, interval=0.25)

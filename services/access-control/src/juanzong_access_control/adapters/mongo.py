@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from ..domain.approvals import AccessRequest
 from ..domain.borrowing import Borrowing
@@ -32,6 +33,7 @@ BORROWING_COUNTERS = "borrowing_counters"
 AUDIT = "audit_records"
 AUDIT_HEAD = "audit_head"
 REVOKED = "revoked_tokens"
+LOGIN_FAILURES = "login_failures"
 SEED = "seed_state"
 
 INDEXES = {
@@ -46,6 +48,7 @@ INDEXES = {
     AUDIT: [IndexModel([("seq", ASCENDING)], unique=True, name="seq_unique"),
             IndexModel([("case_id", ASCENDING), ("seq", ASCENDING)], name="case_seq")],
     REVOKED: [IndexModel([("until", ASCENDING)], name="until")],
+    LOGIN_FAILURES: [IndexModel([("expires_at", ASCENDING)], name="expires")],
 }
 
 UNASSIGNED = "(未分配)"  # placeholder undertaking judge that matches nobody
@@ -226,6 +229,51 @@ async def release_borrowing_slot(db: AsyncDatabase, case_number: str, kind: str,
     """A refused (denied) borrowing no longer counts against the limit."""
     await db[BORROWING_COUNTERS].update_one({"_id": f"{case_number}|{kind}", "used": {"$gt": 0}},
                                             {"$inc": {"used": -1}}, session=session)
+
+
+# -- failed logins --------------------------------------------------------------------------------
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+class MongoFailureCounter:
+    """Failed password logins per key (a username, a client address) in a window, in one document each, so every
+    replica counts the same failures. Old documents are removed now and then by whoever counts."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+        self._swept_at: datetime | None = None
+
+    async def counts(self, keys: Iterable[str], since: datetime) -> dict[str, tuple[int, datetime]]:
+        """(failures, window start) of each key whose window began after ``since``."""
+        found = {}
+        async for d in self.db[LOGIN_FAILURES].find({"_id": {"$in": list(keys)}}):
+            start = _aware(d["window_start"])
+            if start > since:
+                found[d["_id"]] = (int(d["count"]), start)
+        return found
+
+    async def add(self, key: str, now: datetime, since: datetime, window: timedelta) -> None:
+        """One failure more in the key's window, or a new window starting ``now``."""
+        col = self.db[LOGIN_FAILURES]
+        for _ in range(3):
+            if (await col.update_one({"_id": key, "window_start": {"$gt": since}}, {"$inc": {"count": 1}})
+                    ).matched_count:
+                break
+            try:
+                await col.update_one({"_id": key, "$or": [{"window_start": {"$lte": since}},
+                                                         {"window_start": {"$exists": False}}]},
+                                     {"$set": {"count": 1, "window_start": now, "expires_at": now + window}},
+                                     upsert=True)
+                break
+            except DuplicateKeyError:  # another replica opened the window meanwhile: count in it
+                continue
+        if self._swept_at is None or now - self._swept_at > timedelta(minutes=1):
+            self._swept_at = now
+            await col.delete_many({"expires_at": {"$lt": now}})
+
+    async def clear(self, key: str) -> None:
+        await self.db[LOGIN_FAILURES].delete_one({"_id": key})
 
 
 # -- revoked tokens -------------------------------------------------------------------------------

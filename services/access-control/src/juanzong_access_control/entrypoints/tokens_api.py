@@ -43,8 +43,9 @@ def _basic_auth(request: Request) -> tuple[str | None, str | None]:
 
 
 @router.post("/v1/token", response_model=TokenResponse, response_model_exclude_none=True,
-             summary="Issue tokens (OAuth2: password, client_credentials, refresh_token)",
-             responses=responses(400, 401, 422))
+             summary="Issue tokens (OAuth2: password, client_credentials, refresh_token); failed password logins are "
+                     "limited per account and client address (429 with Retry-After)",
+             responses=responses(400, 401, 422, 429))
 async def token(request: Request, ac: AcDep,
                 grant_type: Annotated[str, Form(examples=["password"])],
                 username: Annotated[str | None, Form(examples=["judge-wang"])] = None,
@@ -55,7 +56,8 @@ async def token(request: Request, ac: AcDep,
                 scope: Annotated[str | None, Form(examples=["dossier:read_text"])] = None) -> dict[str, Any]:
     ids = ac.identities
     if grant_type == "password":
-        return await ids.password(username, password, scope)
+        # the peer's address, not a forwarded header a client could set: the failure limit counts per address
+        return await ids.password(username, password, scope, request.client.host if request.client else None)
     if grant_type == "client_credentials":
         basic_id, basic_secret = _basic_auth(request)
         return await ids.client_credentials(client_id or basic_id, client_secret or basic_secret, scope)

@@ -1,11 +1,20 @@
-"""Token issuance (OAuth2 token endpoint grants), refresh with rotation, revocation, and the caller."""
+"""Token issuance (OAuth2 token endpoint grants), refresh with rotation, revocation, and the caller.
+
+The password grant does not tell which accounts exist: an unknown login is checked against a dummy hash of the same
+cost, and failed logins are limited per account and per client address (``LoginThrottle``), counted in MongoDB so
+every replica shares the count.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import math
+import os
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import jwt
 from juanzong_shared.auth import TokenVerifier as SharedVerifier
@@ -17,7 +26,14 @@ from juanzong_shared.problems import Problem
 from pymongo.errors import DuplicateKeyError
 
 from ..adapters import tokens as tk
-from ..adapters.mongo import REVOKED, Accounts, principal_of_client, principal_of_user, revoked_since
+from ..adapters.mongo import (
+    REVOKED,
+    Accounts,
+    MongoFailureCounter,
+    principal_of_client,
+    principal_of_user,
+    revoked_since,
+)
 from ..adapters.passwords import check_secret
 from ..domain.identities import Principal, PrincipalKind, Role
 
@@ -29,6 +45,68 @@ def oauth_error(status: int, error: str, description: str, field: str | None = N
     headers = {"WWW-Authenticate": 'Basic realm="juanzong"'} if error == "invalid_client" else None
     return Problem(status, error.replace("_", "-"), "令牌申请被拒绝", description, errors=errors, headers=headers,
                    error=error, error_description=description)
+
+
+# -- failed logins ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoginLimits:
+    """House settings (no regulation sets them): failures allowed per account and per client address within a
+    window; the next attempt in that window is refused with 429 whatever the password."""
+
+    max_failures: int = 5
+    max_failures_per_address: int = 30  # higher: many people may sit behind one address (a court's NAT)
+    window: timedelta = timedelta(minutes=5)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LoginLimits:
+        env = os.environ if env is None else env
+        d = cls()
+        return cls(max_failures=max(1, int(env.get("JZ_LOGIN_MAX_FAILURES", d.max_failures))),
+                   max_failures_per_address=max(1, int(env.get("JZ_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                                                                d.max_failures_per_address))),
+                   window=timedelta(seconds=max(1.0, float(env.get("JZ_LOGIN_WINDOW_SECONDS",
+                                                                   d.window.total_seconds())))))
+
+
+class FailureCounter(Protocol):
+    async def counts(self, keys: Iterable[str], since: datetime) -> dict[str, tuple[int, datetime]]: ...
+
+    async def add(self, key: str, now: datetime, since: datetime, window: timedelta) -> None: ...
+
+    async def clear(self, key: str) -> None: ...
+
+
+class LoginThrottle:
+    def __init__(self, counter: FailureCounter, limits: LoginLimits | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.counter, self.limits, self.clock = counter, limits or LoginLimits(), clock
+
+    def _keys(self, account: str, address: str | None) -> dict[str, int]:
+        keys = {f"account:{account}": self.limits.max_failures}
+        if address:
+            keys[f"address:{address}"] = self.limits.max_failures_per_address
+        return keys
+
+    async def check(self, account: str, address: str | None) -> None:
+        """429 problem+json with Retry-After while the account or the address has used up its failures."""
+        now = self.clock()
+        keys = self._keys(account, address)
+        found = await self.counter.counts(keys, now - self.limits.window)
+        blocked = [start for key, (count, start) in found.items() if count >= keys[key]]
+        if blocked:
+            wait = max(1, math.ceil((max(blocked) + self.limits.window - now).total_seconds()))
+            minutes = max(1, round(self.limits.window.total_seconds() / 60))
+            raise Problem(429, "too-many-login-failures", "登录失败次数过多",
+                          f"{minutes}分钟内登录失败次数过多，请{wait}秒后再试 (too many failed logins)",
+                          headers={"Retry-After": str(wait)}, retry_after_seconds=wait)
+
+    async def failed(self, account: str, address: str | None) -> None:
+        now = self.clock()
+        for key in self._keys(account, address):
+            await self.counter.add(key, now, now - self.limits.window, self.limits.window)
+
+    async def succeeded(self, account: str) -> None:
+        await self.counter.clear(f"account:{account}")
 
 
 class Revocations:
@@ -79,17 +157,28 @@ class Revocations:
 
 class Identities:
     def __init__(self, mongo: Mongo, tokens: tk.TokenService, revocations: Revocations, *,
-                 password_grant: bool, notify: Callable[[], None] | None = None) -> None:
+                 password_grant: bool, notify: Callable[[], None] | None = None,
+                 login_limits: LoginLimits | None = None, accounts: Accounts | None = None,
+                 throttle: LoginThrottle | None = None,
+                 check: Callable[[str, str | None], bool] = check_secret) -> None:
         self.mongo, self.notify = mongo, notify
-        self.accounts = Accounts(mongo.db)
+        self.accounts = accounts or Accounts(mongo.db)
         self.tokens = tokens
         self.revocations = revocations
         self.password_grant = password_grant
+        self.throttle = throttle or LoginThrottle(MongoFailureCounter(mongo.db), login_limits)
+        self._check = check
+
+    async def _matches(self, secret: str, stored: str | None) -> bool:
+        """The hash check, off the event loop; as costly with no stored hash as with one."""
+        return await asyncio.to_thread(self._check, secret, stored)
 
     def _now(self) -> datetime:
         return self.tokens.clock()
 
-    async def password(self, username: str | None, password: str | None, scope: str | None) -> dict[str, Any]:
+    async def password(self, username: str | None, password: str | None, scope: str | None,
+                       address: str | None = None) -> dict[str, Any]:
+        """Resource-owner password grant. ``address``: the client's address, for the failure limit."""
         if not self.password_grant:
             raise oauth_error(400, "unsupported_grant_type", "本环境不支持口令方式登录 (password grant disabled)",
                               "grant_type")
@@ -97,8 +186,12 @@ class Identities:
             raise oauth_error(400, "invalid_request", "缺少用户名或口令 (username and password required)",
                               "username" if not username else "password")
         doc = await self.accounts.user_by_login(username)
-        if doc is None or not check_secret(password, doc.get("password_hash")):
+        account = doc["_id"] if doc is not None else username  # a user's id and username count as one account
+        await self.throttle.check(account, address)
+        if not await self._matches(password, doc.get("password_hash") if doc is not None else None):
+            await self.throttle.failed(account, address)
             raise oauth_error(400, "invalid_grant", "用户名或口令错误 (wrong username or password)", "password")
+        await self.throttle.succeeded(account)
         principal = principal_of_user(doc)
         return self._pair(principal, scope)
 
@@ -107,7 +200,7 @@ class Identities:
             raise oauth_error(401, "invalid_client", "缺少客户端凭据 (client_id and client_secret required)",
                               "client_id")
         doc = await self.accounts.client(client_id)
-        if doc is None or not check_secret(secret, doc.get("secret_hash")):
+        if not await self._matches(secret, doc.get("secret_hash") if doc is not None else None):
             raise oauth_error(401, "invalid_client", "客户端凭据错误 (wrong client credentials)", "client_secret")
         principal = principal_of_client(doc)
         issued = self._access(principal, scope)
