@@ -115,3 +115,16 @@ def test_the_reporting_system_or_the_courts_technology_office_may_report(identit
 ])
 def test_anyone_else_may_not(identity, event_type, court):
     assert indicator_report_refusal(identity, event_type, court, DEFAULT_REPORTERS)
+
+
+async def test_a_case_registered_secret_is_not_found_whatever_rule_refused():
+    """A station is refused every case record under 第四条(一)3 before secrecy is even looked at; for a case the
+    notifier knows to be 涉密 that refusal must still read as "no such case" (第十条)."""
+    class StationRule(Decider):
+        async def decide(self, identity, action, case_number, *, resource=None):
+            return Decision(allowed=False, reason="扫描工位", rule="吉高法〔2020〕11号 第四条(一)3")
+
+    status, body = await status_of(require_case(StationRule(), STATION, SECRET, known=True, secret=True))
+    assert status == 404 and "rule" not in body
+    status, body = await status_of(require_case(StationRule(), STATION, OPEN, known=True, secret=False))
+    assert status == 403 and "第四条" in body["rule"]

@@ -65,11 +65,15 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-async def knows_case(db: AsyncDatabase, case_id: str) -> bool:
-    """Whether the notifier holds anything of the case (a clock, or its panel from case.registered)."""
+async def case_standing(db: AsyncDatabase, case_id: str) -> tuple[bool, bool]:
+    """(known, secret): whether the notifier holds anything of the case (a clock, or its panel from
+    case.registered), and whether case.registered said it is 涉密."""
+    people = await db[CASE_PEOPLE].find_one({"case_id": case_id, "secret": True}, {"_id": 1})
+    if people is not None:
+        return True, True
     if await db[CLOCKS].find_one({"case_id": case_id}, {"_id": 1}):
-        return True
-    return await db[CASE_PEOPLE].find_one({"case_id": case_id}, {"_id": 1}) is not None
+        return True, False
+    return await db[CASE_PEOPLE].find_one({"case_id": case_id}, {"_id": 1}) is not None, False
 
 
 # -- clocks ----------------------------------------------------------------------------------

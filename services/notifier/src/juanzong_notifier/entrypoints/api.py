@@ -236,7 +236,8 @@ async def deadlines(case_number: CaseNumberPath, identity: CurrentIdentity, mong
                     request: Request) -> CaseDeadlines:
     """A case's deadlines are part of its record: shown to whom access-control allows ``read_case`` (吉高法〔2020〕11号
     第九条); a 涉密 case is 404 to everyone outside it, as an unknown case is (第十条)."""
-    await require_case(decider, identity, case_number, known=await repo.knows_case(mongo.db, case_number))
+    known, secret = await repo.case_standing(mongo.db, case_number)
+    await require_case(decider, identity, case_number, known=known, secret=secret)
     items = await services.case_deadlines(mongo.db, _cfg(request), case_number, datetime.now(UTC))
     return CaseDeadlines(case_number=case_number, deadlines=[Deadline(**i) for i in items])
 

@@ -22,15 +22,18 @@ def auth_switched_off(identity: Identity) -> bool:
     return identity.kind == "service" and identity.subject == "anonymous" and "system" in identity.roles
 
 
-async def require_case(decider: AccessDecider, identity: Identity, case_number: str, *, known: bool) -> None:
-    """403 naming the rule, or 404 when the case is invisible to the caller (涉密, 第十条) or neither access-control
-    nor the notifier knows it (``known``: the notifier holds something of the case)."""
+async def require_case(decider: AccessDecider, identity: Identity, case_number: str, *, known: bool,
+                       secret: bool = False) -> None:
+    """403 naming the rule, or 404 when the case is invisible to the caller — 涉密 (第十条: by access-control's
+    rule, or ``secret`` as its registration said, whatever other rule refused) — or neither access-control nor the
+    notifier knows it (``known``: the notifier holds something of the case). The 404 is the one any unknown case
+    gets, so a refusal tells nobody that a 涉密 case of that number exists."""
     if auth_switched_off(identity):
         return
     try:
         await enforce(decider, identity, READ_CASE, case_number)
     except Problem as problem:
-        if problem.status == 403 and (not known or _names_secrecy(problem)):
+        if problem.status == 403 and (not known or secret or _names_secrecy(problem)):
             raise not_found("案件", case_number) from None
         raise
 

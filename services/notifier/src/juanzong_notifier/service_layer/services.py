@@ -132,7 +132,7 @@ async def handle_event(cfg: NotifierConfig, event: Event, uow: UnitOfWork) -> No
         await db[repo.CASE_PEOPLE].replace_one(
             {"_id": f"{inbound.court}/{inbound.case_id}"},
             {"court": inbound.court, "case_id": inbound.case_id, "department": p.get("department"),
-             "panel": p.get("panel") or [], "updated_at": repo.now_utc()},
+             "panel": p.get("panel") or [], "secret": bool(p.get("secret")), "updated_at": repo.now_utc()},
             upsert=True, session=session)
     if inbound.type in INDICATOR_EVENT_TYPES:
         doc = repo.indicator_doc(inbound)
