@@ -39,9 +39,13 @@ class RecordingDecider:
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, str, str, str | None]] = []
+        self.lagging: set[str] = set()  # cases whose archiving it hears of after one more question
 
     async def decide(self, identity, action, case_number, *, resource=None) -> Decision:
         self.asked.append((identity.subject, action, case_number, resource))
+        if action == "read_archive" and case_number in self.lagging:
+            self.lagging.discard(case_number)
+            return Decision(allowed=False, reason="本案尚未归档，电子档案尚未生成。", rule="吉高法〔2020〕11号 第三条(八)")
         if case_number == SECRET_CN and identity.subject != "u-judge":
             return Decision(allowed=False, reason="涉密案件", rule="吉高法〔2020〕11号 第十条; 法〔2016〕264号 二(三)")
         if identity.subject == "u-lawyer":
@@ -152,6 +156,14 @@ async def test_every_archive_read_is_decided_per_case_for_the_caller(archive_env
             assert unknown.json()["detail"] == r.json()["detail"].replace(SECRET_CN, never)
             assert "第十条" not in r.text
         assert (await client.get(SECRET_PATH, headers=judge)).status_code == 200
+
+        # access-control hears of 审核归档 by event: a "not archived yet" moments after archiving is asked again
+        decider.lagging = {CN}
+        await db[ARCHIVES].update_one({"_id": CN}, {"$set": {"state": "archived", "history": [
+            {"to_state": "archived", "at": dt.datetime.now(dt.UTC).isoformat()}]}})
+        r = await client.get(PATH + "/package", headers=office)
+        assert r.status_code == 200, r.text
+        assert decider.asked[-1][3].endswith(";settle:2") and decider.asked[-2][3].startswith("package:")
 
         # 11: a yes that withholds 副卷 / undisclosable material cannot be served from a whole record
         for path in (PATH, PATH + "/package", PATH + "/report"):

@@ -45,3 +45,19 @@ def test_the_html_reports_csp_allows_its_own_style_and_nothing_else():
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert f"style-src 'sha256-{digest}'" in REPORT_CSP
     assert REPORT_CSP.startswith("default-src 'none'") and "sandbox" in REPORT_CSP and "script-src" not in REPORT_CSP
+
+
+def _archived_record(at: dt.datetime) -> dict:
+    return {"state": "archived", "history": [{"to_state": "converted", "at": (at - dt.timedelta(minutes=5)).isoformat()},
+                                             {"to_state": "archived", "at": at.isoformat()}]}
+
+
+def test_a_not_yet_archived_refusal_moments_after_archiving_is_asked_again():
+    """access-control hears of 审核归档 by event: for a short while its "not archived" (第三条(八)) may be stale."""
+    now = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+    assert access.archived_at(_archived_record(now)) == now
+    assert access.may_be_settling(_archived_record(now - dt.timedelta(seconds=2)), access.ART3_8, now)
+    assert not access.may_be_settling(_archived_record(now - dt.timedelta(minutes=5)), access.ART3_8, now)
+    assert not access.may_be_settling(_archived_record(now), "吉高法〔2020〕11号 第九条第2项", now)
+    assert not access.may_be_settling({"state": "converted", "history": []}, access.ART3_8, now)
+    assert not access.may_be_settling(None, access.ART3_8, now)

@@ -11,6 +11,7 @@ refused. Documents (packages, reports) carry ``nosniff`` and a Content-Security-
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 import tempfile
@@ -91,7 +92,8 @@ async def decide(decider: AccessDecider, identity: Identity, action: str, case_n
     of the case, for a refused caller when there is none, so that a 涉密 case answers exactly like a case that
     does not exist; 403 for a yes that would have material withheld from a whole record."""
     try:
-        decision = await enforce(decider, identity, action, case_number, resource=resource)
+        decision = await _settled(decider, identity, action, case_number, resource,
+                                  record if isinstance(record, dict) else None)
     except Problem as problem:
         if problem.status == 403 and (rules.hides_case(problem.extra.get("rule")) or record is None or (
                 isinstance(record, dict) and (record.get("intake") or {}).get("secret"))):
@@ -100,6 +102,31 @@ async def decide(decider: AccessDecider, identity: Identity, action: str, case_n
     if rules.must_withhold(decision.excludes_sub_volume, decision.excludes_undisclosable):
         raise Problem(403, "forbidden", "无权访问", rules.WITHHELD_REASON, rule=rules.SPC_3_6)
     return decision
+
+
+async def _settled(decider: AccessDecider, identity: Identity, action: str, case_number: str, resource: str | None,
+                   record: dict | None, *, wait: float = 6.0) -> Decision:
+    """``enforce``, asked again for up to ``wait`` seconds while access-control has not yet heard of a 审核归档 this
+    archive made moments ago (``rules.may_be_settling``). Each new question names its attempt in ``resource``, so it
+    reaches access-control (a cached no is not reused) and its audit record shows it."""
+    try:
+        return await enforce(decider, identity, action, case_number, resource=resource)
+    except Problem as problem:
+        if not (problem.status == 403 and rules.may_be_settling(record, problem.extra.get("rule"), now())):
+            raise
+        refused = problem
+    loop = asyncio.get_running_loop()
+    deadline, delay, attempt = loop.time() + wait, 0.1, 1
+    while loop.time() < deadline:
+        await asyncio.sleep(delay)
+        delay, attempt = min(delay * 2, 1.0), attempt + 1
+        try:
+            return await enforce(decider, identity, action, case_number, resource=f"{resource or ''};settle:{attempt}")
+        except Problem as problem:
+            if not (problem.status == 403 and rules.may_be_settling(record, problem.extra.get("rule"), now())):
+                raise
+            refused = problem
+    raise refused
 
 
 async def record_of(service: ArchiveService, case_number: str) -> dict | None:

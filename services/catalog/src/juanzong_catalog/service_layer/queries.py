@@ -238,6 +238,12 @@ async def search_dossier_mongo(db: AsyncDatabase, case_number: str, query: str, 
     return await _hits(repo.find_lines(db, query, [case_number]), dossier, where, query, limit)
 
 
+# Dossiers asked about per cross-dossier search (one decision each, concurrently). Beyond this many dossiers
+# holding the query's rarest gram the search covers the first ones by case number only: a word that common
+# should be searched inside a dossier. (Only there can dossiers the caller may not read affect which of its
+# own dossiers are searched; never what is shown.)
+MAX_CANDIDATE_DOSSIERS = 2000
+
 SearchPermission = Callable[[str], Awaitable[Withholding | None]]
 
 
@@ -250,7 +256,7 @@ async def search_all(db: AsyncDatabase, query: str, may_search: SearchPermission
     is read; only then are the candidate lines of the permitted dossiers read and matched, so a dossier the
     caller may not search neither shows in the answer nor uses up its limits. The answer carries no count
     of what was left out."""
-    candidates = await repo.dossiers_with_candidates(db, query)
+    candidates = (await repo.dossiers_with_candidates(db, query))[:MAX_CANDIDATE_DOSSIERS]
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def ask(case_number: str) -> Withholding | None:
