@@ -302,10 +302,42 @@ def test_link_team_of_another_court_opens_nothing(people, case_factory, now):
 # -- unknown cases and the resource ------------------------------------------------------------------
 @pytest.mark.parametrize("action", list(Action))
 def test_unknown_case_is_a_deny_naming_the_missing_registration(action, now):
-    """吉高法〔2020〕11号 第三条(三): a case never registered here has no dossier; nothing is allowed on it."""
+    """吉高法〔2020〕11号 第三条(三): a case never registered here has no dossier; nothing is allowed on it. Adding
+    pages names 第三条(三); any other question gets the answer a 涉密 case gives outsiders (第十条: a caller 404s)."""
     d = decide_unknown_case(action, now)
-    assert not d.allowed and "未登记" in d.reason_zh and d.obligations == ()
-    assert d.rule == (rules.ART3_3 if action is Action.ADD_PAGES else rules.ART9)
+    assert not d.allowed and "未登记" in d.reason_zh and d.obligations == () and d.valid_until == now
+    if action is Action.ADD_PAGES:
+        assert d.rule == rules.ART3_3
+    else:
+        assert rules.ART10 in d.rule
+
+
+@pytest.mark.parametrize("action", sorted(set(Action) - {Action.ADD_PAGES}))
+def test_classified_case_is_an_unknown_case_to_those_outside_it_第十条(people, case_factory, person_factory, now,
+                                                                    action):
+    """吉高法〔2020〕11号 第十条: to anyone outside a 涉密 case's team and its court's 立案庭 — a judge of the
+    department, its head and leader, a grant holder, a service with every scope, a representative — the decision
+    on it is word for word the decision on a case number never registered: asking access-control directly does
+    not tell which cases are 涉密."""
+    secret = case_factory(classified=True, finished=True, archived=True)
+    unknown = decide_unknown_case(action, now)
+    svc = person_factory("svc-all", Role.SERVICE_ACCOUNT, kind=PrincipalKind.SERVICE,
+                         scopes=tuple(a.scope for a in Action))
+    for who, grants in ((people.outsider, [grant(now, actions=READ_ACTIONS)]), (people.head, []),
+                        (people.leader, []), (people.archivist, []), (people.lawyer, []), (svc, [])):
+        d = decide(who, action, secret, grants, now)
+        assert (d.allowed, d.rule, d.reason_zh, d.valid_until, d.obligations) == (
+            False, unknown.rule, unknown.reason_zh, unknown.valid_until, unknown.obligations), who.id
+
+
+def test_classified_case_team_is_told_why_its_dossier_is_closed_第十条(people, case_factory, now):
+    """第十条: the case's own team and 立案庭 know the case is 涉密; they are told so, not that it does not exist."""
+    secret = case_factory(classified=True)
+    for who in (people.judge, people.clerk, people.filing):
+        d = decide(who, Action.READ_PAGES, secret, [], now)
+        assert not d.allowed and rules.ART10 in d.rule and "涉国家秘密" in d.reason_zh, who.id
+    d = decide(people.clerk, Action.CLOSE_CASE, secret, [], now)  # on the team, not a closer
+    assert not d.allowed and d.rule == rules.ART3_6
 
 
 def test_every_action_has_a_scope_and_a_name():

@@ -90,15 +90,30 @@ def decide(
 def decide_unknown_case(action: Action | str, now: datetime) -> Decision:
     """A case this service never heard registered: nothing is allowed on it (a caller answers 404).
 
-    Adding pages cites 第三条(三) (a dossier is created for a case the court registered); the rest 第九条.
+    Adding pages cites 第三条(三) (a dossier is created for a case the court registered). Any other question gets
+    :func:`not_visible`, the very answer a 涉密 case gives those outside it, so that asking access-control directly
+    tells nobody which case numbers are 涉密 (第十条).
     """
     action = Action(action)
-    rule = rules.ART3_3 if action is Action.ADD_PAGES else rules.ART9
+    if action is Action.ADD_PAGES:
+        return Decision(
+            allowed=False,
+            rule=rules.ART3_3,
+            reason_zh="本系统未登记该案件（未立案或案件信息尚未同步），不能向其电子卷宗添加页面。",
+            detail_en="case not registered here",
+            valid_until=now,
+        )
+    return not_visible(action, now)
+
+
+def not_visible(action: Action, now: datetime) -> Decision:
+    """No such case here — or a 涉密 one the caller is outside of (第十条): the two answers are the same, word for
+    word, and neither is cached (a registration may be arriving). A caller answers 404 (the rule names 第十条)."""
     return Decision(
         allowed=False,
-        rule=rule,
-        reason_zh=f"本系统未登记该案件（未立案或案件信息尚未同步），不能{action.zh}。",
-        detail_en="case not registered here",
+        rule=f"{rules.ART9}; {rules.ART10}",
+        reason_zh=f"本系统未登记该案件，或该案件不对您公开，不能{action.zh}。",
+        detail_en="case not registered here, or not visible to the caller",
         valid_until=now,
     )
 
@@ -161,6 +176,8 @@ class _Decider:
         if action in CASE_RECORD_ACTIONS:
             return self.case_record()
         if case.classified:
+            if not self.inside_classified():
+                return not_visible(action, self.now)
             return self.deny(
                 f"{rules.ART10}; {rules.SPC_2_3}",
                 "涉国家秘密案件不在本系统生成和阅览电子卷宗。",
@@ -309,12 +326,8 @@ class _Decider:
             if p.has(Role.FILING_DIVISION_STAFF):
                 rule = rules.ART4_1_2 if action is Action.LINK_ORIGINAL else rules.ART3_3
                 return self.allow(rule, f"本院立案庭可{action.zh}。", "filing division of the case's court")
-        if case.classified:
-            return self.deny(
-                f"{rules.ART10}; {rules.SPC_2_3}",
-                "涉国家秘密案件仅限本案办案团队和本院立案庭知悉。",
-                "classified case: invisible outside its team and the filing division",
-            )
+        if case.classified and not self.inside_classified():
+            return not_visible(action, self.now)
         if p.kind is PrincipalKind.SERVICE:
             return self.lacks_scope() or self.allow(
                 rules.SPC_1_3, f"服务账户具有“{action.scope}”权限。", f"service scope {action.scope} granted"
@@ -338,6 +351,12 @@ class _Decider:
             "关联或解除关联原审案件限于本案法官和本院立案庭。",
             "only the case's judges and the filing division link an original trial",
         )
+
+    def inside_classified(self) -> bool:
+        """Who knows of a 涉密 case (第十条): its team and 立案庭 of its court. To everyone else it does not exist."""
+        p, case = self.p, self.case
+        return (p.kind is PrincipalKind.USER and p.court == case.court
+                and (p.id in case.panel.everyone or p.has(Role.FILING_DIVISION_STAFF)))
 
     def case_team_allows(self) -> Decision | None:
         p, panel, action = self.p, self.case.panel, self.action
