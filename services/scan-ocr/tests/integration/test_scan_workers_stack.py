@@ -8,6 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -58,8 +61,52 @@ async def test_worker_killed_mid_page_every_page_processed_once(scan_stack, scan
         assert json.loads(await scan_api.store.get_bytes(p["bucket"], p["ocr_key"]))["page_id"] == p["page_id"]
 
 
+class _OtherServices(BaseHTTPRequestHandler):
+    """Stands in for access-control (tokens, decisions: yes) and intake (the scan task is the case's): the CLI and
+    scan-ocr ask them exactly as on the stack; their own rules are their own services' tests."""
+
+    asked: list[tuple[str, str]] = []  # noqa: RUF012 — one test at a time
+
+    def _answer(self, body: dict) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length).decode()
+        _OtherServices.asked.append((self.path, body))
+        if self.path == "/v1/token":
+            self._answer({"access_token": "scan-ocr-service-token", "expires_in": 300, "token_type": "Bearer"})
+        else:
+            self._answer({"allowed": True, "reason": "允许", "rule": "吉高法〔2020〕11号 第三条(三)", "obligations": []})
+
+    def do_GET(self) -> None:
+        _OtherServices.asked.append((self.path, ""))
+        self._answer({"task_id": self.path.rsplit("/", 1)[-1], "case_number": CASE})
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def other_services() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OtherServices)
+    _OtherServices.asked = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
 @pytest.mark.slow
-async def test_fifty_page_job_through_the_station_cli(scan_stack, scan_tokens, tap, tmp_path, embedded_stack):
+async def test_fifty_page_job_through_the_station_cli(scan_stack, scan_tokens, tap, tmp_path, embedded_stack,
+                                                      other_services):
+    """The station's own credentials (broker user, keys limited to its prefix), a pre-check, the job on the bus
+    checked for its publisher and asked add_pages, 50 pages through two workers."""
     import importlib.util
     from pathlib import Path
 
@@ -74,6 +121,8 @@ async def test_fifty_page_job_through_the_station_cli(scan_stack, scan_tokens, t
     port = int(os.environ.get("JZ_TEST_SERVICE_PORT_BASE", "8200")) + 2
     api_url = f"http://127.0.0.1:{port}"
     scan_stack.env.update(JUANZONG_OCR_ORT_THREADS="1", JZ_MAX_FILE_BYTES=str(50 * 1024 * 1024))
+    scan_stack.env.update(JZ_ACCESS_CONTROL_URL=other_services, JZ_CLIENT_ID="scan-ocr", JZ_CLIENT_SECRET="s" * 32)
+    scan_stack.env.pop("JZ_CLIENT_SECRET_FILE", None)
     env = {**os.environ, **scan_stack.env, "JZ_HTTP_PORT": str(port)}
     api = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "juanzong_scan_ocr.entrypoints.app:create_app",
                             "--host", "127.0.0.1", "--port", str(port)], env=env,
@@ -91,13 +140,18 @@ async def test_fifty_page_job_through_the_station_cli(scan_stack, scan_tokens, t
         token = scan_tokens[0].token("station-01", kind="station", roles=("scanning_station",))
         cli = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "juanzong_scan_ocr.entrypoints.station", "upload", str(folder), "--glob", "page_*",
-            "--case", CASE, "--task", "st-0050", "--station", "station-01", "--operator", "王书记员",
-            "--token", token, "--api", api_url, "--follow", "--timeout", "900",
+            "--case", CASE, "--task", "st-0050", "--operator", "王书记员", "--token", token, "--api", api_url,
+            "--intake", other_services, "--credentials", str(embedded_stack.config.station_credentials_file()),
+            "--follow", "--timeout", "900",
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         out, _ = await asyncio.wait_for(cli.communicate(), timeout=960)
         text = out.decode(errors="replace")
         assert cli.returncode == 0, text[-3000:] + scan_stack.log("w1")
         assert "50 processed, 0 failed" in text
+        decisions = [json.loads(body) for path, body in _OtherServices.asked if path == "/v1/decisions"]
+        assert {"action": "add_pages", "case_number": CASE, "resource": "scan_task:st-0050"} in decisions  # CLI
+        assert {"action": "add_pages", "case_number": CASE,  # the job on the bus, on scan-ocr's own account
+                "resource": "station:station-01;scan_task:st-0050"} in decisions
     finally:
         api.send_signal(signal.SIGTERM)
         api.wait(timeout=60)
