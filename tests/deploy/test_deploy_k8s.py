@@ -69,7 +69,20 @@ ENDPOINTS = {
         {8000},
     ),
     "dns": ({"kubernetes.io/metadata.name": "kube-system"}, {"k8s-app": "kube-dns"}, {53}),
+    "catalog": (
+        None,
+        {
+            "app.kubernetes.io/name": "catalog",
+            "app.kubernetes.io/part-of": "juanzong",
+            "app.kubernetes.io/component": "api",
+        },
+        {8000},
+    ),
 }
+# Service-to-service calls on a service's own account (issue 20 item 12: each reaches only what it needs):
+# archive reads catalog's compiled dossier. The callee admits exactly its callers.
+CALLS = {"archive": {"catalog"}}
+CALLERS = {"catalog": {"archive"}, "access-control": set(SERVICES) - {"access-control"}}
 SOURCES = {
     "ingress-controller": ({"kubernetes.io/metadata.name": "ingress-nginx"}, {}),
     "prometheus": ({"kubernetes.io/metadata.name": "monitoring"}, {"app.kubernetes.io/name": "prometheus"}),
@@ -647,13 +660,18 @@ def test_each_service_reaches_only_what_it_needs(kustomization, kz):
         if dname not in (WORKER, "access-control"):
             needed.add("access-control")
         assert needed <= reached, f"{name}: {dname} cannot reach {sorted(needed - reached)}"
+        needed |= CALLS.get(dname, set())
         allowed = needed | {"external"} if dname == "notifier" else needed | {"access-control"}
         assert reached <= allowed, f"{name}: {dname} reaches {sorted(reached - allowed)}"
 
 
+def juanzong_pod_labels(name):
+    return {"app.kubernetes.io/part-of": "juanzong", "app.kubernetes.io/name": name,
+            "app.kubernetes.io/component": "ocr-worker" if name == WORKER else "api"}
+
+
 def test_ingress_only_from_the_ingress_controller_and_prometheus(kustomization, kz):
     name, resources = kustomization
-    juanzong_pod = {"app.kubernetes.io/part-of": "juanzong", "app.kubernetes.io/name": "intake"}
     stranger_ns = {"kubernetes.io/metadata.name": "default"}
     for deployment in deployments(resources):
         dname = deployment["metadata"]["name"]
@@ -669,10 +687,21 @@ def test_ingress_only_from_the_ingress_controller_and_prometheus(kustomization, 
                     matched = {
                         s for s, (ns, labels) in SOURCES.items() if peer_matches(peer, ns, labels, kz, False)
                     }
-                    if peer_matches(peer, {"kubernetes.io/metadata.name": NAMESPACE}, juanzong_pod, kz, True):
-                        assert dname == "access-control", (
-                            f"{name}: only access-control serves the other services"
+                    callers = {
+                        svc
+                        for svc in (*SERVICES, WORKER)
+                        if peer_matches(peer, {"kubernetes.io/metadata.name": NAMESPACE},
+                                        juanzong_pod_labels(svc), kz, True)
+                    }
+                    if callers:
+                        assert callers <= CALLERS.get(dname, set()), (
+                            f"{name}: {dname} admits {sorted(callers - CALLERS.get(dname, set()))}, "
+                            "which do not call it"
                         )
+                        assert not peer_matches(peer, {"kubernetes.io/metadata.name": NAMESPACE},
+                                                {"app.kubernetes.io/part-of": "juanzong",
+                                                 "app.kubernetes.io/name": "something-else"}, kz, True), \
+                            f"{name}: {dname} admits any Juanzong pod"
                         matched.add("juanzong")
                     assert matched, f"{name}: {dname} admits unknown peer {peer}"
                     sources |= matched
@@ -787,3 +816,91 @@ def test_readme_documents_operators_and_apply():
         "HorizontalPodAutoscaler",
     ):
         assert needle in readme, needle
+
+
+# ---- per-service credentials (issue 20 items 3, 12) -------------------------------------------------------------
+
+
+def secret_refs(deployment):
+    return [s["secretRef"]["name"] for s in containers(deployment)[0].get("envFrom", []) if "secretRef" in s]
+
+
+def test_each_service_has_its_own_credentials(kustomization, kz):
+    """No Secret of connections is shared: each service (the OCR workers with scan-ocr) gets its own broker,
+    database and MinIO user and its own client secret; its database user is scoped to its own database."""
+    name, resources = with_secret_templates_named(kustomization, kz)
+    owners: dict[str, set[str]] = {}
+    for deployment in deployments(resources):
+        dname = deployment["metadata"]["name"]
+        svc = "scan-ocr" if dname == WORKER else dname
+        refs = [r for r in secret_refs(deployment) if r.endswith("-connections")]
+        assert refs == [f"{svc}-connections"], f"{name}: {dname} reads {refs}"
+        owners.setdefault(refs[0], set()).add(svc)
+        db = "juanzong_" + svc.replace("-", "_")
+        url = env_value(deployment, resources, "JZ_MONGO_URL")
+        assert url.startswith(f"mongodb://{svc}:"), f"{name}: {dname} logs in to MongoDB as someone else: {url}"
+        assert f"/{db}?" in url and f"authSource={db}" in url and "replicaSet=" in url, url
+        assert f"juanzong-{svc}:" in env_value(deployment, resources, "JZ_AMQP_URL")
+        assert env_value(deployment, resources, "JZ_S3_ACCESS_KEY") == f"CHANGE-ME-juanzong-{svc}"
+        if svc == "access-control":
+            assert env_value(deployment, resources, "JZ_CLIENT_SECRETS_DIR") == "/run/secrets/juanzong/clients"
+            volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+            mounts = {m["mountPath"]: m for m in containers(deployment)[0]["volumeMounts"]}
+            mount = mounts["/run/secrets/juanzong/clients"]
+            assert mount["readOnly"] is True
+            assert volumes[mount["name"]]["secret"]["secretName"] == "access-control-clients"
+        else:
+            assert env_value(deployment, resources, "JZ_CLIENT_ID") == svc
+            key = "JZ_ARCHIVE_CLIENT_SECRET" if svc == "archive" else "JZ_CLIENT_SECRET"
+            assert "CHANGE-ME" in env_value(deployment, resources, key), f"{dname} has no client secret of its own"
+    assert all(len(svcs) == 1 for svcs in owners.values()), owners
+    assert len(owners) == len(SERVICES)
+    clients = next(r for r in resources if r["kind"] == "Secret" and r["metadata"]["name"] == "access-control-clients")
+    assert set(clients["stringData"]) == {f"{c}.secret" for c in
+                                          ("intake", "scan-ocr", "catalog", "archive", "notifier", "station-01")}
+
+
+def with_secret_templates_named(kustomization, kz):
+    name, resources = kustomization
+    return name, with_secret_templates(resources, kz)
+
+
+def test_init_jobs_make_one_user_per_service_and_station(kz):
+    """mongodb-users gives each service readWrite on its own database only; minio-users gives each service a
+    policy over its own buckets and station-01 PutObject/GetObject under juanzong-stations/station-01/ only."""
+    resources = kz.rendered("base")
+    config = {r["metadata"]["name"]: r for r in resources if r["kind"] == "ConfigMap"}
+    script = config["mongodb-users"]["data"]["create-users.js"]
+    assert 'roles = [{ role: "readWrite", db: database }]' in script and "root" not in script
+    jobs = {r["metadata"]["name"]: r for r in resources if r["kind"] == "Job"}
+    assert {"mongodb-users", "minio-users"} <= set(jobs)
+    mongo_env = {e["name"]: e for e in jobs["mongodb-users"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    for svc in SERVICES:
+        ref = mongo_env[svc.upper().replace("-", "_") + "_MONGO_URL"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": f"{svc}-connections", "key": "JZ_MONGO_URL"}
+    policies = config["minio-users"]["data"]
+    for svc in SERVICES:
+        policy = json.loads(policies[f"juanzong-{svc}.json"])
+        wide = [s for s in policy["Statement"] if s["Effect"] == "Allow" and "arn:aws:s3:::*" in s["Resource"]]
+        assert all(s["Action"] == ["s3:ListAllMyBuckets"] for s in wide), f"{svc} may act on every bucket"
+    station = json.loads(policies["juanzong-station-01.json"])
+    assert station["Statement"] == [{"Effect": "Allow",
+                                     "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+                                     "Resource": ["arn:aws:s3:::juanzong-stations/station-01/*"]}]
+    script = policies["create-users.sh"]
+    for svc in SERVICES:
+        assert f"user juanzong-{svc} " in script
+    assert "user juanzong-station-01 " in script
+
+
+def test_init_jobs_reach_only_the_data_stores_and_no_service_reads_the_admin_secret(kz):
+    resources = kz.rendered("base")
+    policy = next(r for r in resources if r["kind"] == "NetworkPolicy"
+                  and r["metadata"]["name"] == "juanzong-data-init")
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"} and not policy["spec"].get("ingress")
+    reached = {kind for rule in policy["spec"]["egress"] for peer in rule["to"]
+               for kind in classify_egress_peer(peer, kz)}
+    assert reached == {"mongodb", "minio"}
+    for deployment in deployments(resources):
+        assert "juanzong-data-admin" not in secret_refs(deployment)
+        assert "juanzong-data-admin" not in json.dumps(deployment)
