@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 async def test_probes_metrics_and_consumer(service_env, apply_env):
-    apply_env(service_env("probe-svc"))
+    # a known service's stack identity (the embedded stack makes S3 users for the six services only)
+    apply_env(service_env("intake", JZ_SERVICE_NAME="probe-svc"))
     settings = load_settings(Settings)
     handled = []
 
@@ -50,3 +51,10 @@ async def test_probes_metrics_and_consumer(service_env, apply_env):
         assert "jz_http_request_duration_seconds_bucket" in metrics and 'route="/readyz"' in metrics
         missing = await client.get("/nope")
         assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+        assert missing.headers["x-content-type-options"] == "nosniff"
+        assert missing.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
+        # the factory made the service follow revocations: its own broadcast queue is bound
+        revocations = app.state.token_verifier.revocations
+        assert revocations.listening_since is not None and revocations.confirm is not None
+        assert any(b.queue_name.startswith(f"{settings.bus_namespace}.probe-svc.revocations.")
+                   for b in app.state.bus._broadcasts)
