@@ -128,3 +128,22 @@ async def test_a_case_registered_secret_is_not_found_whatever_rule_refused():
     assert status == 404 and "rule" not in body
     status, body = await status_of(require_case(StationRule(), STATION, OPEN, known=True, secret=False))
     assert status == 403 and "第四条" in body["rule"]
+
+
+def test_a_delivery_of_a_case_the_caller_may_not_read_shows_how_it_went_not_what_it_said():
+    """The delivery log (technology office) keeps its use — state, attempts, results — but a notice of a case the
+    caller may not read (第九条) says nothing of it: no case number, title, body, and an opaque id (the real id
+    names the case)."""
+    from juanzong_notifier.entrypoints.api import _delivery_out
+
+    doc = {"_id": f"吉01/{SECRET}/closing_filing/x/overdue/0|u-head|webhook", "notification_id": f"吉01/{SECRET}/...",
+           "user_id": "u-head", "kind": "overdue", "title": "【超期】电子卷宗结案立卷", "body": f"案件{SECRET}：…",
+           "court": "吉01", "case_id": SECRET, "rule_id": "closing_filing", "citation": "吉高法〔2020〕11号 第五条(四)",
+           "channel": "webhook", "address": "https://oa.court.test/hook", "state": "failed", "attempts": 5,
+           "log": [{"attempt": 5, "ok": False, "result": "HTTP 500"}]}
+    shown = _delivery_out(dict(doc), True)
+    assert shown["id"] == doc["_id"] and shown["case_id"] == SECRET
+    withheld = _delivery_out(dict(doc), False)
+    assert withheld["withheld"] is True and withheld["state"] == "failed" and withheld["attempts"] == 5
+    assert SECRET not in str(withheld) and "立卷" not in str(withheld)
+    assert withheld["id"] == _delivery_out(dict(doc), False)["id"] != doc["_id"]
