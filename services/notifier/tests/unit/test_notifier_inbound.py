@@ -71,8 +71,15 @@ def test_an_event_without_a_court_cannot_be_mapped():
 def test_handler_map_binds_every_rule_trigger_and_indicator_source():
     handlers = build_handlers(NotifierConfig(rules=load_rules(), policy=NotificationPolicy()))
     for event_type in ("case.registered", "case.closed", "archive.filing.submitted", "archive.archived",
-                       "catalog.dossier.read", "trial.smart_session.held", "dossier.delivered"):
+                       "catalog.dossier.read", "dossier.delivered"):
         assert event_type in handlers
+
+
+def test_facts_of_systems_outside_the_suite_are_not_taken_off_the_bus():
+    """吉高院通报29期 (四): 智能庭审 / 文书辅助生成 facts enter through POST /v1/external-events, where the reporting
+    account is checked — not off the bus, where any publisher on the exchange could add to a court's figures."""
+    handlers = build_handlers(NotifierConfig(rules=load_rules(), policy=NotificationPolicy()))
+    assert "trial.smart_session.held" not in handlers and "document.assisted.generated" not in handlers
 
 
 def test_webhook_signature_is_hmac_sha256_over_timestamp_and_body():

@@ -27,6 +27,11 @@ DEFAULT_REPORTERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Facts that only systems outside the suite report: they come in through POST /v1/external-events, where the
+# reporting account is checked, and never off the bus, where any publisher could claim them.
+EXTERNAL_EVENT_TYPES: frozenset[str] = frozenset(t for types in DEFAULT_REPORTERS.values() for t in types)
+
+
 def invisible(decision: Decision) -> bool:
     """A refusal that must not be told apart from "no such case": a 涉密 case for one outside its team."""
     return not decision.allowed and CLASSIFIED_ARTICLE in (decision.rule or "")

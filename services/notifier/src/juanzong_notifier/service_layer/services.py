@@ -34,6 +34,7 @@ from juanzong_notifier.adapters.metrics import (
     INDICATOR_NUMERATOR,
     INDICATOR_RATE,
 )
+from juanzong_notifier.domain.access import EXTERNAL_EVENT_TYPES
 from juanzong_notifier.domain.calendar import HolidayTable, WorkingCalendar, to_shanghai
 from juanzong_notifier.domain.clocks import (
     Clock,
@@ -86,8 +87,9 @@ class NotifierConfig:
     indicator_reporters: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def subscribed_types(self) -> list[str]:
-        """Bus event types to bind: every type a rule reacts to, plus the indicator sources."""
-        wanted = {bus_type(t) for t in self.rules.event_types | INDICATOR_EVENT_TYPES}
+        """Bus event types to bind: every type a rule reacts to, plus the indicator sources — except the facts
+        of systems outside the suite, which enter through the checked REST door only (domain/access.py)."""
+        wanted = {bus_type(t) for t in self.rules.event_types | INDICATOR_EVENT_TYPES} - EXTERNAL_EVENT_TYPES
         return sorted(t for t in wanted if REGISTRY.versions(t))
 
 
