@@ -27,10 +27,7 @@ WORKER = "scan-ocr-worker"
 INFRA = {"rabbitmq": "rabbitmq", "mongo": "mongo", "minio": "minio/minio"}
 COMMON_SETTINGS = {
     "JZ_AMQP_URL",
-    "JZ_MONGO_URL",
     "JZ_S3_ENDPOINT",
-    "JZ_S3_ACCESS_KEY",
-    "JZ_S3_SECRET_KEY",
     "JZ_S3_SECURE",
     "JZ_LOG_LEVEL",
     "JZ_JWT_JWKS_URL",
@@ -38,6 +35,7 @@ COMMON_SETTINGS = {
     "JZ_JWT_AUDIENCE",
     "JZ_ACCESS_CONTROL_URL",
 }
+OWN_SETTINGS = {"JZ_MONGO_URL", "JZ_S3_ACCESS_KEY", "JZ_S3_SECRET_KEY"}  # each service's own credentials
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}")
 
 
@@ -108,7 +106,7 @@ def test_services_publish_8101_to_8106(services):
 
 def test_every_long_running_service_has_a_health_check(services):
     for name, svc in services.items():
-        if name in ("minio-init", "dev-secrets"):
+        if name in ("minio-init", "mongo-init", "dev-secrets"):  # one-shot jobs
             continue
         check = svc.get("healthcheck")
         assert check and not check.get("disable"), f"{name} has no health check"
@@ -146,11 +144,12 @@ def test_archive_bucket_is_created_with_object_lock(compose, services):
     assert any(line.rstrip().endswith("/juanzong-archive") for line in lock_lines), script
     archive_env = services["archive"]["environment"]
     assert archive_env["JZ_ARCHIVE_BUCKET"] == "juanzong-archive"
-    # The init job logs in with the same credentials the services use.
-    env = compose["x-juanzong-env"]
+    # The init job logs in as MinIO's administrator, whose keys no service gets.
     init_env = services["minio-init"]["environment"]
-    assert interpolate(init_env["MINIO_ROOT_USER"]) == interpolate(env["JZ_S3_ACCESS_KEY"])
-    assert interpolate(init_env["MINIO_ROOT_PASSWORD"]) == interpolate(env["JZ_S3_SECRET_KEY"])
+    assert interpolate(init_env["MINIO_ROOT_USER"]) == interpolate(services["minio"]["environment"]["MINIO_ROOT_USER"])
+    for name in SERVICES + (WORKER,):
+        env = services[name]["environment"]
+        assert interpolate(env["JZ_S3_ACCESS_KEY"]) != interpolate(init_env["MINIO_ROOT_USER"]), name
 
 
 def test_the_env_anchor_holds_the_jz_settings_and_every_service_gets_it(compose, services):
@@ -158,8 +157,7 @@ def test_the_env_anchor_holds_the_jz_settings_and_every_service_gets_it(compose,
     missing = COMMON_SETTINGS - set(env)
     assert not missing, f"x-juanzong-env lacks {sorted(missing)}"
     assert all(key.startswith("JZ_") for key in env)
-    assert "replicaSet=rs0" in env["JZ_MONGO_URL"]
-    assert interpolate(env["JZ_MONGO_URL"]).startswith("mongodb://mongo:27017/")
+    assert not OWN_SETTINGS & set(env), "credentials are each service's own, not shared in the anchor"
     assert re.fullmatch(r"amqp://[^:]+:[^@]+@rabbitmq:5672/", interpolate(env["JZ_AMQP_URL"]))
     assert env["JZ_S3_ENDPOINT"] == "minio:9000" and env["JZ_S3_SECURE"] in ("false", False)
     assert env["JZ_JWT_JWKS_URL"] == "http://access-control:8000/.well-known/jwks.json"
@@ -198,7 +196,13 @@ def test_named_volumes_keep_the_data(compose, services):
     declared = set(compose["volumes"])
 
     def named(svc):
-        return {str(v).split(":")[0] for v in services[svc].get("volumes", []) if not str(v).startswith(".")}
+        names = set()
+        for v in services[svc].get("volumes", []):
+            if isinstance(v, dict):
+                names.add(v["source"])
+            elif not str(v).startswith("."):
+                names.add(str(v).split(":")[0])
+        return names
 
     assert any(v.split(":")[1] == "/var/lib/rabbitmq" for v in services["rabbitmq"]["volumes"])
     assert any(v.split(":")[1] == "/data/db" for v in services["mongo"]["volumes"])
@@ -244,3 +248,83 @@ def test_dev_secrets_script_makes_a_loadable_seal_and_key(tmp_path, monkeypatch)
     assert (tmp_path / "signing-key.pem").read_bytes() == before, "a second run keeps the keys"
     monkeypatch.delenv("JZ_ARCHIVE_SEAL_P12_PASSWORD")
     assert module.main(["make_dev_secrets.py", str(tmp_path / "other")]) == 2
+
+
+# ---- per-service credentials (issue 20 items 3, 12) -------------------------------------------------------------
+
+
+def test_each_service_has_its_own_database_user_minio_user_and_client_secret(compose, services):
+    """No credential is shared: each service (the OCR workers with scan-ocr) logs in to MongoDB as its own user on
+    its own database, to MinIO with its own keys, and mounts only its own client secret."""
+    keys = {}
+    for name in SERVICES + (WORKER,):
+        svc = "scan-ocr" if name == WORKER else name
+        env = services[name]["environment"]
+        db = "juanzong_" + svc.replace("-", "_")
+        url = interpolate(env["JZ_MONGO_URL"])
+        assert url.startswith(f"mongodb://{svc}:") and f"@mongo:27017/{db}?" in url, url
+        assert "replicaSet=rs0" in url and f"authSource={db}" in url
+        keys.setdefault(interpolate(env["JZ_S3_ACCESS_KEY"]), set()).add(svc)
+        mounts = [v for v in services[name].get("volumes", []) if isinstance(v, dict)]
+        assert all(m.get("read_only") for m in mounts), name
+        credentials = [m for m in mounts if m["source"] == "juanzong-credentials"]
+        assert len(credentials) == 1 and credentials[0]["volume"]["subpath"], f"{name} mounts more than its own"
+        assert not any(str(v).startswith("juanzong-credentials:") for v in services[name].get("volumes", []))
+        if svc == "access-control":
+            assert credentials[0]["volume"]["subpath"] == "clients"
+            assert env["JZ_CLIENT_SECRETS_DIR"] == credentials[0]["target"]
+        else:
+            assert credentials[0]["volume"]["subpath"] == f"client/{svc}"
+            assert env["JZ_CLIENT_ID"] == svc
+            assert env["JZ_CLIENT_SECRET_FILE"] == credentials[0]["target"] + "/secret"
+    assert all(len(owners) == 1 for owners in keys.values()), keys
+
+
+def test_mongo_requires_authentication_and_init_makes_one_user_per_database(services):
+    mongo = services["mongo"]
+    command = command_text(mongo["command"]).split()
+    assert "--keyFile" in command, "a replica set with users needs its key file"
+    assert mongo["environment"]["MONGO_INITDB_ROOT_USERNAME"]
+    init = services["mongo-init"]
+    assert init["depends_on"]["mongo"]["condition"] == "service_healthy"
+    for name in SERVICES:
+        key = name.upper().replace("-", "_") + "_MONGO_URL"
+        assert init["environment"][key] == services[name]["environment"]["JZ_MONGO_URL"], key
+    script = (REPO / "deploy/compose/mongo-users.js").read_text(encoding="utf-8")
+    assert 'roles = [{ role: "readWrite", db: database }]' in script
+
+
+def test_minio_init_makes_a_user_per_service_and_a_prefix_only_station_user(services):
+    import json
+
+    script = command_text(services["minio-init"]["command"])
+    for name in SERVICES + ("station-01",):
+        assert f"user juanzong-{name} " in script, name
+        policy = json.loads((REPO / f"deploy/compose/minio-policies/juanzong-{name}.json").read_text())
+        wide = [s for s in policy["Statement"] if s["Effect"] == "Allow" and "arn:aws:s3:::*" in s["Resource"]]
+        assert all(s["Action"] == ["s3:ListAllMyBuckets"] for s in wide), f"{name} may act on every bucket"
+    station = json.loads((REPO / "deploy/compose/minio-policies/juanzong-station-01.json").read_text())
+    assert [r for s in station["Statement"] for r in s["Resource"]] == ["arn:aws:s3:::juanzong-stations/station-01/*"]
+
+
+def test_dev_secrets_makes_one_secret_per_client(tmp_path, monkeypatch):
+    import importlib.util
+    import stat
+
+    spec = importlib.util.spec_from_file_location("make_dev_secrets", REPO / "deploy/compose/make_dev_secrets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("JZ_ARCHIVE_SEAL_P12_PASSWORD", "s3cret")
+    if not pytest.importorskip("cryptography"):
+        return
+    assert module.main(["make_dev_secrets.py", str(tmp_path / "secrets"), str(tmp_path / "credentials")]) == 0
+    creds = tmp_path / "credentials"
+    values = {}
+    for client in ("intake", "scan-ocr", "catalog", "archive", "notifier", "station-01"):
+        own = creds / "client" / client / "secret"
+        assert stat.S_IMODE(own.stat().st_mode) == 0o400
+        values[client] = own.read_text().strip()
+        assert (creds / "clients" / f"{client}.secret").read_text().strip() == values[client]
+        assert len(values[client]) >= 24
+    assert len(set(values.values())) == len(values)
+    assert (creds / "mongo-keyfile").exists() and not (tmp_path / "secrets" / "mongo-keyfile").exists()
