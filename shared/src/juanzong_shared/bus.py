@@ -465,6 +465,7 @@ class _BroadcastConsumer:
             self._redeclaring.cancel()
         if self.channel is not None:
             self.channel.reopen_callbacks.discard(self._on_reopen)
+            self.channel.close_callbacks.discard(self._on_close)
             try:
                 await self.channel.close()
             except Exception as error:  # noqa: BLE001 — closing anyway
