@@ -72,6 +72,25 @@ def send_job(credentials: dict, tmp_path: Path, case_number: str, task_id: str, 
     return job_id
 
 
+def publish_job(credentials: dict, payload: dict) -> None:
+    """A job command as a modified station client could publish it, with the station's own broker user."""
+    from juanzong_scan_ocr.entrypoints.station import StationConfig
+    from juanzong_shared.bus import Bus
+    from juanzong_shared.events import REGISTRY
+
+    config = StationConfig(**{k: v for k, v in credentials.items() if k in StationConfig.__dataclass_fields__})
+    event = REGISTRY.create("scan-ocr.job.process", payload, court="吉01", case_id=payload["case_number"])
+
+    async def publish() -> None:
+        bus = Bus(config.amqp_url, config.bus_namespace, "scan-station", passive_exchange=True)
+        await bus.connect(timeout=30)
+        try:
+            await bus.publish(event, user_id=config.broker_user)
+        finally:
+            await bus.close()
+    asyncio.run(publish())
+
+
 def job_state(api, job_id: str, as_: str = "station", timeout: float = 60.0) -> dict:
     """What scan-ocr made of a job, as the station that sent it reads it."""
     deadline = time.monotonic() + timeout
@@ -231,7 +250,19 @@ def test_a_job_published_by_one_station_in_another_stations_name_is_refused(api,
     """吉高法〔2020〕11号 第四条(一)3: station-01's broker user cannot hand in a job as station-02 — RabbitMQ vouches
     for the publisher, scan-ocr compares it with the station the job names. station-01 reads the refusal; nothing
     of the job is kept, and nobody asks access-control on station-02's behalf."""
-    job_id = send_job(station_credentials, tmp_path, cases["open"], cases["task"], station="station-02")
+    from juanzong_scan_ocr.entrypoints.station import StationConfig
+
+    # station-01's keys cannot write under station-02/ (the stack's S3 policy), so it names station-02 with its own
+    # uploads, and (a second job) with station-02's keys it could only guess
+    own_job = send_job(station_credentials, tmp_path, cases["open"], cases["task"])
+    job_state(api, own_job)
+    job_id = uuid.uuid4().hex[:16]
+    publish_job(station_credentials, {
+        "job_id": job_id, "scan_task_id": cases["task"], "case_number": cases["open"], "station_id": "station-02",
+        "operator": "刘书记", "bucket": "juanzong-stations",
+        "pages": [{"seq": 1, "object_key": f"{STATION}/{own_job}/0001-p1.png", "name": "p1.png"},
+                  {"seq": 2, "object_key": f"station-02/{job_id}/0001-p1.png", "name": "p1.png"}]})
+    assert StationConfig(client_id=STATION, amqp_url=station_credentials["amqp_url"]).broker_user.endswith(STATION)
     state = job_state(api, job_id)
     assert state["state"] == "refused" and state["code"] == "publisher_mismatch", state
     assert ART4_1_3 in state["rule"] and "station-02" in state["reason"]
