@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -15,7 +17,9 @@ from juanzong_shared.events import REGISTRY
 
 pytestmark = pytest.mark.integration
 
-DEV_SECRET = "juanzong-dev-client-secret"
+# one secret per client, as the stack makes them (issue 20 item 3); JZ_CLIENT_SECRETS wins over the stack's folder
+CLIENT_SECRETS = {c: secrets.token_urlsafe(24) for c in ("station-01", "intake", "scan-ocr", "catalog", "archive",
+                                                           "notifier")}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,8 @@ async def ac_service(embedded_stack, tmp_path_factory):
     env = embedded_stack.config.service_env("access-control")
     env |= {"JZ_MONGO_DB": "t_ac_" + uuid.uuid4().hex[:10], "JZ_SERVICE_NAME": "access-control",
             "JZ_DATA_DIR": str(tmp_path_factory.mktemp("ac-data")), "JZ_ENVIRONMENT": "test",
-            "JZ_HOUSEKEEPING_SECONDS": "3600", "JZ_LOG_JSON": "false", "JZ_LOG_LEVEL": "WARNING"}
+            "JZ_HOUSEKEEPING_SECONDS": "3600", "JZ_LOG_JSON": "false", "JZ_LOG_LEVEL": "WARNING",
+            "JZ_CLIENT_SECRETS": json.dumps(CLIENT_SECRETS)}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -77,7 +82,7 @@ async def tokens(ac_service):
     async def headers(who: str) -> dict[str, str]:
         if who not in cache:
             if who.startswith("station-") or who in ("intake", "scan-ocr", "catalog", "archive", "notifier"):
-                form = {"grant_type": "client_credentials", "client_id": who, "client_secret": DEV_SECRET}
+                form = {"grant_type": "client_credentials", "client_id": who, "client_secret": CLIENT_SECRETS[who]}
             else:
                 form = {"grant_type": "password", "username": who, "password": "juanzong-demo"}
             r = await client.post("/v1/token", data=form)
@@ -133,7 +138,7 @@ async def test_tokens_discovery_refresh_and_revocation(ac_service):
     assert bad.headers["content-type"].startswith("application/problem+json")
 
     station = await client.post("/v1/token", data={"grant_type": "client_credentials", "client_id": "station-01",
-                                                   "client_secret": DEV_SECRET})
+                                                   "client_secret": CLIENT_SECRETS["station-01"]})
     assert station.status_code == 200 and "refresh_token" not in station.json()
     wrong = await client.post("/v1/token", data={"grant_type": "client_credentials", "client_id": "catalog",
                                                  "client_secret": "nope"})
