@@ -55,6 +55,7 @@ def test_a_service_cannot_record_a_read_in_another_users_name(api, sec):
     }
     for name, (who, body) in attempts.items():
         status, answer = api.status_of("access-control", "POST", "/v1/audit/reads", who, json=body)
+        assert status == 403, (name, status, answer)
         sec.assert_refused(status, answer, (403,), rule=SPC_1_3)
     assert reads_of(api, sec, case_number) == [] and reads_of(api, sec, other_case) == [], "a refused report was stored"
 

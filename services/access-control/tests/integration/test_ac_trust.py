@@ -136,7 +136,7 @@ async def test_a_denied_borrowing_gives_its_slot_back(ac_service, tokens, publis
     judge = await tokens("judge-wang")
     body = {"case_number": case_number, "kind": "current_case_paper", "materials": ["current_case_materials"],
             "days": 5, "purpose": "核对证据"}
-    first, second = [(await client.post("/v1/borrowings", headers=judge, json=body)).json() for _ in range(2)]
+    first, _ = [(await client.post("/v1/borrowings", headers=judge, json=body)).json() for _ in range(2)]
     assert (await client.post("/v1/borrowings", headers=judge, json=body)).status_code == 409
     denied = await client.post(f"/v1/borrowings/{first['borrowing_id']}/deny", headers=await tokens("head-sun"),
                                json={"reason": "可通过电子卷宗查阅"})

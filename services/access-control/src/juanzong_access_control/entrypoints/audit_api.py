@@ -18,9 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..adapters.audit_chain import CheckpointRefused
 from ..adapters.receipts import ReceiptError, verify_receipt
-from ..domain.audit import Checkpoint
-
 from ..domain import rules
+from ..domain.audit import Checkpoint
 from ..domain.cases import Action
 from ..domain.identities import Principal, PrincipalKind, Role
 from .deps import AcDep, CallerDep
