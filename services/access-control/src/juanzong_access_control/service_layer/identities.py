@@ -54,7 +54,9 @@ class LoginLimits:
     window; the next attempt in that window is refused with 429 whatever the password."""
 
     max_failures: int = 5
-    max_failures_per_address: int = 30  # higher: many people may sit behind one address (a court's NAT)
+    # higher: many people may sit behind one address (a court's NAT). The address is the peer's: behind a proxy,
+    # let uvicorn trust its X-Forwarded-For (FORWARDED_ALLOW_IPS) or every user shares the proxy's. 0: no limit.
+    max_failures_per_address: int = 30
     window: timedelta = timedelta(minutes=5)
 
     @classmethod
@@ -62,7 +64,7 @@ class LoginLimits:
         env = os.environ if env is None else env
         d = cls()
         return cls(max_failures=max(1, int(env.get("JZ_LOGIN_MAX_FAILURES", d.max_failures))),
-                   max_failures_per_address=max(1, int(env.get("JZ_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                   max_failures_per_address=max(0, int(env.get("JZ_LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                                 d.max_failures_per_address))),
                    window=timedelta(seconds=max(1.0, float(env.get("JZ_LOGIN_WINDOW_SECONDS",
                                                                    d.window.total_seconds())))))
@@ -83,7 +85,7 @@ class LoginThrottle:
 
     def _keys(self, account: str, address: str | None) -> dict[str, int]:
         keys = {f"account:{account}": self.limits.max_failures}
-        if address:
+        if address and self.limits.max_failures_per_address:
             keys[f"address:{address}"] = self.limits.max_failures_per_address
         return keys
 
