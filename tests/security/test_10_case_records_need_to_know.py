@@ -85,14 +85,16 @@ def test_parties_and_panel_only_for_those_who_may_read_the_case_第九条(api, s
 
 def test_a_station_reads_the_scan_task_it_scans_but_never_the_case_第四条一3(api, sec):
     """吉高法〔2020〕11号 第四条(一)3: station-01 of 吉01 reads the scan task of its court's case (the CLI checks the task
-    before uploading) — materials, state, case number — but not the case record: parties and panel stay hidden."""
+    before uploading) — materials, state, case number — but neither the case record nor who of the case team handled
+    the task: parties and panel stay hidden."""
     number = sec.register_case(api)["case_number"]
     readable_by_filing(api, sec, number)
     task = api.post("intake", f"/v1/cases/{sec.cn_path(number)}/scan-tasks", sec.CLERK,
                     {"department": "民一庭", "materials": MATERIALS})
     seen = api.get("intake", f"/v1/scan-tasks/{task['task_id']}", STATION)
     assert seen["case_number"] == number and seen["materials"][0]["name"] == "送达回证"
-    assert "赵立军" not in json.dumps(seen, ensure_ascii=False)
+    text = json.dumps(seen, ensure_ascii=False)
+    assert "赵立军" not in text and "u-clerk-liu" not in text and "u-judge-wang" not in text  # no one of the team
     status, body = api.status_of("intake", "GET", f"/v1/cases/{sec.cn_path(number)}", STATION)
     sec.assert_refused(status, body, (403,), rule=JL)
     assert "赵立军" not in json.dumps(body, ensure_ascii=False)

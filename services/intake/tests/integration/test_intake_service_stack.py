@@ -287,7 +287,8 @@ async def test_every_change_and_read_is_decided_per_case_and_a_refusal_stores_no
     secret = appeal(case_number="（2025）吉01民终8号", secret=True)
     assert (await intake.client.post("/v1/cases", headers=intake.headers(), json=secret)).status_code == 201
     decider = intake.app.state.decider
-    decider.allow = lambda identity, action, case_number: identity.subject != OUTSIDER
+    decider.allow = lambda identity, action, case_number: (identity.subject not in (OUTSIDER, "u-lawyer")
+                                                           and identity.kind != "station")
     outsider = intake.headers(JUDGE, OUTSIDER)
 
     for path, body in (("/stage", {"stage": "pre_hearing"}), ("/hearings", {"status": "scheduled",
@@ -312,8 +313,19 @@ async def test_every_change_and_read_is_decided_per_case_and_a_refusal_stores_no
         return json.dumps(kept, ensure_ascii=False, sort_keys=True).replace("民终8号", "民终9号")
 
     assert same(hidden.json()) == same(unknown.json())
+    lawyer = intake.headers({"roles": ("litigant_representative",)}, "u-lawyer")  # no role door before the case
+    for tail in ("", "/scan-tasks", "/completeness", "/original-trial"):
+        hidden = await intake.client.get(url("（2025）吉01民终8号", tail), headers=lawyer)
+        unknown = await intake.client.get(url("（2025）吉01民终9号", tail), headers=lawyer)
+        assert hidden.status_code == unknown.status_code == 404 and same(hidden.json()) == same(unknown.json())
     listed = (await intake.client.get("/v1/cases", headers=outsider)).json()
     assert listed == {"items": [], "total": 0, "page": 1, "size": 20}
+
+    task = await new_task(intake)
+    seen = (await intake.client.get(f"/v1/scan-tasks/{task['task_id']}", headers=intake.headers(STATION, "st-01")))
+    assert seen.status_code == 200 and seen.json()["created_by"] is None and seen.json()["history"] == []
+    assert "u-judge-li" not in seen.text and "张三" not in seen.text
+    assert (await intake.client.get(url(APPEAL), headers=intake.headers(STATION, "st-01"))).status_code == 403
 
     team = await intake.client.post(url(APPEAL, "/stage"), headers=intake.headers(JUDGE, "u-judge-li"),
                                     json={"stage": "pre_hearing"})

@@ -65,6 +65,10 @@ def get_access(request: Request, identity: CurrentIdentity) -> CaseAccess:
 AccessDep = Annotated[CaseAccess, Depends(get_access)]
 
 
+def _task_out(doc: dict, access: CaseAccess) -> ScanTaskOut:
+    return ScanTaskOut.for_station(doc) if access.is_station else ScanTaskOut.from_doc(doc)
+
+
 # -- cases -----------------------------------------------------------------------------------------
 @router.post("/cases", response_model=CaseOut, status_code=201, summary="Register a case (立案登记)",
              responses={200: {"description": "Already registered: the stored case", "model": CaseOut},
@@ -191,7 +195,7 @@ async def create_scan_task(case_number: CaseNumberPath, body: cmds.CreateScanTas
 @router.get("/cases/{case_number}/scan-tasks", response_model=list[ScanTaskOut], summary="The case's scan tasks",
             responses=_responses(403, 404))
 async def case_scan_tasks(case_number: CaseNumberPath, mongo: MongoDep, access: AccessDep) -> list[ScanTaskOut]:
-    return [ScanTaskOut.from_doc(d) for d in await services.tasks_of_case(mongo, case_number, access)]
+    return [_task_out(d, access) for d in await services.tasks_of_case(mongo, case_number, access)]
 
 
 @router.get("/scan-tasks", response_model=ScanTaskPage, summary="List scan tasks (filter by court, state, case)")
@@ -201,14 +205,14 @@ async def list_scan_tasks(mongo: MongoDep, access: AccessDep, court: str | None 
     """A station sees its own court's tasks; anyone else the tasks of cases they may read."""
     docs, total = await services.list_tasks(mongo, access, court=court, state=state, case_number=case_number,
                                             page=page, size=size)
-    return ScanTaskPage(items=[ScanTaskOut.from_doc(d) for d in docs], total=total, page=page, size=size)
+    return ScanTaskPage(items=[_task_out(d, access) for d in docs], total=total, page=page, size=size)
 
 
 @router.get("/scan-tasks/{task_id}", response_model=ScanTaskOut, summary="One scan task",
             responses=_responses(403, 404))
 async def get_scan_task(task_id: str, mongo: MongoDep, access: AccessDep) -> ScanTaskOut:
     """A station of the case's court (it scans the task), or whoever may read the case record."""
-    return ScanTaskOut.from_doc(await services.get_task(mongo, task_id, access))
+    return _task_out(await services.get_task(mongo, task_id, access), access)
 
 
 @router.post("/scan-tasks/{task_id}/transitions", response_model=ScanTaskOut,
@@ -219,8 +223,8 @@ async def move_scan_task(task_id: str, body: cmds.TransitionScanTask, request: R
     a mismatch returns the task (核对不一致) with the reason (吉高法〔2020〕11号 第五条(三)). A station of the
     case's court, or ``update_case`` on the case."""
     actor = _actor(identity, Operation.MOVE_SCAN_TASK)
-    return ScanTaskOut.from_doc(await services.move_task(mongo, task_id, body, actor, access=access,
-                                                         on_commit=_wake(request)))
+    return _task_out(await services.move_task(mongo, task_id, body, actor, access=access, on_commit=_wake(request)),
+                     access)
 
 
 # -- staged materials ------------------------------------------------------------------------------

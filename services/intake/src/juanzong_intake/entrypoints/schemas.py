@@ -129,9 +129,18 @@ class ScanTaskOut(BaseModel):
     post_scan_check: MaterialCheck | None = None
     batches: list[dict[str, Any]] = Field(default_factory=list)
     created_at: datetime
-    created_by: str
+    created_by: str | None = None
     updated_at: datetime
     history: list[ScanTaskTransitioned] = Field(default_factory=list)
+    withheld_fields: list[str] = Field(default_factory=list, description=(
+        "Not shown to this caller: a scanning station sees the task it scans, not who of the case team handled it "
+        "(吉高法〔2020〕11号 第四条(一)3)"))
+
+    @classmethod
+    def for_station(cls, doc: dict[str, Any]) -> ScanTaskOut:
+        """The task as a scanning station sees it: materials, counts and states, no person of the case team."""
+        full = cls.from_doc(doc)
+        return full.model_copy(update={"created_by": None, "history": [], "withheld_fields": ["created_by", "history"]})
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ScanTaskOut:
