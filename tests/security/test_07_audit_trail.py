@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from pymongo import MongoClient, UpdateOne
+from pymongo import MongoClient, ReplaceOne, UpdateOne
 
 pytestmark = pytest.mark.e2e
 
@@ -79,10 +79,10 @@ def test_verify_reports_a_rewrite_of_the_whole_chain_and_its_head(api, sec, e2e_
     assert api.get("access-control", "/v1/audit/verify", sec.TECH)["ok"] is True
 
     db = MongoClient(e2e_stack.config.mongo_url, tz_aware=True)["juanzong_access_control"]
+    originals = list(db["audit_records"].find({"seq": {"$lte": checkpoint["seq"]}}, sort=[("seq", 1)]))
+    head_before = db["audit_head"].find_one({"_id": "head"})
+    rest = list(db["audit_records"].find({"seq": {"$gt": checkpoint["seq"]}}, sort=[("seq", 1)]))
     try:
-        originals = list(db["audit_records"].find({"seq": {"$lte": checkpoint["seq"]}}, sort=[("seq", 1)]))
-        head_before = db["audit_head"].find_one({"_id": "head"})
-        rest = list(db["audit_records"].find({"seq": {"$gt": checkpoint["seq"]}}, sort=[("seq", 1)]))
         prev, writes = GENESIS, []
         for doc in [*originals, *rest]:  # every record rewritten (the outsider's attempts erased), every hash redone
             actor = "u-nobody" if doc["actor"] == "u-" + sec.OUTSIDER else doc["actor"]
@@ -100,8 +100,7 @@ def test_verify_reports_a_rewrite_of_the_whole_chain_and_its_head(api, sec, e2e_
         status, refused = api.status_of("access-control", "POST", "/v1/audit/checkpoints", sec.TECH)
         sec.assert_refused(status, refused, (409,), rule=SPC_1_3)
     finally:
-        for doc in [*originals, *rest]:
-            db["audit_records"].replace_one({"_id": doc["_id"]}, doc)
+        db["audit_records"].bulk_write([ReplaceOne({"_id": d["_id"]}, d) for d in [*originals, *rest]])
         db["audit_head"].replace_one({"_id": "head"}, head_before)
         db.client.close()
     assert api.get("access-control", "/v1/audit/verify", sec.TECH)["ok"] is True
