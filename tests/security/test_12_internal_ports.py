@@ -17,6 +17,7 @@ import io
 import json
 import os
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ def _descendants(pids: set[int]) -> set[int]:
         if not entry.isdigit():
             continue
         try:
-            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
@@ -66,7 +67,7 @@ def _listening() -> dict[str, tuple[str, int]]:
     out = {}
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            lines = open(table).read().splitlines()[1:]
+            lines = Path(table).read_text().splitlines()[1:]
         except OSError:
             continue
         for line in lines:

@@ -219,7 +219,7 @@ def ensure_station_broker_user(namespace: str, station_id: str, password: str) -
     exchange = f"{namespace}.events"
 
     def run(*args: str, ok_if: str | None = None) -> None:
-        result = subprocess.run([ctl, *args], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([ctl, *args], check=False, capture_output=True, text=True, timeout=60)
         if result.returncode != 0 and not (ok_if and ok_if in (result.stdout + result.stderr)):
             raise StackError(f"rabbitmqctl {args[0]} {user} failed: {(result.stderr or result.stdout).strip()[-300:]}")
 
@@ -235,14 +235,14 @@ def delete_namespace_users(namespace: str) -> None:
     if ctl is None:
         return
     try:
-        out = subprocess.run([ctl, "list_users", "-q", "--formatter", "json"], capture_output=True, text=True,
-                             timeout=60).stdout
+        out = subprocess.run([ctl, "list_users", "-q", "--formatter", "json"], check=False, capture_output=True,
+                             text=True, timeout=60).stdout
         users = [u.get("user", "") for u in json.loads(out or "[]")]
     except (OSError, subprocess.SubprocessError, ValueError):
         return
     for user in users:
         if user.startswith(namespace + "."):
-            subprocess.run([ctl, "delete_user", user], capture_output=True, timeout=60)
+            subprocess.run([ctl, "delete_user", user], check=False, capture_output=True, timeout=60)
 
 
 def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
