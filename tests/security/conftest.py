@@ -39,7 +39,7 @@ def register_case(api: Api, *, case_type: str = "民终", secret: bool = False, 
     body = {"case_number": next_case_number(case_type, court, year), "filed_on": date(year, 1, 8).isoformat(),
             "court": court, "case_type": case_type, "cause": "民间借贷纠纷", "department": "民一庭",
             "original_case_numbers": original or [], "panel": sample.PANEL,
-            "parties": [{"name": "赵立军", "role": "上诉人"}, {"name": "钱某", "role": "被上诉人"}],
+            "parties": [{"name": "赵立军", "role": "appellant"}, {"name": "钱某", "role": "appellee"}],
             "secret": secret, "stage": "filing", **extra}
     return api.post("intake", "/v1/cases", FILING, body)
 
