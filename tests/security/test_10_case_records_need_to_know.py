@@ -5,15 +5,24 @@ scanning station included, one by one or by listing. Now every read of a case re
 access-control on the case (吉高法〔2020〕11号 第九条); lists show and count only what the caller may read; a 涉密 case
 (第十条) is, to everyone outside its team and its court's 立案庭, exactly what an unknown case number is: 404. A
 station still reads the scan task it scans — never the case record.
+
+The representative: access-control has no API to register a litigant's representative and its development seed has
+none, so the test creates one in access-control's own database of the test stack (as test_11 does) — test setup, not
+a code path.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from juanzong_devstack.api_client import DEMO_PASSWORD
+from juanzong_devstack.stack import service_database
+from pymongo import MongoClient
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +30,24 @@ OTHER_DEPARTMENT_JUDGE = "committee-wu"  # 民二庭 judge, 审委会委员
 STATION = "station"
 JL = "吉高法〔2020〕11号"
 MATERIALS = [{"item_id": "1", "name": "送达回证", "expected_pages": 2, "stage": "filing"}]
+
+
+@pytest.fixture(scope="module")
+def representative(e2e_stack) -> str:
+    """A litigant's representative (诉讼代理人) with an account of their own; returns the username."""
+    from juanzong_access_control.adapters.passwords import hash_secret
+
+    username = f"lawyer-{uuid.uuid4().hex[:8]}"
+    client = MongoClient(e2e_stack.config.mongo_url, serverSelectionTimeoutMS=10_000)
+    try:
+        client[service_database("access-control")]["users"].insert_one({
+            "_id": f"u-{username}", "username": username, "name": "孙律师", "court": "", "department": None,
+            "roles": ["litigant_representative"], "supervised_departments": [], "title_zh": "诉讼代理人",
+            "password_hash": hash_secret(DEMO_PASSWORD), "active": True, "seeded": False,
+            "updated_at": datetime.now(UTC)})
+    finally:
+        client.close()
+    return username
 
 
 def readable_by_filing(api, sec, case_number: str, timeout: float = 30.0) -> dict:
@@ -45,12 +72,16 @@ def listed(api, who: str, query: str = "") -> dict[str, Any]:
     return api.get("intake", f"/v1/cases?size=200{query}", who)
 
 
-@pytest.mark.parametrize("who", [STATION, OTHER_DEPARTMENT_JUDGE, "outsider"])
-def test_a_secret_case_is_exactly_an_unknown_case_to_those_outside_it_第十条(api, sec, who):
-    """吉高法〔2020〕11号 第十条: the station, a judge of another department and a judge of the same department off the
-    panel get for a 涉密 case's number the same 404 as for a number never registered — record, scan tasks,
-    completeness, 原审 report — and no list shows it; the court's 立案庭 still reads it."""
-    who = sec.OUTSIDER if who == "outsider" else who
+@pytest.mark.parametrize("who", [STATION, OTHER_DEPARTMENT_JUDGE, "outsider", "representative"])
+def test_a_secret_case_is_exactly_an_unknown_case_to_those_outside_it_第十条(api, sec, request, who):
+    """吉高法〔2020〕11号 第十条: the station, a judge of another department, a judge of the same department off the
+    panel and a litigant's representative get for a 涉密 case's number the same 404 as for a number never
+    registered — record, scan tasks, completeness, 原审 report — and no list shows it; the court's 立案庭 still
+    reads it."""
+    if who == "outsider":
+        who = sec.OUTSIDER
+    elif who == "representative":
+        who = request.getfixturevalue("representative")
     secret = sec.register_case(api, secret=True)["case_number"]
     readable_by_filing(api, sec, secret)
     unknown = sec.next_case_number()
@@ -63,14 +94,14 @@ def test_a_secret_case_is_exactly_an_unknown_case_to_those_outside_it_第十条(
     assert secret in json.dumps(listed(api, sec.FILING), ensure_ascii=False)
 
 
-def test_parties_and_panel_only_for_those_who_may_read_the_case_第九条(api, sec):
-    """第九条: a judge of another department, a judge off the panel and the station get no parties, panel or cause
-    of an ordinary case (403 naming the rule, nothing of the record in the answer, nothing in any list); the panel's
-    judge, its clerk and the court's 立案庭 read it."""
+def test_parties_and_panel_only_for_those_who_may_read_the_case_第九条(api, sec, representative):
+    """第九条: a judge of another department, a judge off the panel, a litigant's representative and the station get
+    no parties, panel or cause of an ordinary case (403 naming the rule, nothing of the record in the answer, nothing
+    in any list); the panel's judge, its clerk and the court's 立案庭 read it."""
     case = sec.register_case(api, parties=[{"name": "钱多多", "role": "上诉人"}, {"name": "孙某某", "role": "被上诉人"}])
     number = case["case_number"]
     readable_by_filing(api, sec, number)
-    for who in (OTHER_DEPARTMENT_JUDGE, sec.OUTSIDER, STATION):
+    for who in (OTHER_DEPARTMENT_JUDGE, sec.OUTSIDER, representative, STATION):
         status, body = api.status_of("intake", "GET", f"/v1/cases/{sec.cn_path(number)}", who)
         sec.assert_refused(status, body, (403,), rule=JL)
         text = json.dumps(body, ensure_ascii=False)
