@@ -51,7 +51,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def new_secret() -> str:
-    return random.token_urlsafe(32)  # 43 characters, 256 bits
+    return random.token_hex(32)  # 64 hex digits, 256 bits (never a leading "-", which rabbitmqctl takes for an option)
 
 
 class StackSecrets:
