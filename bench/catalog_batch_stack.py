@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = StackConfig(data_dir=tmp / "stack", amqp_url=args.amqp_url, mongo_port=args.port_base,
                       s3_port=args.port_base + 1, weed_port_base=args.port_base + 10,
                       service_port_base=args.port_base - 19_000, namespace="jzb" + uuid.uuid4().hex[:8],
-                      log_level="WARNING")
+                      log_level="WARNING", db_user_per_service=False)
     stack = EmbeddedStack(cfg)
     try:
         stack.start_infra()

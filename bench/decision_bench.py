@@ -163,7 +163,8 @@ class OwnService:
         self.tmp = tempfile.TemporaryDirectory(prefix="jz-decision-bench-")
         self.config = StackConfig(data_dir=Path(self.tmp.name), mongo_port=free_port(),
                                   amqp_url=os.environ.get("JZ_STACK_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-                                  namespace="jzb" + uuid.uuid4().hex[:8], log_level="WARNING")
+                                  namespace="jzb" + uuid.uuid4().hex[:8], log_level="WARNING",
+                                  db_user_per_service=False)
         self.stack = EmbeddedStack(self.config)
         self.port = free_port()
         self.proc: subprocess.Popen | None = None

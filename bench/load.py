@@ -124,6 +124,7 @@ class LocalService:
                 s3_port=port_base + 1,
                 weed_port_base=port_base + 10,
                 service_port_base=port_base + 30,
+                db_user_per_service=False,
                 namespace="jzload" + uuid.uuid4().hex[:6],
                 log_level="WARNING",
                 extra_env={
@@ -451,6 +452,7 @@ async def main(argv: list[str]) -> int:
                 data_dir=Path(tempfile.mkdtemp(prefix="jzload-bus-")),
                 mongo_port=args.port_base + 40,
                 amqp_url=args.amqp_url,
+                db_user_per_service=False,
             )
         )
         await asyncio.to_thread(local.start_mongo)

@@ -411,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     base = args.port_base
     stack = EmbeddedStack(StackConfig(data_dir=work / "stack", mongo_port=base, s3_port=base + 1,
                                       weed_port_base=base + 10, service_port_base=base + 30,
-                                      namespace="jzb" + uuid.uuid4().hex[:8], log_level="WARNING"))
+                                      namespace="jzb" + uuid.uuid4().hex[:8], log_level="WARNING",
+                                      db_user_per_service=False))
     stack.start_infra()
     runs = []
     try:
