@@ -57,7 +57,9 @@ class ServiceSettings(Settings):
     invalidation_hold_seconds: float = Field(
         60.0, gt=0, le=3600, description="How long a replica keeps a case out of its cache while another replica "
                                          "applies a case event it was told of (until that is committed).")
-    decision_max_age_seconds: int = Field(5, ge=0, le=30, description="Cache hint returned with each decision.")
+    decision_max_age_seconds: int = Field(1, ge=0, le=30, description=(
+        "Cache hint returned with each decision: how long a service may reuse it (a withdrawn permission reaches "
+        "every service within this, plus the broadcast's delay)."))
     housekeeping_seconds: float = Field(30.0, gt=0, le=3600,
                                         description="Period of expiry, overdue and explanation checks.")
     seed_demo: bool | None = Field(None, description="Seed demo users; default: in development and test only.")
