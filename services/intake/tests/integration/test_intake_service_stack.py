@@ -331,3 +331,28 @@ async def test_every_change_and_read_is_decided_per_case_and_a_refusal_stores_no
                                     json={"stage": "pre_hearing"})
     assert team.status_code == 200 and team.json()["stage"] == "pre_hearing"
     assert (await intake.client.get("/v1/cases", headers=intake.headers(JUDGE, "u-judge-li"))).json()["total"] == 2
+
+
+async def test_a_reopened_case_announces_its_links_again(intake):
+    """吉高法〔2020〕11号 第三条(二): a return ends what the case's links opened (access-control); when the lower court's
+    next 报送清单 reopens the case, the links still in its record are announced again, once."""
+    assert (await intake.client.post("/v1/cases", headers=intake.headers(), json=appeal())).status_code == 201
+    second = "（2024）吉0102民初89号"
+
+    async def submit(manifest_id: str, original: str, refs: list[str]) -> dict:
+        response = await intake.client.post(url(APPEAL, "/submissions"), headers=intake.headers(), json={
+            "manifest_id": manifest_id, "submitting_court": "吉0102",
+            "originals": [{"original_case_number": original, "e_dossier_refs": refs, "paper_volumes": 1}]})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    assert (await submit("M-1", ORIGINAL, ["ED-88"]))["returned"] is None
+    assert (await submit("M-2", second, []))["returned"]["lower_court"] == "吉0102"  # 89号's e-dossier missing
+    reopened = await submit("M-3", second, ["ED-89"])
+    assert reopened["returned"] is None and [a["ref"] for a in reopened["auto_link"]["added"]] == ["ED-89"]
+    linked = [e["payload"] for e in await intake.outbox("case.original.linked")]
+    assert sorted(p["e_dossier_ref"] for p in linked) == ["ED-88", "ED-88", "ED-89"]
+    again = [p for p in linked if "退回后原审关联恢复" in (p["reason"] or "")]
+    assert [(p["e_dossier_ref"], p["by"], p["manual"]) for p in again] == [("ED-88", "system", False)]
+    case = (await intake.client.get(url(APPEAL), headers=intake.headers(JUDGE))).json()
+    assert case["status"] == "open"

@@ -39,9 +39,12 @@ from juanzong_intake.domain.errors import (
     WrongStage,
 )
 from juanzong_intake.domain.original_trial import (
+    SYSTEM_ACTOR,
     AutoLinkResult,
     FoundRecord,
+    LinkMethod,
     LinkRecord,
+    OriginalLink,
     OriginalSubmission,
     OriginalTrialLinks,
     RecordKind,
@@ -369,10 +372,26 @@ async def record_hearing(mongo: Mongo, case_number: str, cmd: cmds.RecordHearing
 
 
 # -- original-trial records ------------------------------------------------------------------------
-def _link_payload(record: LinkRecord) -> dict[str, Any]:
-    return {"case_number": record.case_number, "original_case_number": record.original_case_number.canonical,
+def _link_payload(record: LinkRecord | OriginalLink, case_number: str | None = None) -> dict[str, Any]:
+    return {"case_number": case_number or record.case_number,
+            "original_case_number": record.original_case_number.canonical,
             "e_dossier_ref": record.ref if record.kind is RecordKind.E_DOSSIER else None,
             "e_archive_ref": record.ref if record.kind is RecordKind.E_ARCHIVE else None}
+
+
+REOPENED_REASON = "下级法院重新报送，退回后原审关联恢复 (links in force again after the return)"
+
+
+def _links_in_force_again(uow: UnitOfWork, case: Case, links: OriginalTrialLinks,
+                          already: Iterable[LinkRecord]) -> None:
+    """The return to the lower court ended what the case's links opened (access-control, 第三条(二)); when the
+    lower court's new 报送清单 reopens the case, its links still in the record are announced again."""
+    announced = {record.identity for record in already}
+    for link in links.links:
+        if link.identity not in announced:
+            payload = {**_link_payload(link, case.key), "manual": link.method is LinkMethod.MANUAL,
+                       "by": SYSTEM_ACTOR, "reason": REOPENED_REASON}
+            _emit(uow, "case.original.linked", payload, case.key, case.court_code)
 
 
 async def _apply_auto_link(uow: UnitOfWork, repo: IntakeRepository, case: Case, links: OriginalTrialLinks,
@@ -444,6 +463,7 @@ async def submit_manifest(mongo: Mongo, case_number: str, cmd: cmds.SubmitManife
                                           decision.reason_zh, decision.missing_zh(), now, actor.subject)
         elif doc.get("status") == "returned_to_lower_court":
             await repo.update_case(case.key, {"status": "open", "returned": None})
+            _links_in_force_again(uow, case, result.links, result.added)
         report = missing_items(case, result.links, manifest)
         return {"manifest_id": manifest_id, "case_number": case.key,
                 "auto_link": {"added": [r.model_dump(mode="json") for r in result.added],
