@@ -251,13 +251,18 @@ async def _page(mongo, page_id: str) -> dict[str, Any]:
 
 async def _read_page(mongo, access: Access, action: str, page_id: str) -> dict[str, Any]:
     """Decide the read of one page — asking about the one document when it is 副卷 or undisclosable, as the
-    decisions API documents (``volume=sub``, ``undisclosable``) — and carry out the yes's obligations."""
+    decisions API documents (``volume=sub``, ``undisclosable``) — and carry out the yes's obligations.
+    The dossier comes from the process's dossier views (one stamp read while it is unchanged)."""
     page = await _page(mongo, page_id)
     case_number = page["case_number"]
-    loaded = await repo.load_dossier(mongo.db, case_number)
-    doc = None
-    if loaded is not None:
-        doc = next((d for d in loaded[0].documents if page_id in d.page_ids), None)
+    runtime = getattr(access.request.app.state, "catalog", None)
+    cache = runtime.search_cache if runtime is not None else queries.SEARCH
+    try:
+        dossier, where = await cache.view(mongo.db, case_number)
+        loaded = (dossier, {})
+    except Problem:
+        loaded, where = None, {}
+    doc = loaded[0].document(where[page_id][0]) if loaded is not None and page_id in where else None
     marks = [f"page:{page_id}"]
     if doc is not None and doc.volume is Volume.SECONDARY:
         marks.append("volume=sub")
