@@ -287,7 +287,8 @@ async def test_every_change_and_read_is_decided_per_case_and_a_refusal_stores_no
     secret = appeal(case_number="（2025）吉01民终8号", secret=True)
     assert (await intake.client.post("/v1/cases", headers=intake.headers(), json=secret)).status_code == 201
     decider = intake.app.state.decider
-    decider.allow = lambda identity, action, case_number: (identity.subject not in (OUTSIDER, "u-lawyer")
+    refused_to = (OUTSIDER, "u-lawyer", "u-filing-zhou")
+    decider.allow = lambda identity, action, case_number: (identity.subject not in refused_to
                                                            and identity.kind != "station")
     outsider = intake.headers(JUDGE, OUTSIDER)
 
@@ -320,6 +321,15 @@ async def test_every_change_and_read_is_decided_per_case_and_a_refusal_stores_no
         assert hidden.status_code == unknown.status_code == 404 and same(hidden.json()) == same(unknown.json())
     listed = (await intake.client.get("/v1/cases", headers=outsider)).json()
     assert listed == {"items": [], "total": 0, "page": 1, "size": 20}
+
+    # registering a taken number shows the stored case only to who may read it; a service needs case:register
+    again = await intake.client.post("/v1/cases", headers=intake.headers(subject="u-filing-zhou"), json=secret)
+    assert again.status_code == 409 and "张三" not in again.text and again.json()["errors"][0]["field"] == "case_number"
+    service = intake.headers({"kind": "service", "roles": ("service_account",), "scopes": ("dossier:add_pages",)},
+                             "notifier")
+    refused = await intake.client.post("/v1/cases", headers=service, json=appeal(case_number="（2025）吉01民终10号"))
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "scope"
+    assert await intake.db["cases"].count_documents({}) == 2
 
     task = await new_task(intake)
     seen = (await intake.client.get(f"/v1/scan-tasks/{task['task_id']}", headers=intake.headers(STATION, "st-01")))

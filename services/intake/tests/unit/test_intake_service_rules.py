@@ -63,7 +63,8 @@ def test_secret_record_keeps_only_the_minimum(make_case: Callable[..., Case]):
 @pytest.mark.parametrize(("roles", "kind", "operation", "ok"), [
     (("filing_division_staff",), "user", Operation.REGISTER, True),
     (("judge",), "user", Operation.REGISTER, False),
-    ((), "service", Operation.REGISTER, True),
+    ((), "service", Operation.REGISTER, False),  # without case:register
+    ((), "service", Operation.UPDATE_CASE, True),  # then decided per case by access-control
     (("scanning_station",), "station", Operation.MOVE_SCAN_TASK, True),
     (("litigant_representative",), "user", Operation.UPDATE_CASE, False),
     (("judge",), "user", Operation.LINK_ORIGINAL, True),
@@ -75,6 +76,14 @@ def test_roles(roles, kind, operation, ok):
     else:
         with pytest.raises(NotPermitted):
             ensure_permitted(roles, kind, operation)
+
+
+def test_a_service_registers_cases_only_with_its_scope():
+    """No decision can be asked about a case before it exists: 立案登记 by a service account needs case:register."""
+    ensure_permitted((), "service", Operation.REGISTER, ("case:register",))
+    with pytest.raises(NotPermitted) as refused:
+        ensure_permitted(("service_account",), "service", Operation.REGISTER, ("dossier:add_pages",))
+    assert refused.value.field == "scope"
 
 
 def _register(**overrides) -> RegisterCase:

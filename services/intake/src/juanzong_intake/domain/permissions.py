@@ -47,10 +47,18 @@ class NotPermitted(IntakeError):
     code = "forbidden"
 
 
-def ensure_permitted(roles: Iterable[str], kind: str, operation: Operation) -> None:
+# 立案登记 creates the case, so no decision on it can be asked first: a service account registers only with this
+# scope (the case-management system's client); none of the suite's own services registers cases.
+REGISTER_SCOPE: Final = "case:register"
+
+
+def ensure_permitted(roles: Iterable[str], kind: str, operation: Operation, scopes: Iterable[str] = ()) -> None:
     """Raise :class:`NotPermitted` unless one of ``roles`` (or a service account) may do ``operation``."""
     roles = set(roles)
     if kind == "service" or roles & SERVICE_ROLES:
+        if operation is Operation.REGISTER and REGISTER_SCOPE not in set(scopes):
+            raise NotPermitted("scope", f"服务账号须具有“{REGISTER_SCOPE}”权限方可立案登记 "
+                                        f"(a service account registers cases only with scope {REGISTER_SCOPE})")
         return
     if roles & _ALLOWED[operation]:
         return

@@ -44,7 +44,7 @@ def _responses(*codes: int) -> dict:
 
 
 def _actor(identity: Identity, operation: Operation) -> Actor:
-    ensure_permitted(identity.roles, identity.kind, operation)
+    ensure_permitted(identity.roles, identity.kind, operation, identity.scopes)
     return Actor(subject=identity.subject, department=identity.department)
 
 
@@ -72,13 +72,17 @@ def _task_out(doc: dict, access: CaseAccess) -> ScanTaskOut:
 # -- cases -----------------------------------------------------------------------------------------
 @router.post("/cases", response_model=CaseOut, status_code=201, summary="Register a case (立案登记)",
              responses={200: {"description": "Already registered: the stored case", "model": CaseOut},
-                        **_responses(403, 422)})
+                        **_responses(403, 409, 422)})
 async def register_case(body: cmds.RegisterCase, request: Request, response: Response, mongo: MongoDep,
-                        identity: CurrentIdentity) -> CaseOut:
+                        identity: CurrentIdentity, access: AccessDep) -> CaseOut:
     """Parses the case number (errors name the bad part, e.g. ``case_number.type_code``); a 涉密 case keeps only
-    its minimal record (吉高法〔2020〕11号 第十条); scope per 第十四条. The same case number again → 200."""
+    its minimal record (吉高法〔2020〕11号 第十条); scope per 第十四条; every 原审案号 must be an earlier instance of a
+    lower court (第三条(二)). The same case number again → 200 with the stored case for a caller who may read it,
+    409 for anyone else."""
     actor = _actor(identity, Operation.REGISTER)
     doc, created = await services.register_case(mongo, body, actor, on_commit=_wake(request))
+    if not created:
+        await services.ensure_repeat_may_see(doc, access)
     response.status_code = 201 if created else 200
     return CaseOut.from_doc(doc)
 

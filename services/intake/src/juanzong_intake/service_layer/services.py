@@ -283,6 +283,13 @@ async def register_case(mongo: Mongo, cmd: cmds.RegisterCase, actor: Actor, *,
         return doc, False
 
 
+async def ensure_repeat_may_see(doc: dict[str, Any], access: CaseAccess) -> None:
+    """A registration of a number already registered answers with the stored case only to a caller who may read
+    it; anyone else learns only that the number is taken (409), not its record (第九条, 第十条)."""
+    if not await access.may_read(doc, settle=True):
+        raise AlreadyDone("case_number", f"案号{doc['_id']}已登记，不能重复立案 (case number already registered)")
+
+
 async def get_case(mongo: Mongo, case_number: str, access: CaseAccess) -> dict[str, Any]:
     """The case record for a caller who may read it (``read_case``); a 涉密 one they may not → 404."""
     return await allowed_case(mongo, case_number, access, READ_CASE)
