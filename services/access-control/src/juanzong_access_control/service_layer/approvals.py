@@ -102,7 +102,9 @@ class Approvals:
     async def open(self, principal: Principal, case_number: str, actions: list[Action], purpose: str,
                    days: int | None) -> ap.AccessRequest:
         facts = await self.decisions.cases.facts(case_number)
-        if facts is None:
+        if facts is None or (facts.classified and principal.id not in facts.panel.everyone):
+            # a 涉密 case is, to those outside its team, a case that does not exist here (第十条): naming 第十条
+            # in the refusal would tell any requester which case numbers are 涉密
             raise not_found("案件", case_number)
         now = datetime.now(UTC)
         duration = timedelta(days=days) if days is not None else ap.DEFAULT_GRANT_DURATION
