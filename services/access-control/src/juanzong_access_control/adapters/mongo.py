@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ..domain.approvals import AccessRequest
 from ..domain.borrowing import Borrowing
-from ..domain.cases import CaseFacts, DeliberativeBody, LinkedCase, Panel, Submission
+from ..domain.cases import CaseFacts, Panel
 from ..domain.grants import Grant
 from ..domain.identities import Principal, PrincipalKind, Role
 
@@ -119,36 +119,9 @@ class CaseStore:
 
     async def doc(self, case_number: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
         return await self.db[CASES].find_one({"_id": case_number}, session=session)
-
     async def facts(self, case_number: str) -> CaseFacts | None:
-        """What the decision point knows of a case, with the later cases that linked it as their 原审."""
-        doc = await self.doc(case_number)
-        links = [link async for link in self.db[CASE_LINKS].find({"original_case_number": case_number})]
-        linked: list[LinkedCase] = []
-        if links:
-            later = {d["_id"]: d async for d in self.db[CASES].find(
-                {"_id": {"$in": [link["case_number"] for link in links]}})}
-            for link in links:
-                other = later.get(link["case_number"])
-                if other is not None:
-                    linked.append(LinkedCase(case_id=other["_id"], court=other["court"],
-                                             team=panel_of(other).everyone, finished=other.get("finished", False)))
-        if doc is None:
-            if not linked:
-                return None
-            # An original-trial case this court never registered (another court's, or before the system):
-            # known only through the link, so it is treated as finished.
-            return CaseFacts(case_id=case_number, court=court_of_case_number(case_number) or "unknown",
-                             finished=True, panel=Panel(undertaking_judge=UNASSIGNED), linked_by=tuple(linked))
-        submitted = tuple(Submission(body=DeliberativeBody(s["body"]),
-                                     member_ids=frozenset(s["member_ids"]) if s.get("member_ids") is not None
-                                     else None) for s in doc.get("submitted_to", []))
-        archived = bool(doc.get("archived"))
-        return CaseFacts(case_id=doc["_id"], court=doc["court"], department=doc.get("department"),
-                         finished=bool(doc.get("finished")) or archived, archived=archived,
-                         classified=bool(doc.get("classified")), panel=panel_of(doc), submitted_to=submitted,
-                         litigant_representatives=frozenset(doc.get("litigant_representatives", [])),
-                         linked_by=tuple(linked))
+        """What the decision point knows of a case: read by :class:`..service_layer.cases.CaseRecords`."""
+        raise NotImplementedError
 
 
 # -- requests, grants, borrowings -----------------------------------------------------------------
