@@ -233,9 +233,12 @@ def test_station_broker_user_publishes_only_job_commands_and_reads_nothing(e2e_s
             exchange = await channel.get_exchange(f"{ns}.events", ensure=False)
             await exchange.publish(aio_pika.Message(b"{}", user_id=user_id), routing_key=key)
 
+        async def ignore(message) -> None:
+            return None
+
         async def consume(channel, service: str):
             queue = await channel.get_queue(f"{ns}.{service}", ensure=False)
-            await queue.consume(lambda message: None)
+            await queue.consume(ignore)
 
         await attempt("exchange exists", lambda ch: ch.declare_exchange(f"{ns}.events", passive=True))
         await attempt("publish case.registered", lambda ch: publish(ch, "case.registered"))
