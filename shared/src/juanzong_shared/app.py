@@ -5,18 +5,24 @@ wiring of broker, database, storage, outbox and consumers in the lifespan (no cl
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from juanzong_shared.auth import HttpAccessDecider, TokenVerifier
@@ -71,7 +77,8 @@ class _RequestContext:
         self.app = app
         self.service = service
         self.max_body = max_body
-        # FastAPI's own API-docs pages load their scripts from a CDN and run inline code: no case data there
+        # paths left without the document policy (an app using FastAPI's CDN-backed docs pages); the factory's own
+        # docs pages set their own policy (install_api_docs)
         self.csp_exempt = frozenset(p for p in csp_exempt if p)
 
     async def __call__(self, scope, receive, send):
@@ -190,6 +197,63 @@ def install_problem_handlers(app: FastAPI) -> None:
         return _problem_response(_internal_error(), request.url.path)
 
 
+DOCS_URL = "/docs"
+REDOC_URL = "/redoc"
+DOCS_OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+DOCS_ASSETS_URL = "/docs-assets"
+# Swagger UI and ReDoc as shipped by the ``fastapi-offline`` wheel (swagger-ui-bundle.js, swagger-ui.css,
+# redoc.standalone.js, favicon.png)
+DOCS_ASSETS_DIR = Path(str(files("fastapi_offline") / "static"))
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def docs_page_csp(html: str) -> str:
+    """The policy of an API-docs page: scripts, styles, images and fetches from this origin only; the page's own
+    inline bootstrap script allowed by its hash (no 'unsafe-inline' for scripts). Both UIs set inline styles and
+    ReDoc runs its search in a worker made from a blob."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+                      for body in _INLINE_SCRIPT.findall(html))
+    return ("default-src 'none'; "
+            f"script-src 'self'{' ' + hashes if hashes else ''}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+            "worker-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _docs_response(page: HTMLResponse) -> HTMLResponse:
+    html = page.body.decode()
+    return HTMLResponse(html, headers={"Content-Security-Policy": docs_page_csp(html)})
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` with their scripts and styles served by this service under
+    ``/docs-assets`` — no CDN. The app must be created with ``docs_url=None, redoc_url=None``."""
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return _docs_response(get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=f"{root}{DOCS_OAUTH2_REDIRECT_URL}",
+            swagger_js_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png",
+            swagger_ui_parameters=app.swagger_ui_parameters))
+
+    @app.get(DOCS_OAUTH2_REDIRECT_URL, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return _docs_response(get_swagger_ui_oauth2_redirect_html())
+
+    @app.get(REDOC_URL, include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return _docs_response(get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{DOCS_ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png", with_google_fonts=False))
+
+
 async def _retrying(what: str, action: Callable[[], Awaitable[Any]], timeout: float) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -284,16 +348,19 @@ def create_service_app(settings: Settings, *, title: str, description: str, part
             await mongo.close()
             log.info("service stopped", service=service)
 
+    # FastAPI's own docs pages load Swagger UI and ReDoc from a CDN, which a court intranet cannot reach:
+    # install_api_docs serves them from this process instead, each page with its own CSP
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  responses={k: v for k, v in PROBLEM_RESPONSES.items() if k in (401, 403, 422)})
+                  responses={k: v for k, v in PROBLEM_RESPONSES.items() if k in (401, 403, 422)},
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.ready = False
     install_problem_handlers(app)
+    install_api_docs(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["X-Request-ID"])
-    app.add_middleware(_RequestContext, service=service, max_body=settings.max_request_bytes,
-                       csp_exempt=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url))
+    app.add_middleware(_RequestContext, service=service, max_body=settings.max_request_bytes)
 
     ops = APIRouter(tags=["operations"])
 
