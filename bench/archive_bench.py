@@ -32,9 +32,9 @@ from pathlib import Path
 from juanzong_archive.adapters.bagit_package import ExportFormat, StageTimes, build_package, export_package
 from juanzong_archive.adapters.checks import ClamAvScanner, MalwareScan, PackageChecker
 from juanzong_archive.adapters.dev_pki import generate_dev_credentials
-from juanzong_archive.adapters.sample_dossier import make_sample_dossier
 from juanzong_archive.adapters.signing import CourtSealSigner, SignatureVerifier
 from juanzong_archive.domain.report import CheckOutcome
+from juanzong_devstack.sample_dossier import make_sample_dossier
 
 TARGET_SECONDS = 60.0
 A4_INCHES = (8.27, 11.69)

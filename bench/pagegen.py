@@ -1,7 +1,7 @@
 """Render realistic Chinese court pages for the OCR benchmarks and sample cases.
 
 The text comes from the court documents written for this project in
-``juanzong_scan_ocr/data/court_texts/`` (complaints, judgments, rulings, summonses,
+``juanzong_devstack/court_texts/`` (complaints, judgments, rulings, summonses,
 notices, hearing records). Pages are laid out on A4 like court documents (title
 centred, body indented two characters), then distorted the way scanning stations
 distort them: skew, blur, noise, paper tint, red seals over the text, pages fed
@@ -181,13 +181,13 @@ def wrap_paragraph(text: str, font: ImageFont.FreeTypeFont, width_px: int, first
 
 def read_document(name: str) -> list[str]:
     """Paragraphs of one bundled court document (first line is its heading)."""
-    root = resources.files("juanzong_scan_ocr") / "data" / "court_texts"
+    root = resources.files("juanzong_devstack") / "court_texts"
     text = (root / name).read_text(encoding="utf-8")
     return [p.strip() for p in text.splitlines() if p.strip()]
 
 
 def list_documents() -> list[str]:
-    root = resources.files("juanzong_scan_ocr") / "data" / "court_texts"
+    root = resources.files("juanzong_devstack") / "court_texts"
     return sorted(p.name for p in root.iterdir() if p.name.endswith(".txt"))
 
 

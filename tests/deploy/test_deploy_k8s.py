@@ -904,3 +904,29 @@ def test_init_jobs_reach_only_the_data_stores_and_no_service_reads_the_admin_sec
     for deployment in deployments(resources):
         assert "juanzong-data-admin" not in secret_refs(deployment)
         assert "juanzong-data-admin" not in json.dumps(deployment)
+
+
+def test_deployments_run_the_images_the_one_dockerfile_builds(kz):
+    """Each Deployment runs ``juanzong/<svc>``: the image compose builds from the root Dockerfile with
+    ``SERVICE=<svc>``, whose command is the service's own (so the API containers set none)."""
+    compose = yaml.safe_load((kz.REPO / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+    built = {}
+    for svc in compose.values():
+        build = svc.get("build")
+        if build:
+            assert build["dockerfile"] == "Dockerfile" and set(build["args"]) == {"SERVICE"}, build
+            built[svc["image"].split(":")[0]] = build["args"]["SERVICE"]
+    resources = kz.rendered("base")
+    seen = set()
+    for deployment in deployments(resources):
+        name = deployment["metadata"]["name"]
+        svc = "scan-ocr" if name == WORKER else name
+        assert svc in SERVICES, name
+        container = containers(deployment)[0]
+        repository = container["image"].rsplit(":", 1)[0]
+        assert repository == f"juanzong/{svc}", f"{name}: runs {container['image']}"
+        assert built.get(repository) == svc, f"{name}: compose does not build {repository} with SERVICE={svc}"
+        if name != WORKER:
+            assert "command" not in container and "args" not in container, f"{name}: the image's command"
+        seen.add(svc)
+    assert seen == set(SERVICES)

@@ -22,12 +22,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 from fastapi import FastAPI
-from juanzong_archive.adapters.sample_dossier import make_sample_dossier
 from juanzong_archive.domain.dossier import CompiledDossier
 from juanzong_archive.entrypoints import cli
 from juanzong_archive.entrypoints.app import create_app
 from juanzong_archive.service_layer.archiving import ARCHIVE_BUCKET
 from juanzong_devstack.pytest_plugin import running_app, wait_for
+from juanzong_devstack.sample_dossier import make_sample_dossier
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.storage import ObjectExists
 from juanzong_shared.testing import FakeDecider, TokenFactory

@@ -15,10 +15,10 @@ from cryptography import x509
 from juanzong_archive.adapters.bagit_package import build_package
 from juanzong_archive.adapters.checks import ClamAvScanner, PackageChecker
 from juanzong_archive.adapters.dev_pki import SealCredentials, generate_dev_credentials
-from juanzong_archive.adapters.sample_dossier import make_sample_dossier
 from juanzong_archive.adapters.signing import CourtSealSigner, SignatureVerifier
 from juanzong_archive.domain.dossier import CompiledDossier
 from juanzong_archive.domain.package import ArchivePackage
+from juanzong_devstack.sample_dossier import make_sample_dossier
 
 COURT = "吉林省长春市中级人民法院"
 SMALL_SCAN = (310, 438)

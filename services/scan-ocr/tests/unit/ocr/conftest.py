@@ -77,7 +77,7 @@ def cjk_font() -> tuple[str, int]:
 @pytest.fixture(scope="session")
 def court_lines() -> list[str]:
     """Lines of the bundled sample judgment, wrapped at 26 characters."""
-    root = resources.files("juanzong_scan_ocr") / "data" / "court_texts"
+    root = resources.files("juanzong_devstack") / "court_texts"
     text = (root / "02_judgment_first.txt").read_text(encoding="utf-8")
     lines: list[str] = []
     for para in text.splitlines():

@@ -1,8 +1,8 @@
-"""A synthetic compiled dossier for development, tests and the benchmark.
+"""A synthetic compiled dossier for archive's tests and the archive benchmark.
 
 Pages look like what scan-ocr produces: a single-page PDF holding a greyscale JPEG "scan" and an
-invisible (render mode 3) CJK text layer in an embedded TrueType font. Nothing here is used on real
-cases.
+invisible (render mode 3) CJK text layer in an embedded TrueType font. It lives in the dev stack, not in
+the archive service, so the production image never carries it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,6 @@ import datetime as dt
 import io
 import random
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
 
 from juanzong_archive.adapters.pdf_builder import find_cjk_font, register_font
 from juanzong_archive.domain.dossier import (
@@ -34,6 +29,10 @@ from juanzong_archive.domain.dossier import (
     Volume,
     VolumeKind,
 )
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
 
 MAIN_TITLES = (
     ("民事起诉状", "起诉材料", "原告张三"),
