@@ -43,7 +43,7 @@ from pydantic import ValidationError
 from juanzong_shared.db import Mongo
 from juanzong_shared.events import REGISTRY, Event, EventRegistry, UnknownEventType
 from juanzong_shared.logging import bind_correlation_id, get_logger, reset_correlation_id
-from juanzong_shared.metrics import CONSUMER_MESSAGES, CONSUMER_SECONDS, QUEUE_DEPTH
+from juanzong_shared.metrics import CONSUMER_MESSAGES, CONSUMER_SECONDS, DEAD_LETTER_DEPTH, QUEUE_DEPTH
 from juanzong_shared.outbox import AlreadyProcessed, UnitOfWork, already_processed, transact
 
 log = get_logger(__name__)
@@ -153,6 +153,7 @@ class Bus:
         self._broadcasts: list[_BroadcastConsumer] = []
         self._publish_lock = asyncio.Lock()
         self._depth_task: asyncio.Task | None = None
+        self.depth_interval = 10.0  # seconds between two readings of the queue depths
         self.on_commit: Callable[[], None] | None = None  # the outbox relay's wake-up
 
     # -- connection ---------------------------------------------------------------------------
@@ -236,12 +237,26 @@ class Bus:
             out[consumer.queue_name] = await consumer.depth()
         return out
 
+    async def dead_letter_depths(self) -> dict[str, int]:
+        """Messages waiting in each subscription's ``.dlq``, by the DLQ's name."""
+        out = {}
+        for consumer in self._consumers:
+            out[consumer.dlq_name] = await consumer.depth(consumer.dlq_name)
+        return out
+
+    async def report_depths(self) -> None:
+        """Set ``jz_queue_depth`` and ``jz_dead_letter_depth`` from the broker (the watcher does it every
+        ``depth_interval`` seconds)."""
+        for name, depth in (await self.queue_depths()).items():
+            QUEUE_DEPTH.labels(self.service, name).set(depth)
+        for name, depth in (await self.dead_letter_depths()).items():
+            DEAD_LETTER_DEPTH.labels(self.service, name).set(depth)
+
     async def _watch_depth(self) -> None:
         while True:
-            await asyncio.sleep(10)
+            await asyncio.sleep(self.depth_interval)
             try:
-                for name, depth in (await self.queue_depths()).items():
-                    QUEUE_DEPTH.labels(self.service, name).set(depth)
+                await self.report_depths()
             except Exception:  # reconnecting; try again next round
                 pass
 
@@ -251,6 +266,7 @@ class _Consumer:
         self.bus = bus
         self.sub = subscription
         self.queue_name = subscription.queue_name(bus.namespace, bus.service)
+        self.dlq_name = f"{self.queue_name}.dlq"
         self.channel: AbstractChannel | None = None
         self.queue: AbstractQueue | None = None
         self.tag: str | None = None
@@ -278,9 +294,12 @@ class _Consumer:
         self.tag = await self.queue.consume(self._on_message, no_ack=False)
         log.info("consuming", queue=self.queue_name, routing_keys=self.sub.routing_keys)
 
-    async def depth(self) -> int:
-        declared = await self.channel.declare_queue(self.queue_name, passive=True)
-        return declared.declaration_result.message_count or 0
+    async def depth(self, queue: str | None = None) -> int:
+        # asked of the AMQP channel itself: aio-pika's robust channel answers a repeated declare_queue with the
+        # queue object it already holds, whose declaration_result is the count at the first declaration
+        channel = await self.channel.get_underlay_channel()
+        declared = await channel.queue_declare(queue or self.queue_name, passive=True)
+        return declared.message_count or 0
 
     async def stop(self, timeout: float) -> None:
         if self.queue and self.tag:

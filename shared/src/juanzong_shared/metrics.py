@@ -22,6 +22,9 @@ CONSUMER_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 QUEUE_DEPTH = Gauge("jz_queue_depth", "Messages ready in a queue.", ["service", "queue"])
+# ``queue`` is the dead-letter queue itself (``<ns>.<service>[.<name>].dlq``); anything above 0 needs an operator
+# (``juanzong-stack dlq``)
+DEAD_LETTER_DEPTH = Gauge("jz_dead_letter_depth", "Messages waiting in a dead-letter queue.", ["service", "queue"])
 OUTBOX_PENDING = Gauge("jz_outbox_pending", "Events written but not yet published.", ["service"])
 OUTBOX_PUBLISHED = Counter("jz_outbox_published_total", "Events relayed from the outbox.", ["service"])
 
