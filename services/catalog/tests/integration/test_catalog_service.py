@@ -15,6 +15,7 @@ import json
 import os
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
@@ -26,6 +27,7 @@ from juanzong_catalog.domain.categories import STANDARD_ORDER, CaseKind, Categor
 from juanzong_catalog.domain.corpus import generate_bundle
 from juanzong_catalog.entrypoints.app import create_app
 from juanzong_shared.bus import Bus
+from juanzong_shared.contracts import OcrLine, PageOcrDocument, PageQc
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.storage import ObjectStore
 from juanzong_shared.testing import FakeDecider, TokenFactory
@@ -47,15 +49,23 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+def _ocr_document(page) -> bytes:
+    """The page's ``ocr.json`` as scan-ocr writes it: the shared page-ocr.v1 contract."""
+    qc = PageQc(width_px=2480, height_px=3508, effective_dpi=300, dpi_source="declared", clarity=0.9,
+                edge_spread_mm=0.1, blurred=False, ink_ratio=0.04, blank=page.blank, skew_degrees=0.0,
+                needs_rescan=False, passed=True, dpi=300, checked_at=datetime.now(UTC))
+    return PageOcrDocument(
+        page_id=page.page_id, engine="test-engine", model_version="t1", text=page.text, width=2480, height=3508,
+        dpi=300, rotation=0, skew_degrees=0.0, born_digital=page.born_digital, qc=qc,
+        lines=tuple(OcrLine(text=ln.text, polygon=ln.polygon, confidence=ln.confidence) for ln in page.lines),
+    ).model_dump_json().encode()
+
+
 async def _publish_batch(bus: Bus, store: ObjectStore, bundle, batch_id: str) -> None:
     """What scan-ocr does: OCR JSON and page PDF per page in storage, one event per page, then the batch."""
     for i, page in enumerate(bundle.pages):
-        ocr = {"text": page.text, "engine": "test-engine", "model_version": "t1", "width": 2480, "height": 3508,
-               "lines": [{"text": ln.text, "polygon": [list(p) for p in ln.polygon], "confidence": ln.confidence}
-                         for ln in page.lines], "timings": {}}
         prefix = f"pages/{page.page_id}"
-        await store.put_bytes(BUCKET, f"{prefix}/ocr.json", json.dumps(ocr, ensure_ascii=False).encode(),
-                              "application/json")
+        await store.put_bytes(BUCKET, f"{prefix}/ocr.json", _ocr_document(page), "application/json")
         await store.put_bytes(BUCKET, f"{prefix}/page.pdf", b"%PDF-1.4\n% test page\n%%EOF\n", "application/pdf")
         if i == 0:
             await store.put_bytes(BUCKET, f"{prefix}/processed.png", _png(), "image/png")
@@ -348,12 +358,8 @@ async def test_batch_completed_before_its_pages_is_catalogued_by_the_last_page(c
 
     # the pages now (the batch event is not sent again)
     for page in bundle.pages:
-        ocr = {"text": page.text, "engine": "test-engine", "model_version": "t1", "width": 2480, "height": 3508,
-               "lines": [{"text": ln.text, "polygon": [list(p) for p in ln.polygon], "confidence": ln.confidence}
-                         for ln in page.lines], "timings": {}}
         prefix = f"pages/{page.page_id}"
-        await catalog.store.put_bytes(BUCKET, f"{prefix}/ocr.json", json.dumps(ocr, ensure_ascii=False).encode(),
-                                      "application/json")
+        await catalog.store.put_bytes(BUCKET, f"{prefix}/ocr.json", _ocr_document(page), "application/json")
         await catalog.bus.publish(REGISTRY.create("scan.page.processed", {
             "batch_id": batch_id, "page_id": page.page_id, "seq": page.seq + 1, "content_sha256": "0" * 64,
             "engine": "test-engine", "text_chars": len(page.text), "bucket": BUCKET,
@@ -657,6 +663,52 @@ async def test_pages_of_a_secret_case_are_never_stored_or_indexed(catalog, clien
     assert await db["dossiers"].find_one({"_id": bundle.case_number}) is None
     r = await client.get(f"/v1/dossiers/{quote(bundle.case_number, safe='')}", headers=catalog.judge)
     assert r.status_code == 404
+
+
+async def test_an_ocr_document_off_the_contract_is_dead_lettered_with_the_reason(catalog, embedded_stack):
+    """catalog reads ``ocr.json`` as the shared page-ocr.v1 contract, nothing guessed: a document in another
+    shape (here a box instead of a polygon, as the old tolerant reader accepted) is dead-lettered with the
+    reason and its page is not stored; a page in the contract's shape beside it is."""
+    import aio_pika
+
+    bundle = generate_bundle(4247, CaseKind.CIVIL_SECOND_INSTANCE, min_pages=2)
+    good, bad = bundle.pages[0], bundle.pages[1]
+    off_contract = json.loads(_ocr_document(bad))
+    off_contract["lines"] = [{"text": "传票", "box": [10, 20, 110, 60], "confidence": 0.9}]
+    for page, body in ((good, _ocr_document(good)), (bad, json.dumps(off_contract, ensure_ascii=False).encode())):
+        prefix = f"pages/{page.page_id}"
+        await catalog.store.put_bytes(BUCKET, f"{prefix}/ocr.json", body, "application/json")
+        await catalog.bus.publish(REGISTRY.create("scan.page.processed", {
+            "batch_id": "batch-off-contract", "page_id": page.page_id, "seq": page.seq + 1,
+            "content_sha256": "0" * 64, "engine": "test-engine", "text_chars": len(page.text), "bucket": BUCKET,
+            "ocr_key": f"{prefix}/ocr.json", "pdf_key": f"{prefix}/page.pdf", "case_number": bundle.case_number},
+            court="吉01", case_id=bundle.case_number))
+    reason = None
+    connection = await aio_pika.connect_robust(embedded_stack.config.amqp_url)
+    try:
+        channel = await connection.channel()
+        dlq = await channel.declare_queue(f"{catalog.app.state.bus.namespace}.catalog.dlq", passive=True)
+        for _ in range(300):
+            message = await dlq.get(no_ack=True, fail=False)
+            if message is None:
+                await asyncio.sleep(0.1)
+                continue
+            text = str((message.headers or {}).get("x-jz-failure-reason", ""))
+            if bad.page_id in text:
+                reason = text
+                break
+    finally:
+        await connection.close()
+    assert reason is not None, "the page with an off-contract ocr.json was not dead-lettered"
+    assert "page-ocr.v1" in reason and "lines.0.polygon" in reason, reason
+    db = catalog.app.state.mongo.db
+    assert await db["pages"].find_one({"_id": bad.page_id}) is None
+    for _ in range(300):
+        stored = await db["pages"].find_one({"_id": good.page_id})
+        if stored is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert stored is not None and stored["text"] == good.text and stored["qc"]["passed"] is True
 
 
 async def test_a_case_number_path_is_checked_before_anything_else(catalog, client):

@@ -7,6 +7,7 @@ import struct
 import zlib
 
 import pytest
+from juanzong_shared.contracts import PageOcrDocument
 
 pytestmark = pytest.mark.integration
 
@@ -77,14 +78,15 @@ async def test_rest_batch_bad_files_named_good_pages_processed(scan_stack, scan_
     pages = {p["seq"]: p async for p in scan_api.db["pages"].find({"batch_id": batch_id})}
     assert pages[again["seq"]]["timings"] == {} and pages[first["seq"]]["timings"]["ocr"] > 0
 
-    # stage outputs where catalog reads them
-    ocr = json.loads(await scan_api.store.get_bytes(first["bucket"], first["ocr_key"]))
-    assert "判决" in ocr["text"] and ocr["lines"] and ocr["dpi"] == 300 and ocr["page_id"] == first["page_id"]
-    assert {"width", "height", "rotation", "engine", "model_version"} <= set(ocr)
+    # stage outputs where catalog reads them: the page OCR document is the shared page-ocr.v1 contract
+    raw = await scan_api.store.get_bytes(first["bucket"], first["ocr_key"])
+    ocr = PageOcrDocument.model_validate_json(raw)
+    assert "判决" in ocr.text and ocr.lines and ocr.dpi == 300 and ocr.page_id == first["page_id"]
+    assert ocr.engine == "ppocr" and ocr.qc.passed and json.loads(raw)["version"] == 1
     pdf = await scan_api.store.get_bytes(first["bucket"], first["pdf_key"])
     assert pdf.startswith(b"%PDF-")
-    dup = json.loads(await scan_api.store.get_bytes(again["bucket"], again["ocr_key"]))
-    assert dup["page_id"] == again["page_id"] and dup["text"] == ocr["text"]
+    dup = PageOcrDocument.model_validate_json(await scan_api.store.get_bytes(again["bucket"], again["ocr_key"]))
+    assert dup.page_id == again["page_id"] and dup.model_copy(update={"page_id": ocr.page_id}) == ocr
 
     # progress and page views; a station sees its own batch only
     view = (await scan_api.client.get(f"/v1/batches/{batch_id}", headers=scan_api.station())).json()

@@ -30,7 +30,7 @@ from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import UnitOfWork
 
 from juanzong_catalog.adapters import repository as repo
-from juanzong_catalog.adapters.ocr_results import parse_ocr_json
+from juanzong_catalog.adapters.ocr_results import OcrDocumentRefused, page_fields, read_page_ocr
 from juanzong_catalog.domain.admission import page_refusal
 from juanzong_catalog.domain.case_kind import case_kind_for
 from juanzong_catalog.domain.cataloguing import BatchCatalogue, catalogue_batch
@@ -109,16 +109,16 @@ class CatalogHandlers:
         await self._refuse_closed_case(uow, page.case_number, f"page {page.page_id}")
         raw = await self.runtime.store.get_bytes(page.bucket, page.ocr_key, max_bytes=MAX_OCR_JSON_BYTES)
         try:
-            ocr = parse_ocr_json(raw)
-        except ValueError as error:
-            raise PermanentError(f"OCR JSON of page {page.page_id} unreadable: {error}") from error
+            ocr = page_fields(read_page_ocr(raw, page.page_id))
+        except OcrDocumentRefused as error:
+            raise PermanentError(f"OCR JSON of page {page.page_id} ({page.ocr_key}) refused: {error}") from error
         doc = {
             "_id": page.page_id, "batch_id": page.batch_id, "seq": page.seq, "case_number": page.case_number,
             "scan_task_id": page.scan_task_id, "bucket": page.bucket, "ocr_key": page.ocr_key,
-            "pdf_key": page.pdf_key, "content_sha256": page.content_sha256, "engine": ocr["engine"] or page.engine,
+            "pdf_key": page.pdf_key, "content_sha256": page.content_sha256, "engine": ocr["engine"],
             "model_version": ocr["model_version"], "mean_confidence": page.mean_confidence,
             "needs_rescan": page.needs_rescan, "born_digital": page.born_digital, "blank": ocr["blank"],
-            "image_key": ocr["image_key"], "qc": ocr["qc"], "width": ocr["width"], "height": ocr["height"],
+            "image_key": page.image_key, "qc": ocr["qc"], "width": ocr["width"], "height": ocr["height"],
             "text": ocr["text"], "lines": ocr["lines"], "stored_at": repo.now(), "event_id": str(event.event_id),
             "replaces_page_id": page.replaces_page_id, "text_chars": page.text_chars,
         }

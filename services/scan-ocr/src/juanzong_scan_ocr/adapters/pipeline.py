@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 import time
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from juanzong_shared.contracts import PageOcrDocument, PageQc
 
 from juanzong_scan_ocr.adapters.allocator import trim_heap
 from juanzong_scan_ocr.adapters.imaging import (
@@ -70,17 +70,18 @@ class PageResult:
     pdf: bytes
     timings: dict[str, float] = field(default_factory=dict)
 
-    def ocr_json(self, page_id: str) -> bytes:
-        """``pages/{page_id}/ocr.json``: the OcrPage plus width/height/dpi/rotation (catalog reads it)."""
-        body = self.ocr.model_dump(mode="json")
-        qc = self.qc.model_dump(mode="json")
+    def ocr_document(self, page_id: str) -> PageOcrDocument:
+        """``pages/{page_id}/ocr.json`` (the shared contract catalog reads): the OcrPage plus the page's
+        resolution, the clean-up applied and its QC."""
         # The verdict and its time travel with the page into the dossier and the e-archive metadata
         # (法〔2016〕264号 二(五); 吉高法〔2020〕11号 第三条(七) 核查: every page passed QC).
-        qc.update(passed=not self.qc.needs_rescan, dpi=self.qc.effective_dpi,
-                  checked_at=dt.datetime.now(dt.UTC).isoformat(), checked_by="scan-ocr")
-        body.update(page_id=page_id, dpi=self.dpi, rotation=self.rotation, skew_degrees=self.skew_degrees,
-                    born_digital=self.born_digital, qc=qc)
-        return json.dumps(body, ensure_ascii=False).encode()
+        qc = PageQc(**self.qc.model_dump(), passed=not self.qc.needs_rescan, dpi=self.qc.effective_dpi,
+                    checked_at=dt.datetime.now(dt.UTC), checked_by="scan-ocr")
+        return PageOcrDocument(**self.ocr.model_dump(), page_id=page_id, dpi=self.dpi, rotation=self.rotation,
+                               skew_degrees=self.skew_degrees, born_digital=self.born_digital, qc=qc)
+
+    def ocr_json(self, page_id: str) -> bytes:
+        return self.ocr_document(page_id).model_dump_json().encode()
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from juanzong_shared.bus import PermanentError
+from juanzong_shared.contracts import PageOcrDocument
 from juanzong_shared.db import Mongo
 from juanzong_shared.events import REGISTRY, Event
 from juanzong_shared.events.scan_ocr import ProcessPage
@@ -24,6 +25,7 @@ from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import UnitOfWork
 from juanzong_shared.storage import ObjectStore, ObjectTooLarge
 from minio.error import S3Error
+from pydantic import ValidationError
 from pymongo import ReturnDocument
 
 from juanzong_scan_ocr.adapters.allocator import trim_heap_above
@@ -333,12 +335,17 @@ class PageWorker:
             ocr["qc"] = {**qc, "passed": not prior.get("needs_rescan"), "dpi": qc.get("effective_dpi"),
                          "checked_at": (prior.get("ended_at") or datetime.now(UTC)).isoformat(),
                          "checked_by": "scan-ocr"}
+        try:  # the copy is written in the contract's shape, whatever version the first page was written in
+            document = PageOcrDocument.model_validate(ocr)
+        except ValidationError as error:
+            raise PermanentError(f"OCR JSON of page {prior['_id']} (reused) does not match page-ocr.v1: "
+                                 f"{error}") from error
         image, pdf = await asyncio.gather(self.store.get_bytes(bucket, prior["image_key"]),
                                           self.store.get_bytes(bucket, prior["pdf_key"]))
         await asyncio.gather(
             self.store.put_bytes(keys["bucket"], keys["image_key"], image, "image/jpeg"),
             self.store.put_bytes(keys["bucket"], keys["pdf_key"], pdf, "application/pdf"),
-            self.store.put_bytes(keys["bucket"], keys["ocr_key"], json.dumps(ocr, ensure_ascii=False).encode(),
+            self.store.put_bytes(keys["bucket"], keys["ocr_key"], document.model_dump_json().encode(),
                                  "application/json"))
         fields = {k: prior[k] for k in ("content_sha256", "born_digital", "width", "height", "dpi", "qc", "clean",
                                         "ocr")}
