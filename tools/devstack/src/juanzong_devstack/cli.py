@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sys
+from dataclasses import dataclass
 
 import typer
 from rich.console import Console
@@ -86,6 +89,135 @@ def env(service: str) -> None:
         raise typer.Exit(2)
     for key, value in stack.config.service_env(service).items():
         print(f"export {key}='{value}'")
+
+
+dlq_app = typer.Typer(help="Dead-letter queues (死信队列): list, show, replay, discard.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+_SERVICE_HELP = "A service (intake, scan-ocr, …) or one of its subscriptions (scan-ocr.pages)."
+
+
+@dataclass
+class _Broker:
+    amqp_url: str
+    namespace: str
+
+
+@dlq_app.callback()
+def _dlq_options(ctx: typer.Context,
+                 amqp_url: str = typer.Option(None, envvar="JZ_AMQP_URL", show_default=False,
+                                              help="Broker URL (default: the embedded stack's)."),
+                 namespace: str = typer.Option(None, envvar="JZ_BUS_NAMESPACE", show_default=False,
+                                               help="Bus namespace (default: the embedded stack's).")) -> None:
+    if not amqp_url or not namespace:
+        config = StackConfig.from_env()
+        amqp_url, namespace = amqp_url or config.amqp_url, namespace or config.namespace
+    ctx.obj = _Broker(amqp_url, namespace)
+
+
+def _dlq_run(action):
+    from juanzong_devstack.dlq import DeadLetterError
+    try:
+        return asyncio.run(action)
+    except DeadLetterError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+
+
+def _service_name(service: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)?", service):
+        console.print(f"[red]error:[/red] not a service: {service}")
+        raise typer.Exit(2)
+    return service
+
+
+@dlq_app.command("list")
+def dlq_list(ctx: typer.Context, service: str = typer.Argument(None, help=_SERVICE_HELP)) -> None:
+    """Each service's dead-letter queues with the number of messages waiting."""
+    from juanzong_devstack.dlq import DeadLetters, dead_letter_queue, subscription_queues
+    broker: _Broker = ctx.obj
+    services = [_service_name(service)] if service else list(SERVICES)
+
+    async def depths():
+        async with DeadLetters(broker.amqp_url) as letters:
+            return [(name, q, await letters.depth(dead_letter_queue(q)))
+                    for name in services for q in subscription_queues(broker.namespace, name)]
+    table = Table(title=f"死信队列 dead-letter queues ({broker.namespace})")
+    table.add_column("service")
+    table.add_column("queue")
+    table.add_column("depth", justify="right")
+    for name, queue, depth in _dlq_run(depths()):
+        shown = "[dim]not declared[/dim]" if depth is None else (f"[red]{depth}[/red]" if depth else "0")
+        table.add_row(name, dead_letter_queue(queue), shown)
+    Console().print(table)
+
+
+def _one_dlq(broker: _Broker, service: str) -> str:
+    from juanzong_devstack.dlq import dead_letter_queue, subscription_queues
+    return dead_letter_queue(subscription_queues(broker.namespace, _service_name(service))[0])
+
+
+@dlq_app.command("show")
+def dlq_show(ctx: typer.Context, service: str = typer.Argument(..., help=_SERVICE_HELP),
+             limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many messages.")) -> None:
+    """The messages at the head of a service's DLQ (they stay there)."""
+    from juanzong_devstack.dlq import DeadLetters
+    dlq = _one_dlq(ctx.obj, service)
+
+    async def peek():
+        async with DeadLetters(ctx.obj.amqp_url) as letters:
+            return await letters.depth(dlq), await letters.show(dlq, limit)
+    depth, shown = _dlq_run(peek())
+    table = Table(title=f"{dlq}: {len(shown)} of {depth}")
+    for column in ("id", "event type", "case", "routing key", "attempts", "reason"):
+        table.add_column(column, overflow="fold")
+    for letter in shown:
+        table.add_row(letter.message_id, letter.event_type, letter.case_id, letter.routing_key,
+                      "" if letter.attempts is None else str(letter.attempts), letter.reason)
+    Console().print(table)
+
+
+def _take(ctx: typer.Context, service: str, ids: list[str] | None, every: bool, replay: bool) -> None:
+    from rich.progress import Progress
+
+    from juanzong_devstack.dlq import DeadLetters
+    if bool(ids) == every:
+        console.print("[red]error:[/red] give --id (repeatable) or --all")
+        raise typer.Exit(2)
+    dlq = _one_dlq(ctx.obj, service)
+    verb = "replayed" if replay else "discarded"
+
+    async def run():
+        async with DeadLetters(ctx.obj.amqp_url) as letters:
+            total = (await letters.depth(dlq) or 0) if every else len(ids)
+            with Progress(console=console, disable=not every) as progress:
+                task = progress.add_task(f"{verb[:-1]}ing {dlq}", total=total)
+                act = letters.replay if replay else letters.discard
+                return await act(dlq, ids or (), every=every, progress=lambda _: progress.advance(task))
+    taken = _dlq_run(run())
+    for letter in taken:
+        print(f"{verb} {letter.message_id} {letter.event_type} {letter.case_id}")
+    console.print(f"{len(taken)} message(s) {verb} from {dlq}")
+
+
+@dlq_app.command("replay")
+def dlq_replay(ctx: typer.Context, service: str = typer.Argument(..., help=_SERVICE_HELP),
+               ids: list[str] = typer.Option(None, "--id", help="Message (event) id; repeatable."),
+               every: bool = typer.Option(False, "--all", help="Every message now in the DLQ.")) -> None:
+    """Send dead letters back to the service's queue (attempt count reset), then remove them from the DLQ."""
+    _take(ctx, service, ids, every, replay=True)
+
+
+@dlq_app.command("discard")
+def dlq_discard(ctx: typer.Context, service: str = typer.Argument(..., help=_SERVICE_HELP),
+                ids: list[str] = typer.Option(None, "--id", help="Message (event) id; repeatable."),
+                every: bool = typer.Option(False, "--all", help="Every message now in the DLQ."),
+                yes: bool = typer.Option(False, "--yes", help="Confirm: the messages are gone for good.")) -> None:
+    """Delete dead letters for good (needs --yes)."""
+    if not yes:
+        console.print("[red]refused:[/red] discarding cannot be undone; add --yes (look first with dlq show)")
+        raise typer.Exit(2)
+    _take(ctx, service, ids, every, replay=False)
 
 
 def _print_status(stack: EmbeddedStack) -> None:
