@@ -488,17 +488,22 @@ def upload(
     raise typer.Exit(report(batch))
 
 
+def _scan_ocr_get(path: str, credentials: Path | None, token: str | None, api: str | None) -> httpx.Response:
+    """GET a scan-ocr path as this station (its credentials file, or a token and the API's address)."""
+    try:
+        config = resolve_config(credentials, scan_ocr_url=api) if credentials else StationConfig(
+            client_id="-", scan_ocr_url=api or _env_settings()["scan_ocr_url"])
+        return _get(f"{(config.scan_ocr_url or '').rstrip('/')}{path}", Session(config, token))
+    except StationError as error:
+        raise _fail(error) from None
+
+
 @app.command()
 def job(job_id: str, credentials: CredentialsOpt = None,
         token: Annotated[str | None, typer.Option("--token", envvar="JZ_STATION_TOKEN")] = None,
         api: Annotated[str | None, typer.Option("--api", envvar="JZ_SCAN_OCR_URL")] = None) -> None:
     """Show what became of a job this station sent: accepted (its batch) or refused (why)."""
-    try:
-        config = resolve_config(credentials, scan_ocr_url=api) if credentials else StationConfig(
-            client_id="-", scan_ocr_url=api or _env_settings()["scan_ocr_url"])
-        response = _get(f"{(config.scan_ocr_url or '').rstrip('/')}/v1/station-jobs/{job_id}", Session(config, token))
-    except StationError as error:
-        raise _fail(error) from None
+    response = _scan_ocr_get(f"/v1/station-jobs/{job_id}", credentials, token, api)
     if response.status_code != 200:
         console.print(f"[red]{_problem_text(response)}")
         raise typer.Exit(EXIT_UNAVAILABLE if response.status_code >= 500 else EXIT_REFUSED_BEFORE)
@@ -512,12 +517,7 @@ def status(batch_id: str, credentials: CredentialsOpt = None,
            token: Annotated[str | None, typer.Option("--token", envvar="JZ_STATION_TOKEN")] = None,
            api: Annotated[str | None, typer.Option("--api", envvar="JZ_SCAN_OCR_URL")] = None) -> None:
     """Show a batch's pages and failures."""
-    try:
-        config = resolve_config(credentials, scan_ocr_url=api) if credentials else StationConfig(
-            client_id="-", scan_ocr_url=api or _env_settings()["scan_ocr_url"])
-        response = _get(f"{(config.scan_ocr_url or '').rstrip('/')}/v1/batches/{batch_id}", Session(config, token))
-    except StationError as error:
-        raise _fail(error) from None
+    response = _scan_ocr_get(f"/v1/batches/{batch_id}", credentials, token, api)
     if response.status_code != 200:
         console.print(f"[red]{_problem_text(response)}")
         raise typer.Exit(EXIT_UNAVAILABLE)
