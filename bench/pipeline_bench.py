@@ -41,6 +41,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from unittest.mock import patch
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -181,16 +182,8 @@ async def _send_job(env: dict, files: list[Path], station: str, job_id: str) -> 
     command), with the stack's settings in the environment."""
     from juanzong_scan_ocr.entrypoints.station import _send
 
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with patch.dict(os.environ, env):  # the CLI reads its settings from the environment
         await _send(files, station, job_id, "（2025）吉01民终1号", "bench", "bench", None)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 async def _wait_batch(env: dict, batch_id: str, timeout: float) -> dict:

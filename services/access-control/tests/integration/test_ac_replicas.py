@@ -14,6 +14,7 @@ import time
 import uuid
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import pytest
 from juanzong_devstack.pytest_plugin import running_app, wait_for
@@ -45,17 +46,9 @@ def new_case_number() -> str:
 
 
 def make_app(env: dict[str, str]):
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with patch.dict(os.environ, env):  # the settings are read when the app is built
         from juanzong_access_control.entrypoints.app import create_app
         return create_app()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import os
 import secrets
 import uuid
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import pytest
 from juanzong_devstack.pytest_plugin import running_app, wait_for
@@ -30,17 +31,9 @@ def make_app(embedded_stack, data_dir, **extra: str):
             "JZ_DATA_DIR": str(data_dir), "JZ_ENVIRONMENT": "test",
             "JZ_HOUSEKEEPING_SECONDS": "3600", "JZ_LOG_JSON": "false", "JZ_LOG_LEVEL": "WARNING",
             "JZ_CLIENT_SECRETS": json.dumps(CLIENT_SECRETS), **extra}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with patch.dict(os.environ, env):  # the settings are read when the app is built
         from juanzong_access_control.entrypoints.app import create_app
         return create_app()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")
