@@ -10,7 +10,6 @@ uploaded (exit 4), and files are judged by their content, the skipped ones named
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
@@ -19,13 +18,12 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the session's archived case may be made here
 
 STATION = "station-01"
 
@@ -126,31 +124,15 @@ def test_a_wrong_case_number_stops_before_uploading(api, sec, e2e_stack, credent
     assert station_objects(e2e_stack) == before
 
 
-def test_a_case_that_may_not_take_pages_stops_before_uploading(api, sec, e2e_stack, credentials_file, tmp_path):
-    """吉高法〔2020〕11号 第三条(八): the task is the case's, but the case was archived meanwhile — scan-ocr's
-    pre-check (access-control's add_pages for the station) refuses, naming the article; nothing is uploaded."""
-    from juanzong_shared.bus import Bus
-    from juanzong_shared.events import REGISTRY
-
-    case_number = sec.register_case(api)["case_number"]
-    task = scan_task(api, sec, case_number)
-    wait_decision(api, sec, case_number, task, True)
-    event = REGISTRY.create("archive.archived", {
-        "case_number": case_number, "archival_code": f"A-{uuid.uuid4().hex[:8]}",
-        "package_key": f"packages/{uuid.uuid4().hex}.zip", "at": datetime.now(UTC).isoformat()},
-        court="吉01", case_id=case_number)
-
-    async def publish() -> None:
-        bus = Bus(e2e_stack.config.amqp_url, e2e_stack.config.namespace, "security-test", passive_exchange=True)
-        await bus.connect(timeout=30)
-        try:
-            await bus.publish(event)
-        finally:
-            await bus.close()
-    asyncio.run(publish())
-    wait_decision(api, sec, case_number, task, False)
+def test_a_case_that_may_not_take_pages_stops_before_uploading(api, sec, e2e_stack, credentials_file, archived,
+                                                                tmp_path):
+    """吉高法〔2020〕11号 第三条(八): the task is the case's, but the case is archived (by the real archiving run, conftest's
+    ``archived``) — scan-ocr's pre-check (access-control's add_pages for the station) refuses, naming the article;
+    nothing is uploaded."""
+    wait_decision(api, sec, archived.cn, archived.result.task_id, False)
     before = station_objects(e2e_stack)
-    result = station_cli(credentials_file, page_folder(tmp_path, {"p1.png": _png()}), case_number, task)
+    result = station_cli(credentials_file, page_folder(tmp_path, {"p1.png": _png()}), archived.cn,
+                         archived.result.task_id)
     assert result.returncode == 4, output(result)
     assert "第三条(八)" in output(result) and station_objects(e2e_stack) == before
 

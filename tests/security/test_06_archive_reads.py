@@ -7,8 +7,8 @@ transfer record to any authenticated caller. Now every such read asks access-con
 (``read_case`` for the workflow views, ``read_archive`` for the e-archive, ``transfer_archive`` for a 移交),
 and the yes is in the case's audit trail with the reader as actor and the file named.
 
-One archived case is made once for the module: the second sample appeal through 立案, scanning, cataloguing,
-结案, 立卷, 核查, 组卷, one-click conversion and 审核归档 (the demo's own steps).
+One archived case is made once for the session (conftest's ``archived``): the second sample appeal through 立案,
+scanning, cataloguing, 结案, 立卷, 核查, 组卷, one-click conversion and 审核归档 (the demo's own steps).
 """
 
 from __future__ import annotations
@@ -17,41 +17,11 @@ import hashlib
 import time
 
 import pytest
-from juanzong_devstack import sample_case as sample
 from juanzong_devstack.api_client import cn_path
-from juanzong_devstack.demo import MainJob
-from juanzong_devstack.stack import REPO_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 SERVICE = "notifier"  # a service account with no archive scope
-
-
-def do(job, title, fn) -> None:
-    """One step of the demo's job; a failure names the step and the service's answer."""
-    try:
-        job.step(title, fn)
-    except Exception as error:  # noqa: BLE001 - the step's own message says which call failed and why
-        pytest.fail(f"setup step “{title}” failed: {error}", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def archived(e2e_stack, api, sec, tmp_path_factory):
-    """An archived case (审核归档 passed) of the demo panel."""
-    job = MainJob(api, e2e_stack.config, sample_dir=REPO_ROOT / "var" / "sample-unhappy",
-                  archives_dir=tmp_path_factory.mktemp("archives"), pages=sample.UNHAPPY_PAGES,
-                  materials=sample.UNHAPPY_MATERIALS, cause=sample.UNHAPPY_CAUSE,
-                  original_case_number=sample.UNHAPPY_ORIGINAL_CASE_NUMBER, lower_court="吉0103",
-                  parties=sample.UNHAPPY_PARTIES, ocr_timeout=300, step_timeout=120,
-                  case_number=sec.next_case_number())
-    for title, step in (("render", job.render), ("立案", job.register), ("报送清单", job.submit_manifest),
-                        ("stage", job.hearing_and_stage), ("scan task", job.create_scan_task),
-                        ("云柜", job.cabinet), ("扫描", job.send_batch), ("编目", job.wait_catalogued),
-                        ("结案", job.close_case), ("立卷", job.file_and_confirm), ("核查", job.review),
-                        ("组卷", job.compile), ("转化", job.convert), ("审核归档", job.audit)):
-        do(job, title, step)
-    assert job.result.archive["state"] == "archived"
-    return job
 
 
 def _trail(api, sec, case_number: str, until=lambda records: True) -> list[dict]:

@@ -11,11 +11,7 @@ scan-ocr, OCR, cataloguing.
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from juanzong_devstack import sample_case as sample
-from juanzong_devstack.api_client import ApiError, cn_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -23,47 +19,21 @@ WORD = "紫檀屏风"  # only in the test's dossier
 ABSENT = "青铜编钟"  # in no dossier at all
 
 
-def _render(folder, pages: list[tuple[str, str, list[str]]]) -> list:
-    sample.render_sample(folder, dpi=200, pages=tuple(
-        sample.SamplePage(name, document, tuple(lines)) for name, document, lines in pages))
-    return [folder / name for name, _, _ in pages]
 
 
-def _upload(api, sec, case_number: str, files: list) -> dict:
-    return api.call("scan-ocr", "POST", "/v1/batches", sec.FILING, expect=(202,), data={"case_number": case_number},
-                    files=[("files", (f.name, f.read_bytes(), "image/png")) for f in files])
 
 
-def _catalogued(api, sec, case_number: str, pages: int, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        status, body = api.status_of("catalog", "GET", f"/v1/dossiers/{cn_path(case_number)}", sec.JUDGE)
-        if status == 200:
-            placed = sum(d["page_count"] for v in body["volumes"] for d in v["documents"]) + \
-                sum(d["page_count"] for d in body["review_queue"]) + len(body["blank_page_ids"])
-            if placed >= pages:
-                return body
-        assert time.monotonic() < deadline, f"{case_number} not catalogued: {status} {body}"
-        time.sleep(1)
 
 
 @pytest.fixture(scope="module")
 def dossier(api, sec, tmp_path_factory) -> str:
     """A catalogued dossier whose text holds WORD, readable by its panel only."""
     case_number = sec.register_case(api)["case_number"]
-    files = _render(tmp_path_factory.mktemp("pages08"), [
+    files = sec.render_pages(tmp_path_factory.mktemp("pages08"), [
         ("01.png", "上诉状", ["民事上诉状", "上诉人：长春恒达商贸有限公司", f"上诉人主张{WORD}一套系其所有",
                             f"请求返还{WORD}并赔偿损失", "此致", "吉林省长春市中级人民法院"])])
-    deadline = time.monotonic() + 30
-    while True:  # access-control may hear of the registration a moment after intake answered
-        try:
-            _upload(api, sec, case_number, files)
-            break
-        except ApiError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
-    _catalogued(api, sec, case_number, 1)
+    sec.upload_pages(api, case_number, files)
+    sec.catalogued(api, case_number, 1)
     hits = api.get("catalog", "/v1/search", sec.JUDGE, params={"q": WORD})["hits"]
     assert any(h["case_number"] == case_number for h in hits), "the panel finds the word (it was indexed)"
     return case_number

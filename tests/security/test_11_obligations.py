@@ -19,8 +19,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from juanzong_devstack import sample_case as sample
-from juanzong_devstack.api_client import DEMO_PASSWORD, ApiError, cn_path
+from juanzong_devstack.api_client import DEMO_PASSWORD, cn_path
 from juanzong_devstack.stack import service_database
 from pymongo import MongoClient
 
@@ -32,36 +31,10 @@ CLOSED_WORD = "银杏大道"  # on a piece of evidence marked 依法不公开
 SPC_3_6 = "法〔2016〕264号 三(六)"
 
 
-def _render(folder, pages: list[tuple[str, str, list[str]]]) -> list:
-    sample.render_sample(folder, dpi=200, pages=tuple(
-        sample.SamplePage(name, document, tuple(lines)) for name, document, lines in pages))
-    return [folder / name for name, _, _ in pages]
 
 
-def _upload(api, sec, case_number: str, files: list) -> dict:
-    deadline = time.monotonic() + 30
-    while True:  # access-control may hear of the registration a moment after intake answered
-        try:
-            return api.call("scan-ocr", "POST", "/v1/batches", sec.FILING, expect=(202,),
-                            data={"case_number": case_number},
-                            files=[("files", (f.name, f.read_bytes(), "image/png")) for f in files])
-        except ApiError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
 
 
-def _catalogued(api, sec, case_number: str, pages: int, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        status, body = api.status_of("catalog", "GET", f"/v1/dossiers/{cn_path(case_number)}", sec.JUDGE)
-        if status == 200:
-            placed = sum(d["page_count"] for v in body["volumes"] for d in v["documents"]) + \
-                sum(d["page_count"] for d in body["review_queue"]) + len(body["blank_page_ids"])
-            if placed >= pages:
-                return body
-        assert time.monotonic() < deadline, f"{case_number} not catalogued: {status} {body}"
-        time.sleep(1)
 
 
 def _make_representative(e2e_stack, case_number: str) -> str:
@@ -100,7 +73,7 @@ def case(e2e_stack, api, sec, tmp_path_factory) -> dict:
     representative of the case."""
     case_number = sec.register_case(api)["case_number"]
     lawyer = _make_representative(e2e_stack, case_number)
-    files = _render(tmp_path_factory.mktemp("pages11"), [
+    files = sec.render_pages(tmp_path_factory.mktemp("pages11"), [
         ("01.png", "上诉状", ["民事上诉状", "上诉人：长春恒达商贸有限公司", f"上诉人主张{MAIN_WORD}系其所有",
                             "此致", "吉林省长春市中级人民法院"]),
         ("02.png", "合议庭评议笔录", ["合议庭评议笔录", "时间：二〇二六年三月二日", f"评议意见：{SUB_WORD}一节证据不足",
@@ -108,8 +81,8 @@ def case(e2e_stack, api, sec, tmp_path_factory) -> dict:
         ("03.png", "证据材料", ["证据材料", "证据一：转账凭证", f"收款地址：{CLOSED_WORD}十八号",
                               "提交人：长春恒达商贸有限公司"]),
     ])
-    _upload(api, sec, case_number, files)
-    _catalogued(api, sec, case_number, 3)
+    sec.upload_pages(api, case_number, files)
+    sec.catalogued(api, case_number, 3)
     url = f"/v1/dossiers/{cn_path(case_number)}"
     sub, closed, main = (_page_of(api, sec, case_number, w) for w in (SUB_WORD, CLOSED_WORD, MAIN_WORD))
     assert len({sub["document_id"], closed["document_id"], main["document_id"]}) == 3, (sub, closed, main)
