@@ -5,6 +5,7 @@ wiring of broker, database, storage, outbox and consumers in the lifespan (no cl
 from __future__ import annotations
 
 import asyncio
+import functools
 import base64
 import hashlib
 import re
@@ -12,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -25,28 +25,20 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from juanzong_shared.auth import HttpAccessDecider, TokenVerifier
 from juanzong_shared.bus import Bus, Subscription
-from juanzong_shared.db import IndexDeclarations, Mongo, wait_for_mongo
+from juanzong_shared.db import IndexDeclarations, Mongo
 from juanzong_shared.logging import (bind_correlation_id, configure_logging, correlation_from_headers,
                                      get_correlation_id, get_logger, reset_correlation_id)
 from juanzong_shared.metrics import HTTP_LATENCY, render_latest
-from juanzong_shared.outbox import INDEXES as OUTBOX_INDEXES
-from juanzong_shared.outbox import OutboxRelay
+from juanzong_shared.outbox import RepositoriesFactory
+from juanzong_shared.errors import DomainError
 from juanzong_shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, FieldError, Problem
-from juanzong_shared.revocation import RevocationList, UserinfoConfirm
 from juanzong_shared.settings import Settings
-from juanzong_shared.storage import ObjectStore
+from juanzong_shared.runtime import Bootstrap, BucketSpec, Runtime, Wiring, wire
 
 log = get_logger(__name__)
 
 Hook = Callable[[FastAPI], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class BucketSpec:
-    name: str
-    object_lock: bool = False
 
 
 @dataclass
@@ -61,6 +53,9 @@ class ServiceParts:
     on_shutdown: Sequence[Hook] = ()
     background: Sequence[Hook] = ()  # long-running loops (schedulers), cancelled at shutdown
     uses_storage: bool = True
+    # runs once the clients exist and returns the service's handlers, jobs and services (juanzong_shared.runtime)
+    bootstrap: Bootstrap | None = None
+    repositories: RepositoriesFactory | None = None  # adapters/repository.py: what every unit of work holds
 
 
 # What a browser may do with a response of ours that it renders as a document (a page image, a PDF, an HTML
@@ -167,7 +162,26 @@ def _field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+STATUS_OF_KIND: dict[str, int] = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403,
+                                   "unauthenticated": 401, "unavailable": 503, "too_large": 413, "gone": 410,
+                                   "internal": 500}
+
+
+def problem_of(error: DomainError) -> Problem:
+    """The problem+json answer for a domain refusal: its kind gives the status, its fields the ``errors``."""
+    extra = dict(error.extra)
+    if error.article:
+        extra.setdefault("article", error.article)
+    headers = {"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else None
+    return Problem(STATUS_OF_KIND[error.kind], error.code, error.title, error.detail,
+                   errors=[FieldError(field=f, reason=r) for f, r in error.errors], headers=headers, **extra)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError):
+        return _problem_response(problem_of(exc), request.url.path)
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
         return _problem_response(exc, request.url.path)
@@ -254,18 +268,6 @@ def install_api_docs(app: FastAPI) -> None:
             redoc_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png", with_google_fonts=False))
 
 
-async def _retrying(what: str, action: Callable[[], Awaitable[Any]], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return await action()
-        except Exception as error:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{what} not reachable after {timeout:.0f} s: {error}") from error
-            log.warning("waiting for dependency", dependency=what, error=str(error))
-            await asyncio.sleep(1.0)
-
-
 def create_service_app(settings: Settings, *, title: str, description: str, parts: ServiceParts,
                        version: str = "0.1.0") -> FastAPI:
     service = settings.service_name
@@ -273,79 +275,43 @@ def create_service_app(settings: Settings, *, title: str, description: str, part
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         configure_logging(service, settings.log_level, settings.log_json)
-        timeout = settings.startup_timeout_seconds
-        mongo = Mongo(settings.mongo_url, settings.database_name)
-        app.state.mongo = mongo
-        await _retrying("database", lambda: wait_for_mongo(mongo, timeout=5), timeout)
-        await mongo.ensure_indexes({**OUTBOX_INDEXES, **parts.indexes})
-        if parts.uses_storage:
-            store = ObjectStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
-                                secure=settings.s3_secure, region=settings.s3_region)
-            app.state.store = store
-
-            async def buckets() -> None:
-                for bucket in parts.buckets:
-                    await store.ensure_bucket(bucket.name, object_lock=bucket.object_lock)
-                await store.ping()
-            await _retrying("storage", buckets, timeout)
-        bus = Bus(settings.amqp_url, settings.bus_namespace, service, mongo=mongo, prefetch=settings.bus_prefetch,
-                  max_attempts=settings.bus_max_attempts, retry_delays_ms=settings.bus_retry_delays_ms)
-        app.state.bus = bus
-        await _retrying("broker", lambda: bus.connect(timeout=5), timeout)
-        relay = OutboxRelay(mongo, bus.publish, service, poll_seconds=settings.outbox_poll_seconds,
-                             retention=timedelta(days=settings.outbox_retention_days))
-        bus.on_commit = relay.notify
-        app.state.outbox = relay
-        relay.start()
-        verifier: TokenVerifier | None = None
-        confirm: UserinfoConfirm | None = None
-        if settings.jwt_jwks_url or settings.jwt_public_key_file:
-            pem = Path(settings.jwt_public_key_file).read_bytes() if settings.jwt_public_key_file else None
-            # Revoked tokens are refused here too (issue 20 item 4). With the issuer online (JWKS) a token this
-            # process may have missed the revocation of is checked with access-control; with a pinned key the
-            # broadcast alone is followed (juanzong_shared.revocation says what that leaves open).
-            if settings.jwt_jwks_url and not pem and settings.access_control_url:
-                confirm = UserinfoConfirm(settings.access_control_url)
-            revocations = RevocationList(confirm=confirm, skew_seconds=settings.jwt_leeway_seconds)
-            verifier = TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                                     jwks_url=settings.jwt_jwks_url, public_key_pem=pem,
-                                     leeway=settings.jwt_leeway_seconds, revocations=revocations)
-            app.state.token_verifier = verifier
-        if settings.access_control_url and not hasattr(app.state, "decider"):
-            app.state.decider = HttpAccessDecider(settings.access_control_url)
+        runtime = await Runtime.open(settings, indexes=parts.indexes, buckets=parts.buckets,
+                                     uses_storage=parts.uses_storage, repositories=parts.repositories)
+        app.state.runtime = runtime
+        app.state.mongo, app.state.bus, app.state.outbox = runtime.mongo, runtime.bus, runtime.relay
+        if runtime.store is not None:
+            app.state.store = runtime.store
+        if runtime.verifier is not None:
+            app.state.token_verifier = runtime.verifier
+        if runtime.decider is not None and not hasattr(app.state, "decider"):
+            app.state.decider = runtime.decider
+        runtime.decider = getattr(app.state, "decider", None)  # a test may have installed its own
         for hook in parts.on_startup:
             await hook(app)
-        if verifier is not None and getattr(app.state, "token_verifier", None) is verifier:
-            # every process hears every revocation (access-control, which keeps its own list, installs its own)
-            await bus.broadcast(verifier.revocations.broadcast())
-        elif confirm is not None:
-            await confirm.close()
-            confirm = None
-        for subscription in parts.subscriptions:
-            await bus.subscribe(subscription)
+        wiring = await wire(parts.bootstrap, runtime) if parts.bootstrap is not None else Wiring()
+        for name, value in wiring.services.items():
+            setattr(app.state, name, value)
+        # a service that keeps its own revocation list (access-control) installs its own verifier
+        own = runtime.verifier is not None and getattr(app.state, "token_verifier", None) is runtime.verifier
+        await runtime.start(Wiring(subscriptions=[*parts.subscriptions, *wiring.subscriptions],
+                                   broadcasts=wiring.broadcasts), own_verifier=own)
         tasks = [asyncio.create_task(job(app), name=f"{service}-background") for job in parts.background]
+        tasks += [asyncio.create_task(job(), name=f"{service}-background") for job in wiring.background]
         app.state.ready = True
-        log.info("service started", service=service, queues=[s.queue_name(settings.bus_namespace, service)
-                                                             for s in parts.subscriptions])
+        log.info("service started", service=service, consumes=wiring.consumes())
         try:
             yield
         finally:
             app.state.ready = False
             for task in tasks:
                 task.cancel()
-            for hook in parts.on_shutdown:
+            for stop in [*wiring.on_shutdown, *(functools.partial(hook, app) for hook in parts.on_shutdown)]:
                 try:
-                    await hook(app)
+                    await stop()
                 except Exception as error:
                     log.warning("shutdown hook failed", error=str(error))
-            await bus.close()
-            await relay.stop()
-            if confirm is not None:
-                await confirm.close()
-            decider = getattr(app.state, "decider", None)
-            if decider is not None and hasattr(decider, "close"):
-                await decider.close()
-            await mongo.close()
+            runtime.decider = getattr(app.state, "decider", None)
+            await runtime.close()
             log.info("service stopped", service=service)
 
     # FastAPI's own docs pages load Swagger UI and ReDoc from a CDN, which a court intranet cannot reach:

@@ -41,17 +41,71 @@ from aio_pika.abc import (
 from pydantic import ValidationError
 
 from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY, Event, EventRegistry, UnknownEventType
+from juanzong_shared.errors import DomainError
+from juanzong_shared.events import REGISTRY, Event, EventRegistry, Payload, UnknownEventType
 from juanzong_shared.logging import bind_correlation_id, get_logger, reset_correlation_id
 from juanzong_shared.metrics import CONSUMER_MESSAGES, CONSUMER_SECONDS, DEAD_LETTER_DEPTH, QUEUE_DEPTH
-from juanzong_shared.outbox import AlreadyProcessed, UnitOfWork, already_processed, transact
+from juanzong_shared.outbox import AlreadyProcessed, RepositoriesFactory, UnitOfWork, already_processed, transact
 
 log = get_logger(__name__)
 
-Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a handler gets beside the payload: the envelope it came in and the unit of work its effect joins
+    (the ledger entry that makes a redelivery change nothing is written in the same transaction)."""
+
+    event: Event
+    uow: UnitOfWork
+
+    @property
+    def case_number(self) -> str | None:
+        return self.event.case_number
+
+    @property
+    def court(self) -> str | None:
+        return self.event.court
+
+
+# A handler takes the payload as its event type's newest model (older versions are upgraded by the registry)
+# and the delivery; a broadcast handler takes the payload and the envelope.
+Handler = Callable[[Payload, Delivery], Awaitable[None]]
+BroadcastHandler = Callable[[Payload, Event], Awaitable[None]]
 HandlerMap = Mapping[str, Sequence[Handler]]
-BroadcastHandler = Callable[[Event], Awaitable[None]]
 BroadcastHandlerMap = Mapping[str, Sequence[BroadcastHandler]]
+
+_HANDLES = "__jz_handles__"
+
+
+def handles(*event_types: str) -> Callable[[Callable], Callable]:
+    """Mark a handler with the event types it handles: ``Subscription(handlers=[on_registered, ...])`` binds
+    its queue to them, so what a service consumes is read from its handlers, not listed twice."""
+    if not event_types:
+        raise ValueError("name at least one event type")
+
+    def mark(function: Callable) -> Callable:
+        setattr(function, _HANDLES, tuple(event_types))
+        return function
+    return mark
+
+
+def _typed(function: Callable) -> bool:
+    return hasattr(function, _HANDLES)
+
+
+def handler_map(handlers: Mapping[str, Sequence[Callable]] | Sequence[Callable]) -> dict[str, tuple[Callable, ...]]:
+    """Event type → handlers, from a mapping or from handlers marked with :func:`handles`."""
+    if isinstance(handlers, Mapping):
+        return {key: tuple(value) for key, value in handlers.items()}
+    out: dict[str, tuple[Callable, ...]] = {}
+    for function in handlers:
+        types = getattr(function, _HANDLES, None)
+        if not types:
+            raise ValueError(f"{getattr(function, '__qualname__', function)!r} names no event type: mark it "
+                             "with @handles(...)")
+        for event_type in types:
+            out[event_type] = (*out.get(event_type, ()), function)
+    return out
 
 ATTEMPT_HEADER = "x-jz-attempt"
 REASON_HEADER = "x-jz-failure-reason"
@@ -87,11 +141,14 @@ class PermanentError(Exception):
 class Subscription:
     """A queue this service consumes, and what handles each event type arriving on it."""
 
-    handlers: HandlerMap
+    handlers: HandlerMap | Sequence[Handler]
     name: str = ""  # "" → <ns>.<service>; "pages" → <ns>.<service>.pages
     prefetch: int | None = None
     concurrency: int | None = None
     extra_bindings: Sequence[str] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        self.handlers = handler_map(self.handlers)
 
     def queue_name(self, namespace: str, service: str) -> str:
         return f"{namespace}.{service}" + (f".{self.name}" if self.name else "")
@@ -111,13 +168,16 @@ class Broadcast:
     drop everything that depends on them.
     """
 
-    handlers: BroadcastHandlerMap
+    handlers: BroadcastHandlerMap | Sequence[BroadcastHandler]
     on_connect: Callable[[], Awaitable[None]] | None = None
     name: str = "broadcast"  # → <ns>.<service>.broadcast.<random>
     prefetch: int = 64
     # called (synchronously) as soon as the queue's channel is known to be closed or reopening: from then until
     # the next ``on_connect`` this process may miss events (a revocation list stops trusting itself, say)
     on_disconnect: Callable[[], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.handlers = handler_map(self.handlers)
 
     def queue_prefix(self, namespace: str, service: str) -> str:
         return f"{namespace}.{service}.{self.name}"
@@ -133,8 +193,10 @@ class Bus:
     def __init__(self, url: str, namespace: str, service: str, *, mongo: Mongo | None = None,
                  registry: EventRegistry = REGISTRY, prefetch: int = 32, max_attempts: int = 5,
                  retry_delays_ms: Sequence[int] = (500, 2_000, 10_000, 30_000),
-                 transaction_budget: float = 90.0, passive_exchange: bool = False) -> None:
+                 transaction_budget: float = 90.0, passive_exchange: bool = False,
+                 repositories: RepositoriesFactory | None = None) -> None:
         self.transaction_budget = transaction_budget
+        self.repositories = repositories  # the service's repositories, for the units of work handlers get
         # a publish-only client (a scanning station) may not declare the exchange, only check that it exists
         self.passive_exchange = passive_exchange
         self.url = url
@@ -212,6 +274,32 @@ class Bus:
         await self._exchange.publish(message, routing_key=routing_key or event.event_type, timeout=30)
 
     # -- consuming -----------------------------------------------------------------------------
+    async def declare(self, subscription: Subscription, *, channel: AbstractChannel | None = None) -> AbstractQueue:
+        """Declare a subscription's topology — the quorum queue bound to its event types, its retry ladder and
+        its dead-letter queue — without consuming (a producer of work items declares its workers' queue so
+        that nothing it sends is lost before the first worker starts). Idempotent."""
+        if self.connection is None:
+            raise RuntimeError("connect first")
+        own = channel is None
+        channel = channel or await self.connection.channel()
+        try:
+            name = subscription.queue_name(self.namespace, self.service)
+            exchange = await channel.declare_exchange(self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+            dlq = f"{name}.dlq"
+            await channel.declare_queue(dlq, durable=True, arguments={"x-queue-type": "quorum"})
+            for level, delay in enumerate(self.retry_delays_ms):
+                await channel.declare_queue(f"{name}.retry.{level}", durable=True, arguments={
+                    "x-message-ttl": int(delay), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": name})
+            queue = await channel.declare_queue(name, durable=True, arguments={
+                "x-queue-type": "quorum", "x-delivery-limit": self.max_attempts + 2,
+                "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
+            for key in subscription.routing_keys:
+                await queue.bind(exchange, routing_key=key)
+            return queue
+        finally:
+            if own:
+                await channel.close()
+
     async def subscribe(self, subscription: Subscription) -> str:
         if self.connection is None or self.mongo is None:
             raise RuntimeError("connect first, with a Mongo for the idempotency ledger")
@@ -279,18 +367,7 @@ class _Consumer:
         bus = self.bus
         self.channel = await bus.connection.channel(publisher_confirms=True)
         await self.channel.set_qos(prefetch_count=self.sub.prefetch or bus.prefetch)
-        exchange = await self.channel.declare_exchange(bus.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
-        dlq = f"{self.queue_name}.dlq"
-        await self.channel.declare_queue(dlq, durable=True, arguments={"x-queue-type": "quorum"})
-        for level, delay in enumerate(bus.retry_delays_ms):
-            await self.channel.declare_queue(f"{self.queue_name}.retry.{level}", durable=True, arguments={
-                "x-message-ttl": int(delay), "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": self.queue_name})
-        self.queue = await self.channel.declare_queue(self.queue_name, durable=True, arguments={
-            "x-queue-type": "quorum", "x-delivery-limit": bus.max_attempts + 2,
-            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
-        for key in self.sub.routing_keys:
-            await self.queue.bind(exchange, routing_key=key)
+        self.queue = await bus.declare(self.sub, channel=self.channel)
         self.tag = await self.queue.consume(self._on_message, no_ack=False)
         log.info("consuming", queue=self.queue_name, routing_keys=self.sub.routing_keys)
 
@@ -333,7 +410,7 @@ class _Consumer:
             CONSUMER_MESSAGES.labels(bus.service, queue, "redelivered").inc()
         try:
             event = Event.from_json(message.body)
-            bus.registry.parse_payload(event)
+            payload = bus.registry.read_payload(event)
         except (ValidationError, UnknownEventType, ValueError) as error:
             await self._dead_letter(message, f"undecodable or off-schema message: {error}"[:1000], attempt)
             return
@@ -349,16 +426,21 @@ class _Consumer:
                 if await already_processed(bus.mongo, ledger_id):
                     raise AlreadyProcessed(ledger_id)
                 async def work(uow: UnitOfWork) -> None:
+                    delivery = Delivery(event, uow)
                     for handler in handlers:
-                        await handler(event, uow)
+                        if _typed(handler):
+                            await handler(payload, delivery)
+                        else:  # TODO(issue 21): goes once every service's handlers are typed
+                            await handler(event, uow)
                     uow.mark_processed(ledger_id)
-                await transact(bus.mongo, work, on_commit=bus.on_commit, budget_seconds=bus.transaction_budget)
+                await transact(bus.mongo, work, on_commit=bus.on_commit, budget_seconds=bus.transaction_budget,
+                               repositories=bus.repositories)
             except AlreadyProcessed:
                 CONSUMER_MESSAGES.labels(bus.service, queue, "duplicate").inc()
                 log.info("duplicate message ignored", event_id=str(event.event_id), event_type=event.event_type)
                 await message.ack()
                 return
-            except PermanentError as error:
+            except (PermanentError, DomainError) as error:  # retrying cannot change a refusal
                 await self._dead_letter(message, f"{type(error).__name__}: {error}", attempt)
                 return
             except Exception as error:
@@ -497,8 +579,13 @@ class _BroadcastConsumer:
         try:
             event = Event.from_json(message.body)
             token = bind_correlation_id(event.correlation_id)
-            for handler in self.spec.handlers.get(event.event_type, ()):
-                await handler(event)
+            handlers = self.spec.handlers.get(event.event_type, ())
+            payload = self.bus.registry.read_payload(event) if handlers else None
+            for handler in handlers:
+                if _typed(handler):
+                    await handler(payload, event)
+                else:  # TODO(issue 21): goes once every service's handlers are typed
+                    await handler(event)
             CONSUMER_MESSAGES.labels(bus.service, queue, "processed").inc()
         except asyncio.CancelledError:
             raise

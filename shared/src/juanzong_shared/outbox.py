@@ -13,14 +13,15 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from juanzong_shared.db import Mongo
-from juanzong_shared.events import Event
+from juanzong_shared.events import REGISTRY, Event, EventRegistry, Payload
 from juanzong_shared.logging import get_logger
 from juanzong_shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 
@@ -38,28 +39,56 @@ INDEXES = {
 log = get_logger(__name__)
 
 
+R = TypeVar("R")
+
+
 class AlreadyProcessed(Exception):
     """The message was handled before (found in the ledger)."""
 
 
-class UnitOfWork:
-    """``async with UnitOfWork(mongo) as uow:`` — writes with ``uow.session``, events with ``uow.emit``.
+RepositoriesFactory = Callable[[AsyncDatabase, AsyncClientSession], R]
 
-    Leaving the block without an exception commits the data, the outbox entries and the ledger entry
-    together; an exception aborts all of them.
+
+class UnitOfWork(Generic[R]):
+    """``async with runtime.unit_of_work() as uow:`` — data through ``uow.repos``, events with ``uow.emit``.
+
+    ``repos`` is the service's repositories (``adapters/repository.py``), made for this transaction's
+    session: the session never leaves them. Leaving the block without an exception commits the data, the
+    outbox entries and the ledger entry together; an exception aborts all of them.
     """
 
-    def __init__(self, mongo: Mongo, *, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(self, mongo: Mongo, *, on_commit: Callable[[], None] | None = None,
+                 repositories: RepositoriesFactory[R] | None = None, registry: EventRegistry = REGISTRY) -> None:
         self.mongo = mongo
         self.db = mongo.db
         self._on_commit = on_commit
+        self._repositories = repositories
+        self._registry = registry
         self._events: list[tuple[Event, str]] = []
         self._ledger_id: str | None = None
         self._tx: Any = None
         self.session: AsyncClientSession | None = None
+        self._repos: R | None = None
 
-    def emit(self, event: Event, routing_key: str | None = None) -> None:
+    @property
+    def repos(self) -> R:
+        if self._repos is None:
+            raise RuntimeError("no repositories: enter the unit of work, made with the service's repositories")
+        return self._repos
+
+    def emit(self, payload: Payload | Event, routing_key: str | None = None, *, court: str | None = None,
+             case_number: str | None = None, event_type: str | None = None) -> Event:
+        """Record an event to publish when the transaction commits. ``payload`` is a typed payload model (its
+        event type and version come from the registry); an already built :class:`Event` is taken as it is
+        (the relay re-publishing, a station's command). Returns the envelope."""
+        if isinstance(payload, Event):
+            event = payload
+        elif isinstance(payload, Payload):
+            event = self._registry.event(payload, court=court, case_number=case_number, event_type=event_type)
+        else:
+            raise TypeError(f"emit a payload model, not {type(payload).__name__}")
         self._events.append((event, routing_key or event.event_type))
+        return event
 
     @property
     def events(self) -> list[Event]:
@@ -68,9 +97,11 @@ class UnitOfWork:
     def mark_processed(self, ledger_id: str) -> None:
         self._ledger_id = ledger_id
 
-    async def __aenter__(self) -> UnitOfWork:
+    async def __aenter__(self) -> UnitOfWork[R]:
         self._tx = self.mongo.transaction()
         self.session = await self._tx.__aenter__()
+        if self._repositories is not None:
+            self._repos = self._repositories(self.db, self.session)
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> bool:
@@ -111,7 +142,8 @@ def is_transient(error: BaseException) -> bool:
 
 
 async def transact(mongo: Mongo, work: Callable[[UnitOfWork], Awaitable[T]], *,
-                   on_commit: Callable[[], None] | None = None, budget_seconds: float = 90.0) -> T:
+                   on_commit: Callable[[], None] | None = None, budget_seconds: float = 90.0,
+                   repositories: RepositoriesFactory | None = None) -> T:
     """Run ``work`` in a unit of work, again from the start while the database reports a transient
     conflict (MongoDB's documented retry rule for transactions).
 
@@ -123,7 +155,7 @@ async def transact(mongo: Mongo, work: Callable[[UnitOfWork], Awaitable[T]], *,
     delay = 0.02
     while True:
         try:
-            async with UnitOfWork(mongo, on_commit=on_commit) as uow:
+            async with UnitOfWork(mongo, on_commit=on_commit, repositories=repositories) as uow:
                 result = await work(uow)
             return result
         except PyMongoError as error:

@@ -6,8 +6,78 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from juanzong_shared.events import Event
+import copy
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from juanzong_shared.events import REGISTRY, Event, Payload
 from juanzong_shared.storage import ObjectExists, ObjectInfo, safe_key
+
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class FakeUnitOfWork(Generic[R]):
+    """The unit of work for service-layer unit tests: ``repos`` are the service's in-memory repositories.
+
+    Like the real one, leaving the block with an exception rolls back — the repositories' state is restored
+    from a copy taken on entry and the events are dropped — and only a commit makes events ``published``.
+
+        uow = FakeUnitOfWork(InMemoryRepositories())
+        await register_case(uow.factory, command)
+        assert uow.published_types() == ["intake.case.registered"]
+    """
+
+    def __init__(self, repos: R) -> None:
+        self.repos = repos
+        self.committed: list[Event] = []
+        self.commits = 0
+        self._events: list[Event] = []
+        self._saved: Any = None
+        self.session = None
+
+    def factory(self) -> FakeUnitOfWork[R]:
+        """Pass as the service's ``unit_of_work``: every call opens the same repositories."""
+        return self
+
+    def emit(self, payload: Payload | Event, routing_key: str | None = None, *, court: str | None = None,
+             case_number: str | None = None, event_type: str | None = None) -> Event:
+        if isinstance(payload, Event):
+            event = payload
+        elif isinstance(payload, Payload):
+            event = REGISTRY.event(payload, court=court, case_number=case_number, event_type=event_type)
+        else:
+            raise TypeError(f"emit a payload model, not {type(payload).__name__}")
+        self._events.append(event)
+        return event
+
+    def mark_processed(self, ledger_id: str) -> None:
+        pass
+
+    async def __aenter__(self) -> FakeUnitOfWork[R]:
+        self._saved = copy.deepcopy(self.repos.__dict__) if hasattr(self.repos, "__dict__") else None
+        self._events = []
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            self.committed.extend(self._events)
+            self.commits += 1
+        elif self._saved is not None:
+            self.repos.__dict__.update(self._saved)
+        self._events = []
+        return False
+
+    async def transact(self, work: Callable[[FakeUnitOfWork[R]], Awaitable[T]], **_: Any) -> T:
+        async with self:
+            return await work(self)
+
+    def published_types(self) -> list[str]:
+        return [e.event_type for e in self.committed]
+
+    def payloads(self, event_type: str) -> list[Payload]:
+        return [REGISTRY.read_payload(e) for e in self.committed if e.event_type == event_type]
 
 
 class FakeBus:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from juanzong_shared.logging import get_correlation_id
 
@@ -36,9 +36,26 @@ class Event(BaseModel):
     version: int = Field(1, ge=1)
     occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     court: str | None = Field(None, examples=["吉01"])
-    case_id: str | None = Field(None, examples=["（2025）吉01民终123号"])
+    case_number: str | None = Field(None, examples=["（2025）吉01民终123号"], description="案号 of the case concerned")
+    case_id: str | None = Field(None, deprecated=True, examples=["（2025）吉01民终123号"],
+                                description="The 案号 under its first, misleading name: written equal to "
+                                            "case_number while readers of the first envelope remain; read case_number")
     correlation_id: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _case_number_window(cls, data: Any) -> Any:
+        # envelope v2 names the 案号 ``case_number``; until every reader has moved, both are written and either read
+        if isinstance(data, dict):
+            number, old = data.get("case_number"), data.get("case_id")
+            if number is not None and old is not None and number != old:
+                raise ValueError("case_number and case_id name different cases")
+            if number is None and old is not None:
+                data = {**data, "case_number": old}
+            elif old is None and number is not None:
+                data = {**data, "case_id": number}
+        return data
 
     @field_validator("occurred_at")
     @classmethod
@@ -65,6 +82,9 @@ class EventSpec:
     producer: str
     description: str
     kind: Literal["event", "command"] = "event"
+    # for a superseded version: turns its payload (JSON form) into the next version's, so that a consumer reads
+    # every version still in flight as the newest model (the window while producers move)
+    upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 class UnknownEventType(LookupError):
@@ -81,6 +101,11 @@ class EventRegistry:
             if key in self._specs:
                 raise ValueError(f"event type {spec.event_type} v{spec.version} registered twice")
             self._specs[key] = spec
+        # a payload model names its event type when it is the newest version's model of exactly one type
+        latest = [self.spec(t) for t in self.event_types()]
+        self._by_model: dict[type[Payload], EventSpec | None] = {}
+        for spec in latest:
+            self._by_model[spec.payload] = None if spec.payload in self._by_model else spec
 
     def __iter__(self):
         return iter(sorted(self._specs.values(), key=lambda s: (s.event_type, s.version)))
@@ -107,7 +132,8 @@ class EventRegistry:
 
     def create(self, event_type: str, payload: Payload | dict[str, Any], *, court: str | None = None,
                case_id: str | None = None, version: int | None = None,
-               correlation_id: str | None = None, event_id: uuid.UUID | None = None) -> Event:
+               correlation_id: str | None = None, event_id: uuid.UUID | None = None,
+               case_number: str | None = None) -> Event:
         """Build a validated event; the correlation id defaults to the current request's."""
         spec = self.spec(event_type, version)
         model = payload if isinstance(payload, spec.payload) else spec.payload.model_validate(
@@ -115,13 +141,49 @@ class EventRegistry:
         kwargs: dict[str, Any] = {}
         if event_id is not None:
             kwargs["event_id"] = event_id
-        return Event(event_type=event_type, version=spec.version, court=court, case_id=case_id,
+        return Event(event_type=event_type, version=spec.version, court=court, case_number=case_number or case_id,
                      correlation_id=correlation_id or get_correlation_id(),
                      payload=model.model_dump(mode="json"), **kwargs)
+
+    def spec_of(self, payload: Payload) -> EventSpec:
+        """The event type a payload model stands for (its class is the newest version's model of one type)."""
+        spec = self._by_model.get(type(payload))
+        if spec is None:
+            raise UnknownEventType(f"{type(payload).__name__} is not the payload of exactly one current event type; "
+                                   "name the event type")
+        return spec
+
+    def event(self, payload: Payload, *, court: str | None = None, case_number: str | None = None,
+              event_type: str | None = None, correlation_id: str | None = None,
+              event_id: uuid.UUID | None = None) -> Event:
+        """The envelope for a typed payload: the event type and version come from the payload's model."""
+        spec = self.spec(event_type) if event_type else self.spec_of(payload)
+        if not isinstance(payload, spec.payload):
+            raise TypeError(f"{spec.event_type} v{spec.version} carries {spec.payload.__name__}, "
+                            f"not {type(payload).__name__}")
+        kwargs: dict[str, Any] = {"event_id": event_id} if event_id is not None else {}
+        return Event(event_type=spec.event_type, version=spec.version, court=court, case_number=case_number,
+                     correlation_id=correlation_id or get_correlation_id(),
+                     payload=payload.model_dump(mode="json"), **kwargs)
 
     def parse_payload(self, event: Event) -> Payload:
         """Validate an incoming event's payload against its registered model (raises on mismatch)."""
         return self.spec(event.event_type, event.version).payload.model_validate(event.payload)
+
+    def read_payload(self, event: Event) -> Payload:
+        """The payload as the newest version's model: an older version is validated against its own model, then
+        upgraded step by step (each superseded spec says how)."""
+        spec = self.spec(event.event_type, event.version)
+        data = spec.payload.model_validate(event.payload).model_dump(mode="json")
+        newest = max(self.versions(event.event_type))
+        version = spec.version
+        while version < newest:
+            if spec.upgrade is None:
+                raise UnknownEventType(f"{event.event_type} v{version} has no upgrade to v{version + 1}")
+            data = spec.upgrade(data)
+            version += 1
+            spec = self.spec(event.event_type, version)
+        return spec.payload.model_validate(data)
 
     def validate(self, event: Event) -> list[str]:
         """Problems with an event, empty when it matches its schema."""
