@@ -34,6 +34,7 @@ from juanzong_shared.outbox import RepositoriesFactory
 from juanzong_shared.errors import DomainError
 from juanzong_shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, FieldError, Problem
 from juanzong_shared.settings import Settings
+from juanzong_shared.storage import ObjectStore
 from juanzong_shared.runtime import Bootstrap, BucketSpec, Runtime, Wiring, wire
 
 log = get_logger(__name__)
