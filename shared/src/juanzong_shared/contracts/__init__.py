@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from juanzong_shared.contracts.compiled_dossier import (
+    CompiledCase,
+    CompiledCatalogueRow,
+    CompiledDocument,
+    CompiledDossier,
+    CompiledPage,
+    CompiledVolume,
+)
 from juanzong_shared.contracts.page_ocr import OcrLine, PageOcrDocument, PageQc, QcReason
 
-__all__ = ["CONTRACTS", "OcrLine", "PageOcrDocument", "PageQc", "QcReason"]
+__all__ = ["CONTRACTS", "CompiledCase", "CompiledCatalogueRow", "CompiledDocument", "CompiledDossier", "CompiledPage",
+           "CompiledVolume", "OcrLine", "PageOcrDocument", "PageQc", "QcReason"]
 
 CONTRACTS: dict[str, type[BaseModel]] = {
     "page-ocr.v1": PageOcrDocument,
+    "compiled-dossier.v1": CompiledDossier,
 }
 """Schema file name (without ``.json``) → model."""

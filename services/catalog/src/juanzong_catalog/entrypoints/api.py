@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from juanzong_shared.auth import CurrentIdentity, Decision, Identity, enforce
 from juanzong_shared.case_numbers import MAX_LENGTH, case_number_shape_error
+from juanzong_shared.contracts import CompiledDossier
 from juanzong_shared.deps import MongoDep, StoreDep
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.events.catalog import DossierRead
@@ -35,7 +36,6 @@ from juanzong_catalog.service_layer.corrections import correct
 
 from .schemas import (
     CatalogueOut,
-    CompiledOut,
     CorrectionIn,
     CorrectionOut,
     DossierOut,
@@ -141,7 +141,7 @@ async def get_catalogue(case_number: CaseNumber, mongo: MongoDep, access: Access
                                   if d.category is None and not vis.document_hidden(d.document_id))}
 
 
-@router.get("/dossiers/{case_number}/compiled", response_model=CompiledOut, responses=R,
+@router.get("/dossiers/{case_number}/compiled", response_model=CompiledDossier, responses=R,
             summary="The compiled dossier for archiving: volumes → documents → pages with provenance")
 async def get_compiled(case_number: CaseNumber, mongo: MongoDep, access: AccessDep) -> dict[str, Any]:
     decision = await access.require("read_pages", case_number, resource="compiled")

@@ -61,22 +61,6 @@ class CatalogueOut(BaseModel):
     review_pending: int = Field(0, description="Documents waiting for review (not in the 目录 yet).")
 
 
-class CompiledOut(_Open):
-    case_number: str = Field(..., examples=[CN])
-    case_kind: str
-    case: dict[str, Any] = Field(default_factory=dict, examples=[{"court": "吉林省长春市中级人民法院"}])
-    volumes: list[dict[str, Any]] = Field(..., examples=[[{
-        "volume": "main", "name_zh": "正卷", "numbered_pages": 12,
-        "pages": [{"role": "cover", "page_id": None, "page_number": None, "generated": True},
-                  {"role": None, "page_id": "p-1", "document_id": "b1-d001", "page_number": 1,
-                   "bucket": "juanzong-pages", "pdf_key": "pages/p-1/page.pdf", "ocr_key": "pages/p-1/ocr.json",
-                   "engine": "ppocrv5", "mean_confidence": 0.97, "needs_rescan": False}],
-        "documents": [], "catalogue": []}]])
-    review_queue: list[str] = Field(default_factory=list)
-    complete: bool = Field(..., description="No document waits for review.")
-    cataloguing_rate: CataloguingRateOut
-
-
 class CorrectionIn(BaseModel):
     """One correction. Fields needed per operation: move (page_ids, to_document_id, position?),
     split (document_id, at_page_id, category?, title?), merge (document_ids), reclassify (document_id,
