@@ -46,7 +46,8 @@ async def wire_station_job_access(app: FastAPI) -> None:
     ``app.state.station_job_access`` before start-up."""
     from juanzong_shared.logging import get_logger
 
-    from juanzong_scan_ocr.adapters.service_token import ServiceTokens
+    from juanzong_shared.service_token import ServiceToken, token_url
+
     from juanzong_scan_ocr.service_layer.station_jobs import StationJobAccess
 
     if getattr(app.state, "station_job_access", None) is not None:
@@ -59,7 +60,7 @@ async def wire_station_job_access(app: FastAPI) -> None:
                 "station jobs cannot be decided: set JZ_ACCESS_CONTROL_URL, JZ_CLIENT_ID and JZ_CLIENT_SECRET_FILE "
                 "(or JZ_CLIENT_SECRET); every job will be retried, then dead-lettered")
         return
-    tokens = ServiceTokens(settings.access_control_url, settings.client_id, secret)
+    tokens = ServiceToken(token_url(settings.access_control_url), settings.client_id, secret)
     app.state.service_tokens = tokens
     app.state.station_job_access = StationJobAccess(lambda: getattr(app.state, "decider", None), tokens.identity,
                                                     tokens.forget)

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 
 from juanzong_shared.auth import AccessDecider, Decision, Identity
 from juanzong_shared.bus import PermanentError, current_publisher
+from juanzong_shared.errors import Unavailable
 from juanzong_shared.events import Event
 from juanzong_shared.events.scan_ocr import ProcessScanJob
 from juanzong_shared.logging import get_logger
@@ -71,7 +72,10 @@ class StationJobAccess:
         decider = self._decider()
         if decider is None:  # a configuration fault, not the station's: retried, then dead-lettered
             raise RuntimeError("no access-control decider configured (set JZ_ACCESS_CONTROL_URL)")
-        identity = await self._identity()
+        try:
+            identity = await self._identity()
+        except Unavailable as error:  # access-control down or refusing our secret: retried, then dead-lettered
+            raise RuntimeError(str(error)) from error
         try:
             return await decider.decide(identity, ADD_PAGES, job.case_number,
                                         resource=station_job_resource(job.station_id, job.scan_task_id))
