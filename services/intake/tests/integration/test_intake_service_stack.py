@@ -66,7 +66,7 @@ async def test_registering_twice_returns_the_same_case_with_its_panel_event(inta
     assert again.json() == first.json()
     case = first.json()
     assert case["scope"]["in_flow"] is True and case["category"] == "civil" and case["procedure"] == "appeal"
-    listed = (await intake.client.get("/v1/cases?court=吉01&stage=filing&page=1&size=5",
+    listed = (await intake.client.get("/v1/cases?court=吉01&stage=filing&limit=5&offset=0",
                                       headers=intake.headers(JUDGE))).json()
     assert listed["total"] == 1 and listed["items"][0]["case_number"] == APPEAL
     got = await intake.client.get(url(APPEAL), headers=intake.headers(JUDGE))
@@ -320,7 +320,7 @@ async def test_every_change_and_read_is_decided_per_case_and_a_refusal_stores_no
         unknown = await intake.client.get(url("（2025）吉01民终9号", tail), headers=lawyer)
         assert hidden.status_code == unknown.status_code == 404 and same(hidden.json()) == same(unknown.json())
     listed = (await intake.client.get("/v1/cases", headers=outsider)).json()
-    assert listed == {"items": [], "total": 0, "page": 1, "size": 20}
+    assert listed == {"items": [], "total": 0, "limit": 50, "offset": 0, "next_offset": None}
 
     # registering a taken number shows the stored case only to who may read it; a service needs case:register
     again = await intake.client.post("/v1/cases", headers=intake.headers(subject="u-filing-zhou"), json=secret)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from juanzong_intake.domain import articles
-from juanzong_intake.entrypoints.errors import to_problem
+from juanzong_intake.domain.errors import AccessRefused
 from juanzong_intake.service_layer.access import (
     READ_CASE,
     UPDATE_CASE,
@@ -15,8 +15,8 @@ from juanzong_intake.service_layer.access import (
     case_not_found,
     task_not_found,
 )
+from juanzong_shared.app import problem_of as to_problem
 from juanzong_shared.auth import Decision, Identity
-from juanzong_shared.problems import Problem
 from juanzong_shared.testing import FakeDecider
 
 pytestmark = pytest.mark.unit
@@ -52,17 +52,17 @@ async def test_a_refused_secret_case_is_not_found_exactly_as_an_unknown_one_第�
 
 
 async def test_a_refused_ordinary_case_is_403_naming_the_rule():
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(AccessRefused) as refused:
         await access(deny_all()).require(READ_CASE, case_doc())
-    assert refused.value.status == 403 and refused.value.extra["rule"] == "吉高法〔2020〕11号 第九条"
+    assert to_problem(refused.value).status == 403 and refused.value.extra["rule"] == "吉高法〔2020〕11号 第九条"
 
 
 async def test_a_change_refused_to_someone_who_may_read_the_secret_case_is_403():
     """Its 立案庭 may read a 涉密 case: a refused change is then a plain 403, not an invisible case."""
     reader = FakeDecider(lambda identity, action, case_number: action == READ_CASE)
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(AccessRefused) as refused:
         await access(reader).require(UPDATE_CASE, case_doc(secret=True))
-    assert refused.value.status == 403
+    assert to_problem(refused.value).status == 403
     assert reader.asked == [("u-judge-chen", UPDATE_CASE, "（2026）吉01民终6001号"),
                             ("u-judge-chen", READ_CASE, "（2026）吉01民终6001号")]
 
@@ -87,7 +87,7 @@ async def test_a_case_registered_moments_ago_is_asked_again_until_access_control
 
 async def test_an_older_case_is_not_asked_again():
     late = Late(misses=1)
-    with pytest.raises(Problem):
+    with pytest.raises(AccessRefused):
         await access(late).require(UPDATE_CASE, case_doc(registered_at=datetime.now(UTC) - timedelta(minutes=5)))
     assert late.asked == 1
 
@@ -102,19 +102,19 @@ async def test_lists_ask_once_per_case_and_keep_only_the_readable():
 async def test_a_station_sees_the_tasks_of_its_own_courts_cases_only_第四条一3():
     gate = access(deny_all(), STATION)
     await gate.require_tasks(case_doc())  # it scans them
-    with pytest.raises(Problem) as other_court:
+    with pytest.raises(AccessRefused) as other_court:
         await gate.require_tasks(case_doc(court="吉02"))
-    assert other_court.value.status == 403 and other_court.value.extra["rule"] == articles.ART4_1_3
+    assert to_problem(other_court.value).status == 403 and other_court.value.extra["rule"] == articles.ART4_1_3
     with pytest.raises(NotFound) as secret:
         await gate.require_tasks(case_doc(secret=True), task_id="ST-1")
     assert to_problem(secret.value).body() == to_problem(task_not_found("ST-1")).body()
     without_scope = access(deny_all(), STATION.model_copy(update={"scopes": ()}))
-    with pytest.raises(Problem):
+    with pytest.raises(AccessRefused):
         await without_scope.require_tasks(case_doc())
 
 
 async def test_a_station_never_reads_the_case_record():
     """The case record (parties, panel) is ``read_case``; access-control refuses it to stations."""
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(AccessRefused) as refused:
         await access(deny_all(), STATION).require(READ_CASE, case_doc())
-    assert refused.value.status == 403
+    assert to_problem(refused.value).status == 403

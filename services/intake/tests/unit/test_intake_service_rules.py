@@ -23,9 +23,9 @@ from juanzong_intake.domain.scan_task import (
     create_scan_task,
     ensure_can_move,
 )
-from juanzong_intake.entrypoints.errors import to_problem
+from juanzong_intake.service_layer.cases import build_case, panel_members
 from juanzong_intake.service_layer.commands import RegisterCase
-from juanzong_intake.service_layer.services import build_case, panel_members
+from juanzong_shared.app import problem_of as to_problem
 
 pytestmark = pytest.mark.unit
 

@@ -1,12 +1,14 @@
 """MongoDB repositories of intake's own collections: cases, original-trial links, submissions, scan tasks.
 
 Each document keeps the domain model's JSON under one key (``case``, ``links``, ``manifest``, ``task``) and
-the fields queries need at the top level. Every write takes the unit of work's session.
+the fields queries need at the top level. A repository holds the unit of work's session (None outside one):
+callers never pass it. :func:`repositories` is the factory the unit of work makes them with.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -55,27 +57,40 @@ def _dump(model: Any) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-class IntakeRepository:
-    """All of intake's collections, bound to one database and (inside a unit of work) one session."""
+def case_document(case: Case, *, registered_at: datetime, registered_by: str,
+                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "_id": case.key, "case_number": case.key, "case": _dump(case), "court": case.court_code,
+        "case_type": case.case_number.type_code, "category": case.category.value, "stage": case.stage.value,
+        "status": "open", "secret": case.secret, "paperless": case.scope.in_flow and not case.secret,
+        "original_keys": sorted(case.original_keys()), "registered_at": registered_at,
+        "registered_by": registered_by, "hearings": [], "overdue": False, "overdue_clocks": [],
+        "returned": None, "closed_at": None, "result": None, **(extra or {}),
+    }
 
+
+def task_document(task: ScanTask, court: str) -> dict[str, Any]:
+    return {"_id": task.task_id, "task_id": task.task_id, "case_number": task.case_number.canonical,
+            "court": court, "department": task.department, "state": task.state.value,
+            "created_at": task.created_at, "updated_at": task.updated_at, "task": _dump(task),
+            "batches": [], "scanned_pages": 0, "post_scan_check": None}
+
+
+class _Repository:
     def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
         self.db = db
         self.session = session
 
-    # -- cases -----------------------------------------------------------------------------------
+
+class CaseRepository(_Repository):
+    """立案 records (``cases``)."""
+
     async def case_doc(self, case_number: str) -> dict[str, Any] | None:
         return await self.db[CASES].find_one({"_id": case_number}, session=self.session)
 
     async def add_case(self, case: Case, *, registered_at: datetime, registered_by: str,
                        extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        doc = {
-            "_id": case.key, "case_number": case.key, "case": _dump(case), "court": case.court_code,
-            "case_type": case.case_number.type_code, "category": case.category.value, "stage": case.stage.value,
-            "status": "open", "secret": case.secret, "paperless": case.scope.in_flow and not case.secret,
-            "original_keys": sorted(case.original_keys()), "registered_at": registered_at,
-            "registered_by": registered_by, "hearings": [], "overdue": False, "overdue_clocks": [],
-            "returned": None, "closed_at": None, "result": None, **(extra or {}),
-        }
+        doc = case_document(case, registered_at=registered_at, registered_by=registered_by, extra=extra)
         await self.db[CASES].insert_one(doc, session=self.session)
         return doc
 
@@ -89,9 +104,10 @@ class IntakeRepository:
     async def save_case(self, case: Case, **values: Any) -> None:
         await self.update_case(case.key, {"case": _dump(case), "stage": case.stage.value, **values})
 
-    async def iter_cases(self, query: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        """Every case matching ``query``, newest first."""
-        cursor = self.db[CASES].find(dict(query), session=self.session).sort(
+    async def iter_cases(self, **filters: Any) -> AsyncIterator[dict[str, Any]]:
+        """Every case whose top-level fields equal ``filters`` (None: any), newest first."""
+        query = {k: v for k, v in filters.items() if v is not None}
+        cursor = self.db[CASES].find(query, session=self.session).sort(
             [("registered_at", DESCENDING), ("_id", ASCENDING)])
         async for doc in cursor:
             yield doc
@@ -120,7 +136,10 @@ class IntakeRepository:
         if len(kept) != len(doc["overdue_clocks"]):
             await self.update_case(case_number, {"overdue_clocks": kept, "overdue": bool(kept)})
 
-    # -- original-trial links and submissions ---------------------------------------------------
+
+class OriginalRepository(_Repository):
+    """Original-trial links, the lower courts' 报送清单 and the records known for automatic linking."""
+
     async def links(self, case: Case) -> OriginalTrialLinks:
         doc = await self.db[LINKS].find_one({"_id": case.key}, session=self.session)
         return OriginalTrialLinks.model_validate(doc["links"]) if doc else OriginalTrialLinks.empty(case)
@@ -161,15 +180,15 @@ class IntakeRepository:
         return [FoundRecord(original_case_number=d["original_case_number"], kind=d["kind"], ref=d["ref"],
                             source=d.get("source")) async for d in cursor]
 
-    # -- scan tasks ------------------------------------------------------------------------------
+
+class ScanTaskRepository(_Repository):
+    """扫描任务 (``scan_tasks``)."""
+
     async def task_doc(self, task_id: str) -> dict[str, Any] | None:
         return await self.db[SCAN_TASKS].find_one({"_id": task_id}, session=self.session)
 
     async def add_task(self, task: ScanTask, court: str) -> dict[str, Any]:
-        doc = {"_id": task.task_id, "task_id": task.task_id, "case_number": task.case_number.canonical,
-               "court": court, "department": task.department, "state": task.state.value,
-               "created_at": task.created_at, "updated_at": task.updated_at, "task": _dump(task),
-               "batches": [], "scanned_pages": 0, "post_scan_check": None}
+        doc = task_document(task, court)
         await self.db[SCAN_TASKS].insert_one(doc, session=self.session)
         return doc
 
@@ -184,12 +203,24 @@ class IntakeRepository:
             [("created_at", ASCENDING), ("_id", ASCENDING)])
         return [doc async for doc in cursor]
 
-    async def iter_tasks(self, query: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        """Every scan task matching ``query``, newest first."""
-        cursor = self.db[SCAN_TASKS].find(dict(query), session=self.session).sort(
+    async def iter_tasks(self, **filters: Any) -> AsyncIterator[dict[str, Any]]:
+        """Every scan task whose top-level fields equal ``filters`` (None: any), newest first."""
+        query = {k: v for k, v in filters.items() if v is not None}
+        cursor = self.db[SCAN_TASKS].find(query, session=self.session).sort(
             [("created_at", DESCENDING), ("_id", ASCENDING)])
         async for doc in cursor:
             yield doc
+
+
+@dataclass(frozen=True)
+class Repositories:
+    cases: CaseRepository
+    originals: OriginalRepository
+    tasks: ScanTaskRepository
+
+
+def repositories(db: AsyncDatabase, session: AsyncClientSession | None = None) -> Repositories:
+    return Repositories(CaseRepository(db, session), OriginalRepository(db, session), ScanTaskRepository(db, session))
 
 
 def case_from_doc(doc: Mapping[str, Any]) -> Case:

@@ -1,8 +1,8 @@
-"""Errors the intake rules raise.
+"""Errors the intake rules raise: intake's branch of the shared :class:`DomainError` family.
 
 Each carries ``field`` (the input a problem+json response names), ``code`` (stable, machine-readable),
-``reason_zh`` (what court staff read) and, where one applies, the ``article`` that refused the request.
-Entrypoints map them to problem+json; the rules never build HTTP answers themselves.
+``reason_zh`` (what court staff read) and, where one applies, the ``article`` that refused the request (also
+answered as ``rule``). The shared app maps them to problem+json by ``kind``; the rules never build HTTP answers.
 """
 
 from __future__ import annotations
@@ -10,20 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from juanzong_shared.errors import DomainError
 
-class IntakeError(Exception):
-    """Base of every refusal raised by the intake domain."""
 
-    code: str = "intake-error"
+class IntakeError(DomainError):
+    """Base of every refusal raised by intake (422 unless a subclass says otherwise)."""
 
-    def __init__(self, field: str, reason_zh: str, *, article: str | None = None) -> None:
-        super().__init__(reason_zh)
-        self.field = field
-        self.reason_zh = reason_zh
-        self.article = article
+    code = "intake-error"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "field": self.field, "reason": self.reason_zh, "article": self.article}
+    def __init__(self, field: str, reason_zh: str, *, article: str | None = None,
+                 errors: Iterable[tuple[str, str]] = (), **extra: Any) -> None:
+        super().__init__(field, reason_zh, article=article, errors=errors,
+                         **({"rule": article} if article else {}), **extra)
+
+    @property
+    def reason_zh(self) -> str:
+        return self.reason
 
 
 class CaseNumberError(IntakeError, ValueError):
@@ -62,7 +64,9 @@ class UnknownCaseType(IntakeError, LookupError):
 class SecretCaseRefused(IntakeError):
     """涉密 case: no e-dossier work of any kind (吉高法〔2020〕11号 第十条)."""
 
+    kind = "forbidden"
     code = "secret-case"
+    title = "无权办理"
 
     def __init__(self, case_number: str, action_zh: str, reason_zh: str, article: str) -> None:
         super().__init__("secret", reason_zh, article=article)
@@ -73,7 +77,9 @@ class SecretCaseRefused(IntakeError):
 class OutsidePaperlessFlow(IntakeError):
     """The case is registered but not in the paperless flow (吉高法〔2020〕11号 第十四条)."""
 
+    kind = "conflict"
     code = "outside-paperless-flow"
+    title = "状态冲突"
 
     def __init__(self, case_number: str, scope: str, reason_zh: str, article: str) -> None:
         super().__init__("case_type", reason_zh, article=article)
@@ -88,7 +94,9 @@ class WrongStage(IntakeError):
 class IllegalTransition(IntakeError):
     """A scan-task state change that the state machine does not allow; ``allowed`` names the legal ones."""
 
+    kind = "conflict"
     code = "illegal-transition"
+    title = "状态冲突"
 
     def __init__(self, current: str, requested: str, allowed: Iterable[str], *,
                  labels_zh: dict[str, str] | None = None) -> None:
@@ -101,13 +109,8 @@ class IllegalTransition(IntakeError):
             return f"{labels.get(state, state)}({state})"
 
         allowed_zh = "、".join(zh(s) for s in self.allowed) or "无（终态）"
-        super().__init__(
-            "state", f"扫描任务不能从“{zh(current)}”转为“{zh(requested)}”；当前可转为：{allowed_zh}",
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "current": self.current, "requested": self.requested,
-                "allowed": list(self.allowed)}
+        super().__init__("to", f"扫描任务不能从“{zh(current)}”转为“{zh(requested)}”；当前可转为：{allowed_zh}",
+                         current=current, requested=requested, allowed=list(self.allowed))
 
 
 class ScanTaskError(IntakeError):
@@ -134,12 +137,42 @@ class InvalidInput(IntakeError):
     code = "invalid-input"
 
     def __init__(self, errors: Iterable[tuple[str, str]], *, article: str | None = None) -> None:
-        self.errors = tuple(errors) or (("body", "无效输入"),)
-        field, _reason = self.errors[0]
-        super().__init__(field, "；".join(f"{f}: {r}" for f, r in self.errors), article=article)
+        pairs = tuple(errors) or (("body", "无效输入"),)
+        super().__init__("", "；".join(f"{f}: {r}" for f, r in pairs), article=article, errors=pairs)
+        self.field = pairs[0][0]
 
 
 class DataFileError(IntakeError):
     """A packaged data table is inconsistent (a build error, never a user error)."""
 
+    kind = "internal"
     code = "data-file"
+    title = "服务配置错误"
+
+
+class NotFound(IntakeError):
+    kind = "not_found"
+    code = "not-found"
+    title = "未找到"
+
+
+class AlreadyDone(IntakeError):
+    """The request conflicts with what was already done (e.g. returning a case that need not go back)."""
+
+    kind = "conflict"
+    code = "conflict"
+    title = "状态冲突"
+
+
+class NotPermitted(IntakeError):
+    """The caller's role, or access-control's decision on the case, refuses it."""
+
+    kind = "forbidden"
+    code = "forbidden"
+    title = "无权办理"
+
+
+class AccessRefused(NotPermitted):
+    """access-control said no on the case (吉高法〔2020〕11号 第九条); answered as before under its own title."""
+
+    title = "无权访问"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Final
 
-from juanzong_intake.domain.errors import IntakeError
+from juanzong_intake.domain.errors import NotPermitted
 
 FILING = "filing_division_staff"  # 立案庭 / 智能办案辅助中心
 JUDGE_SIDE: Final = frozenset({"judge", "judge_assistant", "clerk", "presiding_judge", "department_head"})
@@ -41,10 +41,6 @@ _ALLOWED: Final[dict[Operation, frozenset[str]]] = {
     Operation.CREATE_SCAN_TASK: frozenset({FILING, *JUDGE_SIDE}),
     Operation.MOVE_SCAN_TASK: frozenset({FILING, *JUDGE_SIDE, "scanning_station"}),
 }
-
-
-class NotPermitted(IntakeError):
-    code = "forbidden"
 
 
 # 立案登记 creates the case, so no decision on it can be asked first: a service account registers only with this

@@ -95,16 +95,6 @@ class CaseOut(BaseModel):
             closed_at=doc.get("closed_at"), result=doc.get("result"))
 
 
-class Page(BaseModel):
-    total: int
-    page: int
-    size: int
-
-
-class CasePage(Page):
-    items: list[CaseOut]
-
-
 class ScanTaskOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "task_id": "ST-3f2a9c1d0b7e", "case_number": "（2025）吉01民终123号", "court": "吉01", "department": "民一庭",
@@ -156,10 +146,6 @@ class ScanTaskOut(BaseModel):
             post_scan_check=MaterialCheck.model_validate(doc["post_scan_check"]) if doc.get("post_scan_check") else None,
             batches=doc.get("batches") or [], created_at=task.created_at, created_by=task.created_by,
             updated_at=task.updated_at, history=list(task.history))
-
-
-class ScanTaskPage(Page):
-    items: list[ScanTaskOut]
 
 
 class ManifestResult(BaseModel):

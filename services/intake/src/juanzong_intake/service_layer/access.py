@@ -18,11 +18,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from juanzong_shared.auth import AccessDecider, Decision, Identity, enforce
-from juanzong_shared.problems import Problem
+from juanzong_shared.auth import AccessDecider, Decision, Identity
 
 from juanzong_intake.domain import articles
-from juanzong_intake.domain.errors import IntakeError
+from juanzong_intake.domain.errors import AccessRefused, NotFound
 
 READ_CASE: Final = "read_case"
 UPDATE_CASE: Final = "update_case"
@@ -35,10 +34,6 @@ STATION_SCOPE: Final = "scan:submit"
 SETTLE_WINDOW: Final = 10.0
 SETTLE_WAIT: Final = 3.0
 CONCURRENCY: Final = 8
-
-
-class NotFound(IntakeError):
-    code = "not-found"
 
 
 def case_not_found(key: str) -> NotFound:
@@ -106,16 +101,17 @@ class CaseAccess:
                          wait=self.settle_wait, sleep=self.sleep)
 
     async def require(self, action: str, case_doc: Mapping[str, Any], *, resource: str | None = None) -> Decision:
-        """The decision on ``action`` for the case, or a refusal: 403 problem+json naming the rule; 404 for a
-        涉密 case the caller may not even read (第十条), exactly as for an unknown case."""
+        """The decision on ``action`` for the case, or a refusal: :class:`AccessRefused` naming the rule; 404
+        for a 涉密 case the caller may not even read (第十条), exactly as for an unknown case."""
         key = case_doc["_id"]
-        try:
-            return await enforce(self._settling(case_doc), self.identity, action, key, resource=resource)
-        except Problem as refused:
-            if refused.status == 403 and case_doc.get("secret") and (
-                    action == READ_CASE or not await self.may_read(case_doc, settle=True)):
-                raise case_not_found(key) from None
-            raise
+        decision = await self._settling(case_doc).decide(self.identity, action, key, resource=resource)
+        if decision.allowed and not (unknown := decision.unknown()):
+            return decision
+        if case_doc.get("secret") and (action == READ_CASE or not await self.may_read(case_doc, settle=True)):
+            raise case_not_found(key)
+        reason = decision.reason if not decision.allowed else (
+            f"授权附带本服务无法履行的义务 ({', '.join(unknown)}): refused rather than served unfiltered")
+        raise AccessRefused("", reason, rule=decision.rule)
 
     async def may_read(self, case_doc: Mapping[str, Any], *, settle: bool = False) -> bool:
         """May the caller read the case record? Asked once per case and request."""
@@ -147,9 +143,8 @@ class CaseAccess:
                 return
             if case_doc.get("secret"):
                 raise (task_not_found(task_id) if task_id else case_not_found(case_doc["_id"]))
-            raise Problem(403, "forbidden", "无权访问",
-                          "扫描工位只能查看本院案件的扫描任务，且须具有扫描提交权限 (scan:submit)",
-                          rule=articles.ART4_1_3)
+            raise AccessRefused("", "扫描工位只能查看本院案件的扫描任务，且须具有扫描提交权限 (scan:submit)",
+                                article=articles.ART4_1_3)
         try:
             await self.require(READ_CASE, case_doc)
         except NotFound:
