@@ -7,7 +7,7 @@ Run from the repository root:
 
 It starts its own SecantusDB and SeaweedFS (ports from ``--port-base``, default 28700; data in a
 temporary folder) and uses the machine's RabbitMQ under a fresh namespace, runs the catalog service
-in-process with its real lifespan (bus consumers, outbox relay, classifier trained at start-up), and
+in-process with its real lifespan (bus consumers, outbox relay, classifier loaded at start-up), and
 plays scan-ocr: per page the OCR JSON in object storage and a ``scan.page.processed`` event. Once every
 page of the batch is stored by catalog, it publishes ``scan.batch.completed`` and measures the time
 until ``catalog.dossier.catalogued`` for that batch arrives on the bus (a queue of its own bound to the
@@ -35,12 +35,12 @@ from pathlib import Path
 
 import aio_pika
 from juanzong_catalog.domain.categories import CaseKind
-from juanzong_catalog.domain.corpus import generate_bundle
 from juanzong_devstack.pytest_plugin import delete_namespace_queues
 from juanzong_devstack.stack import EmbeddedStack, StackConfig
 from juanzong_shared.bus import Bus
 from juanzong_shared.events import REGISTRY, Event
 from juanzong_shared.testing import TokenFactory
+from juanzong_training.corpus import generate_bundle
 
 BUCKET = "juanzong-pages"
 TARGET_SECONDS = 10.0
@@ -96,7 +96,7 @@ async def run(args: argparse.Namespace, cfg: StackConfig, tmp: Path) -> dict:
     async with LifespanManager(app, startup_timeout=180, shutdown_timeout=60):
         runtime = app.state.catalog
         t = time.perf_counter()
-        await runtime.classifier()  # trained once per process at start-up, before any batch in service
+        await runtime.classifier()  # loaded once per process at start-up, before any batch in service
         model_s = time.perf_counter() - t
         store, db = app.state.store, app.state.mongo.db
         await store.ensure_bucket(BUCKET)
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = EmbeddedStack(cfg)
     try:
         stack.start_infra()
+        stack.ensure_page_model()
         figures = asyncio.run(run(args, cfg, tmp))
     finally:
         stack.down()

@@ -6,7 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/catalog_bench.py --quick         # a smaller run
     .venv/bin/python bench/catalog_bench.py --json out.json # also write the figures as JSON
 
-Bundles are generated (``juanzong_catalog.domain.corpus``) from seeds disjoint from the model's
+Bundles are generated (``juanzong_training.corpus``) from seeds disjoint from the model's
 training seed: several documents per batch in scan order, OCR noise, occasional blank separators,
 no separator sheets. Targets (issue 5): boundary F1 ≥ 0.97, category accuracy ≥ 0.95, a 300-page
 batch catalogued in < 10 s, search p95 ≤ 100 ms on a 2,000-page dossier (in memory here; the service
@@ -26,13 +26,13 @@ import sys
 import time
 from collections import Counter
 
-from juanzong_catalog.adapters.classifier_model import default_page_model, train_page_model
 from juanzong_catalog.domain.cataloguing import catalogue_batch
 from juanzong_catalog.domain.categories import CaseKind
 from juanzong_catalog.domain.classifier import Classifier
-from juanzong_catalog.domain.corpus import Bundle, generate_bundle
 from juanzong_catalog.domain.dossier import DossierDocument, add_documents, compile_dossier, new_dossier
 from juanzong_catalog.domain.search_index import InMemorySearchIndex, line_entries, normalise
+from juanzong_training.corpus import Bundle, generate_bundle
+from juanzong_training.page_model import train_page_model
 
 TARGETS = {"boundary_f1": 0.97, "category_accuracy": 0.95, "batch_300_seconds": 10.0, "search_p95_ms": 100.0}
 BENCH_SEED = 900_000  # bundles; the model trains on DEFAULT_SEED, a different stream
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         args.bundles, args.queries = 15, 100
 
     t0 = time.perf_counter()
-    classifier = Classifier(default_page_model())
+    classifier = Classifier(train_page_model())
     figures: dict[str, object] = {"model_training_seconds": round(time.perf_counter() - t0, 2)}
     bundles = [generate_bundle(BENCH_SEED + i, list(CaseKind)[i % 3], min_pages=args.bundle_pages,
                                noise_range=tuple(args.noise)) for i in range(args.bundles)]

@@ -40,12 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from catalog_bench import BENCH_SEED, _pct, _queries
 from juanzong_catalog.adapters import repository as repo
 from juanzong_catalog.domain.categories import CaseKind
-from juanzong_catalog.domain.corpus import generate_bundle
 from juanzong_catalog.domain.dossier import DossierDocument, add_documents, new_dossier, rename
 from juanzong_catalog.domain.search_index import line_entries, normalise
 from juanzong_catalog.service_layer import queries
 from juanzong_catalog.service_layer.search_cache import DossierSearchCache
 from juanzong_shared.db import Mongo, wait_for_mongo
+from juanzong_training.corpus import generate_bundle
 
 TARGET_P95_MS = 100.0
 CASE = "（2025）吉01民终900号"

@@ -20,7 +20,7 @@ def startup_hook(runtime: CatalogRuntime):
         settings = app.state.settings
         runtime.search_cache.configure(getattr(settings, "search_cache_dossiers", 8),
                                        warm=getattr(settings, "search_warm", True))
-        runtime.start_training()  # in a thread: the first batch finds the model ready
+        runtime.start_loading(getattr(settings, "catalog_page_model", None))  # in a thread
     return start
 
 

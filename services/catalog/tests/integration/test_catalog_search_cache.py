@@ -14,12 +14,12 @@ import pytest
 import pytest_asyncio
 from juanzong_catalog.adapters import repository as repo
 from juanzong_catalog.domain.categories import CaseKind
-from juanzong_catalog.domain.corpus import generate_bundle
 from juanzong_catalog.domain.dossier import DossierDocument, add_documents, move_pages, new_dossier, reorder
 from juanzong_catalog.service_layer import queries
 from juanzong_catalog.service_layer.search_cache import DossierSearchCache
 from juanzong_shared.db import Mongo, wait_for_mongo
 from juanzong_shared.problems import Problem
+from juanzong_training.corpus import generate_bundle
 
 pytestmark = pytest.mark.integration
 

@@ -24,13 +24,13 @@ import httpx
 import pytest
 import pytest_asyncio
 from juanzong_catalog.domain.categories import STANDARD_ORDER, CaseKind, Category, Volume
-from juanzong_catalog.domain.corpus import generate_bundle
 from juanzong_catalog.entrypoints.app import create_app
 from juanzong_shared.bus import Bus
 from juanzong_shared.contracts import OcrLine, PageOcrDocument, PageQc
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.storage import ObjectStore
 from juanzong_shared.testing import FakeDecider, TokenFactory
+from juanzong_training.corpus import generate_bundle
 
 pytestmark = pytest.mark.integration
 
@@ -88,6 +88,7 @@ async def catalog(embedded_stack, tmp_path_factory):
     tokens = TokenFactory()
     key_file = tokens.write_public_key(tmp_path_factory.mktemp("catalog-keys") / "jwt.pem")
     cfg = embedded_stack.config
+    embedded_stack.ensure_page_model()
     port = cfg.service_port("catalog")
     env = cfg.service_env("catalog")
     env.update(JZ_MONGO_DB="t_" + uuid.uuid4().hex[:12], JZ_SERVICE_NAME="catalog", JZ_JWT_PUBLIC_KEY_FILE=key_file,

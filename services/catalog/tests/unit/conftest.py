@@ -70,10 +70,10 @@ def keyword_classifier() -> Callable[..., Classifier]:
 
 @pytest.fixture(scope="session")
 def trained_classifier() -> Classifier:
-    """The real model, trained on the generated corpus once per test session (a few seconds)."""
-    from juanzong_catalog.adapters.classifier_model import default_page_model
+    """The real model, fitted on the generated corpus once per test session (a few seconds)."""
+    from juanzong_training.page_model import train_page_model
 
-    return Classifier(default_page_model())
+    return Classifier(train_page_model())
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from juanzong_catalog.domain.classifier import (
     issuer_header,
     title_rule,
 )
-from juanzong_catalog.domain.corpus import generate_corpus
 from juanzong_catalog.domain.pages import PageText
+from juanzong_training.corpus import generate_corpus
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,6 @@ import pytest
 from juanzong_catalog.domain.cataloguing import catalogue_batch
 from juanzong_catalog.domain.categories import CaseKind, Category, Volume
 from juanzong_catalog.domain.classifier import Classifier
-from juanzong_catalog.domain.corpus import generate_bundle
 from juanzong_catalog.domain.dossier import (
     CorrectionError,
     CorrectionKind,
@@ -29,6 +28,7 @@ from juanzong_catalog.domain.dossier import (
     reorder,
     split_document,
 )
+from juanzong_training.corpus import generate_bundle
 
 pytestmark = pytest.mark.unit
 

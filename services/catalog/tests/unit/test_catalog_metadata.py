@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 from juanzong_catalog.domain.categories import Category
-from juanzong_catalog.domain.corpus import generate_corpus
 from juanzong_catalog.domain.metadata import PartyRole, extract_metadata, find_case_numbers, parse_date
 from juanzong_catalog.domain.pages import PageText
+from juanzong_training.corpus import generate_corpus
 
 pytestmark = pytest.mark.unit
 

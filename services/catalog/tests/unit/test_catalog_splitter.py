@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 from juanzong_catalog.domain.categories import CaseKind, Category
 from juanzong_catalog.domain.classifier import Classifier
-from juanzong_catalog.domain.corpus import generate_bundle
 from juanzong_catalog.domain.pages import PageText
 from juanzong_catalog.domain.splitter import split_batch
+from juanzong_training.corpus import generate_bundle
 
 pytestmark = pytest.mark.unit
 

@@ -72,6 +72,9 @@ class StackConfig:
     # a service a throw-away database of its own (JZ_MONGO_DB) turn this off and use the stack's admin
     db_user_per_service: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # catalog's page model, built by juanzong-train; one per checkout, shared by every stack and test session
+    page_model: Path = field(default_factory=lambda: Path(
+        os.environ.get("JZ_CATALOG_PAGE_MODEL", REPO_ROOT / "var/models/page-model.joblib")))
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -176,6 +179,8 @@ class StackConfig:
             "JZ_DATA_DIR": str(self.data_dir / "services" / name),
             "JZ_SERVICE_URLS": json.dumps({n: self.service_url(n) for n in SERVICES}),
         }
+        if name == "catalog":
+            env["JZ_CATALOG_PAGE_MODEL"] = str(self.page_model.resolve())
         if name == "access-control":
             env["JZ_CLIENT_SECRETS_DIR"] = str(self.secrets.clients_dir)
         elif name in SERVICES:
@@ -481,10 +486,18 @@ class EmbeddedStack:
         return [self.start_rabbitmq(), self.start_mongo(), self.start_s3(), self.start_stations()]
 
     # -- services ------------------------------------------------------------------------------
+    def ensure_page_model(self) -> bool:
+        """Build catalog's page model unless a current one is there (a few seconds; True when built)."""
+        from juanzong_training.page_model import build_page_model
+
+        return build_page_model(self.config.page_model, if_stale=True)
+
     def start_service(self, name: str) -> subprocess.Popen | None:
         port = self.config.service_port(name)
         if self._claim_port(port, name, "JZ_STACK_SERVICE_PORT_BASE", f"service {name}"):
             return None
+        if name == "catalog":
+            self.ensure_page_model()
         env = self.config.service_env(name)
         Path(env["JZ_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
         return self.procs.start(name, [str(BIN / "python"), "-m", "uvicorn", "--factory",

@@ -1,41 +1,60 @@
 """The statistical page model: character 1–3-gram TF-IDF + multinomial logistic regression.
 
-Trained deterministically on the generated corpus (``domain/corpus.py``) the first time it is asked
-for, then kept for the life of the process — no weights are stored in the repository and nothing is
-downloaded. Training takes a few seconds on two cores (see ``bench/README-catalog.md``).
+Fitted ahead of time by ``juanzong-train page-model`` (package ``juanzong_training``, on its generated
+corpus) and loaded here from the file the ``JZ_CATALOG_PAGE_MODEL`` setting names. Its JSON sidecar
+(``<artifact>.json``) carries the artifact's sha256 and the scikit-learn version that pickled it: a file
+that does not match is refused before it is unpickled, and nothing is ever trained in the service.
 """
 
 from __future__ import annotations
 
-import threading
+import hashlib
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
+import joblib
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+import sklearn
+from juanzong_shared.errors import Unavailable
 
 from juanzong_catalog.domain.categories import Category
-from juanzong_catalog.domain.corpus import TemplateFilter, generate_corpus
 from juanzong_catalog.domain.text import compact
 
-__all__ = ["DEFAULT_SEED", "SklearnPageModel", "default_page_model", "train_page_model"]
+__all__ = ["DEFAULT_PATH", "PageModelUnavailable", "SklearnPageModel", "load_page_model", "sidecar_path"]
 
-DEFAULT_SEED = 20250312
-DEFAULT_PER_CATEGORY = 36
+DEFAULT_PATH = Path("var/models/page-model.joblib")  # relative to the working directory (repo root, /app)
 
 
-def _prepare(text: str) -> str:
-    # Lines are joined without spaces: OCR line breaks fall mid-word in Chinese.
-    return compact(text)
+class PageModelUnavailable(Unavailable):
+    code = "page-model-unavailable"
+    title = "编目模型不可用"
+
+
+def sidecar_path(artifact: Path) -> Path:
+    return artifact.with_name(artifact.name + ".json")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class SklearnPageModel:
-    """Implements ``domain.classifier.PageModel`` with scikit-learn."""
+    """Implements ``domain.classifier.PageModel`` with a fitted scikit-learn vectorizer and model."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, model: LogisticRegression) -> None:
-        self._vectorizer = vectorizer
-        self._model = model
+    def __init__(self, vectorizer, model) -> None:
+        self.vectorizer = vectorizer
+        self.model = model
         self._classes = tuple(Category(c) for c in model.classes_)
+
+    @staticmethod
+    def prepare(text: str) -> str:
+        # Lines are joined without spaces: OCR line breaks fall mid-word in Chinese.
+        return compact(text)
 
     @property
     def classes(self) -> tuple[Category, ...]:
@@ -44,39 +63,22 @@ class SklearnPageModel:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, len(self._classes)))
-        return self._model.predict_proba(self._vectorizer.transform([_prepare(t) for t in texts]))
-
-    @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[Category]) -> SklearnPageModel:
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
-                                     max_features=120_000, dtype=np.float32)
-        x = vectorizer.fit_transform([_prepare(t) for t in texts])
-        model = LogisticRegression(C=20.0, max_iter=100, tol=1e-2)
-        model.fit(x, [c.value for c in labels])
-        return cls(vectorizer, model)
+        return self.model.predict_proba(self.vectorizer.transform([self.prepare(t) for t in texts]))
 
 
-def train_page_model(seed: int = DEFAULT_SEED, per_category: int = DEFAULT_PER_CATEGORY,
-                     variants: TemplateFilter | None = None) -> SklearnPageModel:
-    """Generate the corpus for ``seed`` and fit on every page, labelled with its document's category.
-    ``variants`` holds template variants out (the benchmark's generalisation check)."""
-    texts: list[str] = []
-    labels: list[Category] = []
-    for doc in generate_corpus(seed, per_category=per_category, variants=variants):
-        for page in doc.pages:
-            texts.append(page.text)
-            labels.append(doc.truth.category)
-    return SklearnPageModel.fit(texts, labels)
-
-
-_lock = threading.Lock()
-_cache: dict[tuple[int, int], SklearnPageModel] = {}
-
-
-def default_page_model(seed: int = DEFAULT_SEED, per_category: int = DEFAULT_PER_CATEGORY) -> SklearnPageModel:
-    """The process-wide model, trained on first use (thread-safe)."""
-    key = (seed, per_category)
-    with _lock:
-        if key not in _cache:
-            _cache[key] = train_page_model(seed, per_category)
-        return _cache[key]
+def load_page_model(path: Path | str) -> SklearnPageModel:
+    """The fitted model at ``path``, after checking it against its sidecar; :class:`PageModelUnavailable`
+    names the command that builds it when it is missing, altered, or from another scikit-learn."""
+    path = Path(path)
+    build = f"build it with `uv run juanzong-train page-model --out {path}`"
+    sidecar = sidecar_path(path)
+    if not path.is_file() or not sidecar.is_file():
+        raise PageModelUnavailable("page_model", f"no page model at {path} (or its {sidecar.name}): {build}")
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    if meta.get("sklearn_version") != sklearn.__version__:
+        raise PageModelUnavailable("page_model", f"{path} was fitted with scikit-learn "
+                                   f"{meta.get('sklearn_version')}, this is {sklearn.__version__}: {build}")
+    if sha256_of(path) != meta.get("sha256"):
+        raise PageModelUnavailable("page_model", f"{path} does not match the sha256 in {sidecar.name}: {build}")
+    fitted = joblib.load(path)
+    return SklearnPageModel(fitted["vectorizer"], fitted["model"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from juanzong_shared.app import ServiceParts, create_service_app
 from juanzong_shared.bus import Subscription
@@ -24,6 +26,8 @@ class ServiceSettings(Settings):
         "dropped first; ~20-40 MB per 2,000-page dossier). 0: search on MongoDB's search_lines instead.")
     search_warm: bool = Field(True, description="Bring a dossier's search index up to date right after a batch "
                                                 "is catalogued into it, before the first search.")
+    catalog_page_model: Path = Field(Path("var/models/page-model.joblib"), description=(
+        "The page model artifact (with its .json sidecar), built by `juanzong-train page-model --out <path>`."))
 
 
 DESCRIPTION = """编目服务：把扫描批次自动拆分、归目、排序、编页，生成卷内目录；人工更正留痕（智能编目率）；

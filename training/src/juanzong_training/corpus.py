@@ -1,7 +1,7 @@
 """Generated court documents as OCR would deliver them: training data and benchmark bundles.
 
 Everything is drawn from one ``random.Random(seed)``, so the same seed gives the same pages. The
-templates and word pools are in ``juanzong_catalog.data`` (written for this project). Pages are laid
+templates and word pools are in ``juanzong_training.data`` (written for this project). Pages are laid
 out on an A4 sheet at 300 dpi (2480 × 3508 px) with line boxes, then degraded the way scans and OCR
 degrade them: visually similar characters swapped, punctuation dropped, lines broken in two or
 lost, digits confused with letters. Born-digital documents (from court systems) skip the noise and
@@ -16,14 +16,12 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
+from juanzong_catalog.domain.categories import CATEGORIES, CaseKind, Category
+from juanzong_catalog.domain.pages import Line, PageText
 from pydantic import BaseModel, ConfigDict
 
-from juanzong_catalog.data import names as N
-from juanzong_catalog.data.templates import POOLS, TEMPLATES
-
-from .categories import CATEGORIES, CaseKind, Category
-from .pages import Line, PageText
-from .text import cn_date
+from juanzong_training.data import names as N
+from juanzong_training.data.templates import POOLS, TEMPLATES
 
 __all__ = [
     "Bundle",
@@ -158,6 +156,21 @@ def _id_number(rng: random.Random, birth: date, male: bool) -> str:
 
 def _rand_date(rng: random.Random, start: date, span_days: int) -> date:
     return start + timedelta(days=rng.randint(0, max(span_days, 0)))
+
+
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def cn_date(year: int, month: int, day: int) -> str:
+    """The way court documents write a date: ``二〇二五年三月十二日``."""
+    return "".join(_CN_DIGITS[int(c)] for c in str(year)) + f"年{_cn_number(month)}月{_cn_number(day)}日"
 
 
 def _arabic(d: date) -> str:

@@ -8,7 +8,7 @@ Written for this project (not copied from any court's forms). A template is a li
 ``@pool|a|b``  a to b paragraphs drawn from a pool   ``Q@pool|a|b``  a to b lines from a pool
 ``#``  page break
 
-``{name}`` is filled from the case context (see ``domain/corpus.py``); ``{n}``/``{cn}`` number pool
+``{name}`` is filled from the case context (see ``juanzong_training.corpus``); ``{n}``/``{cn}`` number pool
 items (1 / 一). A pool named ``facts`` is looked up as ``facts:<cause>``. ``when`` limits a template to
 case kinds by tag: ``civil``, ``admin``, ``first``, ``second``.
 """

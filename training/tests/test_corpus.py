@@ -7,14 +7,14 @@ import re
 
 import pytest
 from juanzong_catalog.domain.categories import CaseKind, Category
-from juanzong_catalog.domain.corpus import (
+from juanzong_catalog.domain.text import parse_footer
+from juanzong_training.corpus import (
     OcrNoise,
     generate_bundle,
     generate_corpus,
     make_case,
     render_document,
 )
-from juanzong_catalog.domain.text import parse_footer
 
 pytestmark = pytest.mark.unit
 
