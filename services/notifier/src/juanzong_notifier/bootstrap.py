@@ -1,20 +1,35 @@
-"""Wiring: settings → NotifierConfig (rules, policy, tables, directory, channels) and the handler map."""
+"""The notifier's composition root: configuration from the settings, the use cases, the one bus handler and the two
+background loops (scheduler, deliveries), made from the runtime's clients (no I/O here)."""
 
 from __future__ import annotations
 
-from functools import partial
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from juanzong_shared.bus import HandlerMap
+from juanzong_shared.bus import Subscription
+from juanzong_shared.logging import get_logger
+from juanzong_shared.runtime import Runtime, Wiring
 
 from juanzong_notifier.adapters.channels import SmtpSender, WebhookSender
+from juanzong_notifier.adapters.repository import INDEXES, Repositories, repositories
+from juanzong_notifier.config import NotifierConfig, ServiceSettings
 from juanzong_notifier.domain.calendar import load_holiday_tables
 from juanzong_notifier.domain.preferences import Channel
 from juanzong_notifier.domain.rules import load_rules
-from juanzong_notifier.service_layer.services import NotifierConfig, handle_event
+from juanzong_notifier.service_layer.clocks import ClockService
+from juanzong_notifier.service_layer.directory import DirectoryService
+from juanzong_notifier.service_layer.indicators import IndicatorService
+from juanzong_notifier.service_layer.preferences import PreferenceService
+from juanzong_notifier.service_layer.reminders import ReminderService
+
+__all__ = ["INDEXES", "bootstrap", "build_config", "repositories"]
+
+log = get_logger(__name__)
 
 
-def build_config(settings) -> NotifierConfig:
+def build_config(settings: ServiceSettings) -> NotifierConfig:
+    """Rules, policy and holiday tables (packaged data, plus the settings' file), directory and channels."""
     tables = {t.year: t for t in load_holiday_tables()}
     if settings.notifier_holiday_tables_file:
         text = Path(settings.notifier_holiday_tables_file).read_text("utf-8")
@@ -42,7 +57,37 @@ def build_config(settings) -> NotifierConfig:
     )
 
 
-def build_handlers(cfg: NotifierConfig) -> HandlerMap:
-    """One handler for every event type a rule reacts to or an indicator counts (bindings derive from it)."""
-    handler = partial(handle_event, cfg)
-    return {event_type: [handler] for event_type in cfg.subscribed_types()}
+def _every(seconds: float, what: str, action: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    async def loop() -> None:
+        while True:
+            try:
+                await action()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - keep the loop alive; the next pass retries
+                log.warning(f"{what} pass failed", error=f"{type(error).__name__}: {error}")
+            await asyncio.sleep(seconds)
+    return loop
+
+
+async def bootstrap(runtime: Runtime[Repositories]) -> Wiring:
+    settings: ServiceSettings = runtime.settings
+    cfg = build_config(settings)
+    reads = repositories(runtime.mongo.db, None)
+    clocks = ClockService(cfg, runtime.transact, reads)
+    reminders = ReminderService(cfg, reads)
+    indicators = IndicatorService(cfg, runtime.transact, reads)
+
+    async def scheduler_pass() -> None:
+        """Reminders, overdue notices, escalations, the overdue gauge and the report on the 3rd."""
+        await clocks.process_due()
+        if settings.notifier_monthly_reports:
+            await indicators.monthly_job()
+
+    interval = settings.notifier_scheduler_interval_seconds
+    return Wiring(
+        subscriptions=[Subscription(handlers=[clocks.handler()], concurrency=1)],
+        background=[_every(interval, "scheduler", scheduler_pass),
+                    _every(min(interval, 5.0), "delivery", reminders.deliver_pending)],
+        services={"notifier": cfg, "clocks": clocks, "reminders": reminders, "indicators": indicators,
+                  "preferences": PreferenceService(reads), "directory": DirectoryService(cfg, reads)})

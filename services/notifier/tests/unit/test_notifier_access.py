@@ -2,7 +2,8 @@
 
 import pytest
 from juanzong_shared.auth import Decision, Identity, Obligation
-from juanzong_shared.problems import Problem
+from juanzong_shared.app import problem_of
+from juanzong_shared.errors import DomainError
 
 from juanzong_notifier.domain.access import DEFAULT_REPORTERS, indicator_report_refusal, invisible
 from juanzong_notifier.service_layer.access import readable_cases, require_case
@@ -37,7 +38,8 @@ STATION = Identity(subject="station-01", court="吉01", kind="station", scopes=(
 async def status_of(coro) -> tuple[int, dict]:
     try:
         await coro
-    except Problem as problem:
+    except DomainError as error:
+        problem = problem_of(error)
         return problem.status, problem.body()
     return 200, {}
 
@@ -134,16 +136,16 @@ def test_a_delivery_of_a_case_the_caller_may_not_read_shows_how_it_went_not_what
     """The delivery log (technology office) keeps its use — state, attempts, results — but a notice of a case the
     caller may not read (第九条) says nothing of it: no case number, title, body, and an opaque id (the real id
     names the case)."""
-    from juanzong_notifier.entrypoints.api import _delivery_out
+    from juanzong_notifier.service_layer.reminders import _delivery_out
 
-    doc = {"_id": f"吉01/{SECRET}/closing_filing/x/overdue/0|u-head|webhook", "notification_id": f"吉01/{SECRET}/...",
+    doc = {"id": f"吉01/{SECRET}/closing_filing/x/overdue/0|u-head|webhook", "notification_id": f"吉01/{SECRET}/...",
            "user_id": "u-head", "kind": "overdue", "title": "【超期】电子卷宗结案立卷", "body": f"案件{SECRET}：…",
            "court": "吉01", "case_id": SECRET, "rule_id": "closing_filing", "citation": "吉高法〔2020〕11号 第五条(四)",
            "channel": "webhook", "address": "https://oa.court.test/hook", "state": "failed", "attempts": 5,
            "log": [{"attempt": 5, "ok": False, "result": "HTTP 500"}]}
     shown = _delivery_out(dict(doc), True)
-    assert shown["id"] == doc["_id"] and shown["case_id"] == SECRET
+    assert shown["id"] == doc["id"] and shown["case_id"] == SECRET
     withheld = _delivery_out(dict(doc), False)
     assert withheld["withheld"] is True and withheld["state"] == "failed" and withheld["attempts"] == 5
     assert SECRET not in str(withheld) and "立卷" not in str(withheld)
-    assert withheld["id"] == _delivery_out(dict(doc), False)["id"] != doc["_id"]
+    assert withheld["id"] == _delivery_out(dict(doc), False)["id"] != doc["id"]

@@ -60,7 +60,7 @@ def at(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
 
 
 def event(
-    type_: str, when: datetime, case: str = CASE, event_id: str | None = None, **payload
+    type_: str, when: datetime, case: str = CASE, event_id: str | None = None, **facts
 ) -> InboundEvent:
     return InboundEvent(
         id=event_id or f"ev-{next(_ids)}",
@@ -68,7 +68,7 @@ def event(
         occurred_at=when,
         court=COURT,
         case_id=case,
-        payload=payload,
+        **facts,
     )
 
 

@@ -34,14 +34,14 @@ def at(y: int, m: int, d: int, hh: int = 10) -> datetime:
     return datetime(y, m, d, hh, tzinfo=SHANGHAI)
 
 
-def ev(type_: str, when: datetime, case: str, court: str = HIGH, event_id: str | None = None, **payload):
+def ev(type_: str, when: datetime, case: str, court: str = HIGH, event_id: str | None = None, **facts):
     return InboundEvent(
         id=event_id or f"e{next(_ids)}",
         type=type_,
         occurred_at=when,
         court=court,
         case_id=case,
-        payload=payload,
+        **facts,
     )
 
 

@@ -214,7 +214,7 @@ def test_every_rule_reacts_only_to_known_event_types():
 
 
 def test_pre_hearing_rule_counts_back_from_the_hearing_time():
-    """长中法〔2018〕129号 第七条: 开庭5个工作日前 — anchored on payload.hearing_at."""
+    """长中法〔2018〕129号 第七条: 开庭5个工作日前 — anchored on the hearing time (hearing_at)."""
     rule = RULES["pre_hearing_edossier"]
     assert rule.direction is Direction.BEFORE
     event = InboundEvent(
@@ -223,11 +223,12 @@ def test_pre_hearing_rule_counts_back_from_the_hearing_time():
         occurred_at=datetime(2026, 9, 1, 9, tzinfo=SHANGHAI),
         court="吉林高院",
         case_id="c1",
-        payload={"hearing_id": "h1", "hearing_at": "2026-10-12T09:00:00+08:00"},
+        hearing_id="h1",
+        hearing_at="2026-10-12T09:00:00+08:00",
     )
     due = rule.deadline(WorkingCalendar(), rule.anchor_of(event))
     assert due.due.date() == date(2026, 9, 29)
-    without_time = event.model_copy(update={"payload": {"hearing_id": "h1"}})
+    without_time = event.model_copy(update={"hearing_at": None})
     with pytest.raises(InvalidEventPayload, match="hearing_at"):
         rule.anchor_of(without_time)
 
@@ -242,9 +243,9 @@ def test_stage_match_selects_which_catalogued_event_stops():
         "court": "吉林高院",
         "case_id": "c1",
     }
-    assert rule.stop_applies(InboundEvent(**base, payload={"stage": "filing"}))
-    assert not rule.stop_applies(InboundEvent(**base, payload={"stage": "pre_hearing"}))
-    assert not rule.stop_applies(InboundEvent(**base, payload={}))
+    assert rule.stop_applies(InboundEvent(**base, stage="filing"))
+    assert not rule.stop_applies(InboundEvent(**base, stage="pre_hearing"))
+    assert not rule.stop_applies(InboundEvent(**base))
 
 
 def test_reacting_to_lists_start_and_stop_roles_of_one_event():

@@ -1,14 +1,13 @@
 """The events the notifier reads, as the domain sees them.
 
-The service layer maps the shared bus envelope (`id`, `type`, `occurred_at`,
-`court`, `case_id`, `payload`) onto :class:`InboundEvent`; the domain never
-touches the bus. Routing is always on the ``type`` string.
+The service layer reads the producers' payload models and hands the domain an
+:class:`InboundEvent` with the few facts the rules and indicators use; the
+domain never touches the bus. Routing is always on the ``type`` string.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -57,14 +56,32 @@ class InboundEvent(BaseModel):
     """One event from another service or an external system.
 
     ``occurred_at`` must carry a time zone (the bus sends UTC); deadlines are
-    computed in Asia/Shanghai.
+    computed in Asia/Shanghai. The optional facts name a clock's subject
+    (``scan_task_id``, ``hearing_id``, ``request_id``), narrow a stop (``stage``),
+    anchor a count (``hearing_at``) or feed an indicator.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1)
     type: str = Field(min_length=1)
     occurred_at: AwareDatetime
     court: str = Field(min_length=1)
     case_id: str = Field(min_length=1)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    scan_task_id: str | None = None
+    hearing_id: str | None = None
+    hearing_at: AwareDatetime | None = None
+    request_id: str | None = None
+    stage: str | None = None
+    documents_total: int | None = None
+    documents_auto: int | None = None
+    converted_automatically: bool | None = None
+
+    def fact(self, name: str) -> object:
+        """A subject, stop or anchor field a rule names (``case_id`` or one of the optional facts)."""
+        return getattr(self, name, None)
+
+    def facts(self) -> dict[str, object]:
+        """The optional facts that are set (what is stored beside an indicator event)."""
+        return self.model_dump(mode="json", exclude_none=True, exclude={"id", "type", "occurred_at", "court",
+                                                                        "case_id"})

@@ -202,7 +202,7 @@ def _sync_generation(
     registered = _first_by_case(events, EventType.CASE_REGISTERED)
     generated: dict[str, datetime] = {}
     for e in events:
-        if e.type == EventType.CATALOG_DOSSIER_CATALOGUED and e.payload.get("stage") in (None, "filing"):
+        if e.type == EventType.CATALOG_DOSSIER_CATALOGUED and e.stage in (None, "filing"):
             generated.setdefault(e.case_id, e.occurred_at)
     numerator = denominator = 0
     provisional = False
@@ -222,7 +222,7 @@ def _smart_cataloguing(events: list[InboundEvent], period: tuple[int, int]) -> I
     for e in events:
         if e.type != EventType.CATALOG_DOSSIER_CATALOGUED or _month_of(e.occurred_at) != period:
             continue
-        a, t = e.payload.get("documents_auto"), e.payload.get("documents_total")
+        a, t = e.documents_auto, e.documents_total
         if not (isinstance(a, int) and isinstance(t, int)) or isinstance(a, bool) or not 0 <= a <= t:
             ignored += 1
             continue
@@ -239,7 +239,7 @@ def _smart_trial(events: list[InboundEvent], period: tuple[int, int]) -> Indicat
             continue
         if _month_of(e.occurred_at) != period:
             continue
-        hearing = e.payload.get("hearing_id")
+        hearing = e.hearing_id
         if hearing is None:
             ignored += 1
             continue
@@ -273,7 +273,7 @@ def _auto_archiving(events: list[InboundEvent], period: tuple[int, int]) -> Indi
     archived: dict[str, bool] = {}
     for e in events:
         if e.type == EventType.ARCHIVE_ARCHIVED and _month_of(e.occurred_at) == period:
-            archived.setdefault(e.case_id, e.payload.get("converted_automatically") is True)
+            archived.setdefault(e.case_id, e.converted_automatically is True)
     return _value(IndicatorKey.AUTO_ARCHIVING, sum(archived.values()), len(archived))
 
 

@@ -26,7 +26,7 @@ from enum import StrEnum
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from juanzong_notifier.domain.calendar import DeadlineResult, WorkingCalendar
 from juanzong_notifier.domain.events import EventType, InboundEvent
@@ -99,9 +99,6 @@ class InvalidEventPayload(ValueError):
     """An event lacks what a rule needs (e.g. the hearing time); the consumer dead-letters it."""
 
 
-_DATETIME = TypeAdapter(datetime)
-
-
 class DeadlineRule(BaseModel):
     """One time limit: trigger → amount in unit → stop, with its article.
 
@@ -162,26 +159,20 @@ class DeadlineRule(BaseModel):
         """The clock subject an event names, or None when it does not name one."""
         if self.subject_field == "case_id":
             return event.case_id
-        value = event.payload.get(self.subject_field)
+        value = event.fact(self.subject_field)
         return None if value is None else str(value)
 
     def stop_applies(self, event: InboundEvent) -> bool:
-        return all(str(event.payload.get(k)) in allowed for k, allowed in self.stop_match.items())
+        return all(str(event.fact(k)) in allowed for k, allowed in self.stop_match.items())
 
     def anchor_of(self, event: InboundEvent) -> datetime:
         """The moment the count starts from: the payload time for anchored rules, else the event time."""
         if self.anchor_field is None:
             return event.occurred_at
-        raw = event.payload.get(self.anchor_field)
-        try:
-            value = _DATETIME.validate_python(raw)
-        except ValidationError as exc:
+        value = event.fact(self.anchor_field)
+        if not isinstance(value, datetime):
             raise InvalidEventPayload(
                 f"{event.type} {event.id}: rule {self.id} needs a datetime in payload.{self.anchor_field}"
-            ) from exc
-        if value.tzinfo is None:
-            raise InvalidEventPayload(
-                f"{event.type} {event.id}: payload.{self.anchor_field} has no time zone"
             )
         return value
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from juanzong_shared.auth import AccessDecider, Decision, Identity, enforce
-from juanzong_shared.problems import Problem, not_found
+from juanzong_shared.auth import AccessDecider, Decision, Identity
 
 from juanzong_notifier.domain.access import READ_CASE, invisible, readable
+from juanzong_notifier.domain.errors import AccessRefused, CaseNotFound
 
 _PARALLEL = 16  # decisions asked at once for a list
 
@@ -30,12 +30,15 @@ async def require_case(decider: AccessDecider, identity: Identity, case_number: 
     gets, so a refusal tells nobody that a 涉密 case of that number exists."""
     if auth_switched_off(identity):
         return
-    try:
-        await enforce(decider, identity, READ_CASE, case_number)
-    except Problem as problem:
-        if problem.status == 403 and (not known or secret or _names_secrecy(problem)):
-            raise not_found("案件", case_number) from None
-        raise
+    decision = await decider.decide(identity, READ_CASE, case_number)
+    if readable(decision):
+        return
+    if not known or secret or invisible(decision):
+        raise CaseNotFound(case_number)
+    if not decision.allowed:
+        raise AccessRefused(decision.reason, decision.rule)
+    raise AccessRefused(f"授权附带本服务无法履行的义务 ({', '.join(decision.unknown())}): refused rather than served "
+                        "unfiltered", decision.rule)
 
 
 async def readable_cases(decider: AccessDecider, identity: Identity, case_numbers: Iterable[str]) -> set[str]:
@@ -51,8 +54,3 @@ async def readable_cases(decider: AccessDecider, identity: Identity, case_number
 
     answers = await asyncio.gather(*(decide(c) for c in wanted))
     return {case_number for case_number, decision in answers if readable(decision)}
-
-
-def _names_secrecy(problem: Problem) -> bool:
-    rule = problem.extra.get("rule")
-    return invisible(Decision(allowed=False, reason="", rule=rule if isinstance(rule, str) else None))
