@@ -17,17 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validat
 from juanzong_intake.domain import articles
 from juanzong_intake.domain.case_number import CaseNumber, OriginalCaseNumber, case_number_key
 from juanzong_intake.domain.case_types import CaseCategory, CaseType, Procedure
-from juanzong_intake.domain.deadlines import DeadlineRule, DeadlineUnit
 from juanzong_intake.domain.errors import OutsidePaperlessFlow, SecretCaseRefused, WrongStage
 from juanzong_intake.domain.stages import CaseStage
 
 PAPERLESS_START: Final = date(2019, 12, 1)  # 第十四条: cases newly received from this date
-
-FILING_HANDOVER: Final = DeadlineRule(
-    clock="case.filing_handover", amount=1, unit=DeadlineUnit.WORKING_DAYS, article=articles.ART5_1,
-    description_zh="立案后1个工作日内将案件材料交付智能办案辅助中心",
-)
-
 
 class PartyRole(StrEnum):
     """诉讼地位."""
