@@ -32,7 +32,6 @@ MOVING = {
     "access-control",
     "archive",
     "catalog",
-    "intake",
     "notifier",
     "scan-ocr",
 }
