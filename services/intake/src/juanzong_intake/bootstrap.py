@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from juanzong_shared.auth import HttpAccessDecider
-from juanzong_shared.bus import Subscription
 from juanzong_shared.logging import get_logger
 from juanzong_shared.runtime import Runtime, Wiring
 
@@ -12,7 +11,7 @@ from juanzong_intake.domain.case_types import CaseTypeTable
 from juanzong_intake.domain.courts import CourtRegistry
 from juanzong_intake.domain.staged_materials import StagedMaterialCatalog
 from juanzong_intake.service_layer.cases import Cases
-from juanzong_intake.service_layer.handlers import HANDLERS
+from juanzong_intake.service_layer.handlers import SUBSCRIPTION
 from juanzong_intake.service_layer.originals import OriginalTrial
 from juanzong_intake.service_layer.scan_tasks import ScanTasks
 
@@ -35,5 +34,5 @@ async def bootstrap(runtime: Runtime[Repositories]) -> Wiring:
         return repositories(runtime.mongo.db)
 
     ports = (runtime.transact, read)
-    return Wiring(subscriptions=[Subscription(handlers=HANDLERS)],
+    return Wiring(subscriptions=[SUBSCRIPTION],
                   services={"cases": Cases(*ports), "originals": OriginalTrial(*ports), "scan_tasks": ScanTasks(*ports)})

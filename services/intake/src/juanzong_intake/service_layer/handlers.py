@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from juanzong_shared.bus import Delivery, handles
+from juanzong_shared.bus import Delivery, Subscription, handles
 from juanzong_shared.events.archive import Archived
 from juanzong_shared.events.catalog import DossierCatalogued
 from juanzong_shared.events.notifier import DeadlineChanged
@@ -124,4 +124,5 @@ async def _remember_and_link(delivery: Delivery, original_key: str, kind: Record
             await apply_auto_link(delivery.uow, case, await repos.originals.links(case), found, datetime.now(UTC))
 
 
-HANDLERS = [mark_scanned, mark_catalogued, mark_archived, record_overdue]
+# intake's queue, bound to the event types its handlers are marked with
+SUBSCRIPTION = Subscription(handlers=[mark_scanned, mark_catalogued, mark_archived, record_overdue])
