@@ -24,7 +24,6 @@ from juanzong_notifier.service_layer.preferences import PreferenceService
 from juanzong_notifier.service_layer.reminders import ReminderService
 
 __all__ = ["INDEXES", "bootstrap", "build_config", "repositories"]
-
 log = get_logger(__name__)
 
 

@@ -1,12 +1,11 @@
 """Need to know in the notifier (issue 20 item 10) and who may add to the indicators (item 13), without I/O."""
 
 import pytest
-from juanzong_shared.auth import Decision, Identity, Obligation
-from juanzong_shared.app import problem_of
-from juanzong_shared.errors import DomainError
-
 from juanzong_notifier.domain.access import DEFAULT_REPORTERS, indicator_report_refusal, invisible
 from juanzong_notifier.service_layer.access import readable_cases, require_case
+from juanzong_shared.app import problem_of
+from juanzong_shared.auth import Decision, Identity, Obligation
+from juanzong_shared.errors import DomainError
 
 pytestmark = pytest.mark.unit
 

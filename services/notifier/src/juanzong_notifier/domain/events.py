@@ -47,11 +47,6 @@ class EventType(StrEnum):
     DOCUMENT_ASSISTED_GENERATED = "document.assisted.generated"  # 文书辅助生成系统: 一份文书经辅助生成
 
 
-EXTERNAL_EVENT_TYPES: frozenset[EventType] = frozenset(
-    {EventType.TRIAL_SMART_SESSION_HELD, EventType.DOCUMENT_ASSISTED_GENERATED}
-)
-
-
 class InboundEvent(BaseModel):
     """One event from another service or an external system.
 

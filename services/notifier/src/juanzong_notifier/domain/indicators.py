@@ -369,18 +369,3 @@ def reports_to_dict(reports: Iterable[MonthlyReport]) -> dict:
         "reports": [r.to_dict() for r in reports],
     }
 
-
-__all__ = [
-    "DEFINITIONS",
-    "INDICATORS",
-    "IndicatorDefinition",
-    "IndicatorKey",
-    "IndicatorValue",
-    "MonthlyReport",
-    "build_monthly_reports",
-    "compute_monthly_report",
-    "period_reported_on",
-    "report_date",
-    "reports_to_csv",
-    "reports_to_dict",
-]

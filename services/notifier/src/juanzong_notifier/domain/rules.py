@@ -206,9 +206,6 @@ class RuleBook:
     def __iter__(self) -> Iterator[DeadlineRule]:
         return iter(self._rules.values())
 
-    def __len__(self) -> int:
-        return len(self._rules)
-
     def __getitem__(self, rule_id: str) -> DeadlineRule:
         return self._rules[rule_id]
 
