@@ -93,11 +93,6 @@ def test_unknown_codes_raise(courts: CourtRegistry) -> None:
     assert courts.find("吉99") is None and "吉99" not in courts
 
 
-def test_ancestors_and_descendants(courts: CourtRegistry) -> None:
-    assert [c.code for c in courts.ancestors("吉0102")] == ["吉01", "吉"]
-    assert {"吉01", "吉0102", "吉7101"} <= {c.code for c in courts.descendants("吉")}
-
-
 def _registry(*courts: dict[str, object]) -> CourtRegistry:
     return CourtRegistry.from_json(json.dumps({"courts": list(courts)}, ensure_ascii=False))
 

@@ -60,13 +60,11 @@ def test_filing_stage_complete_when_all_expected_are_in_第六条() -> None:
     report = stage_completeness("C1", MaterialStage.FILING, got(*FILING_REQUIRED), ALL_NO)
     assert report.complete and report.missing == () and report.to_confirm == ()
     assert status(report, "fee_payment_notice") is MaterialStatus.NOT_APPLICABLE
-    assert "齐全" in report.summary_zh()
 
 
 def test_filing_stage_reports_what_is_missing_第六条() -> None:
     report = stage_completeness("C1", MaterialStage.FILING, got(*FILING_REQUIRED[:-1]), ALL_NO)
     assert not report.complete and report.missing == ("service_receipt",)
-    assert "送达回证" in report.summary_zh() and articles.CC_ART6 in report.summary_zh()
 
 
 def test_online_filed_materials_count_without_scanning_第六条() -> None:

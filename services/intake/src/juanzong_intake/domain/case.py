@@ -117,12 +117,6 @@ class Panel(BaseModel):
         """合议庭审理 (more than one judge) rather than 独任."""
         return len(self.members) > 1
 
-    @property
-    def everyone(self) -> frozenset[str]:
-        judges = {self.undertaking_judge, *self.members}
-        if self.presiding_judge:
-            judges.add(self.presiding_judge)
-        return frozenset(judges) | self.judge_assistants | self.clerks
 
 
 class SecrecyDesignation(BaseModel):

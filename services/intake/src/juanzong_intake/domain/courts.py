@@ -122,20 +122,6 @@ class CourtRegistry:
         court = self.get(code)
         return self._by_code[court.parent] if court.parent else None
 
-    def ancestors(self, code: str) -> tuple[Court, ...]:
-        """From the direct superior up to the high court."""
-        self.get(code)
-        return tuple(self._by_code[c] for c in self._ancestors(code))
-
-    def descendants(self, code: str) -> tuple[Court, ...]:
-        out: list[Court] = []
-        stack = list(self.children(code))
-        while stack:
-            court = stack.pop(0)
-            out.append(court)
-            stack.extend(self._children[court.code])
-        return tuple(out)
-
     def is_superior(self, a: str, b: str, *, direct: bool = False) -> bool:
         """``a`` is above ``b`` in the court hierarchy (``direct``: immediately above). Unknown codes raise."""
         self.get(a)

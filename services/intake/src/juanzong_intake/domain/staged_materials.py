@@ -232,16 +232,6 @@ class StageCompleteness(BaseModel):
         """Nothing missing and nothing left to confirm."""
         return not self.missing and not self.to_confirm
 
-    def summary_zh(self) -> str:
-        if self.complete:
-            return f"{self.stage.zh}阶段材料已齐全"
-        names = {line.material_id: line.name_zh for line in self.lines}
-        parts = []
-        if self.missing:
-            parts.append("缺失：" + "、".join(names[m] for m in self.missing))
-        if self.to_confirm:
-            parts.append("待确认：" + "、".join(names[m] for m in self.to_confirm))
-        return f"{self.stage.zh}阶段材料不齐全（{self.article}）——" + "；".join(parts)
 
 
 class CaseCompleteness(BaseModel):
