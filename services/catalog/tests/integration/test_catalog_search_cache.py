@@ -18,7 +18,7 @@ from juanzong_catalog.domain.dossier import DossierDocument, add_documents, move
 from juanzong_catalog.service_layer import queries
 from juanzong_catalog.service_layer.search_cache import DossierSearchCache
 from juanzong_shared.db import Mongo, wait_for_mongo
-from juanzong_shared.problems import Problem
+from juanzong_shared.errors import NotFound
 from juanzong_training.corpus import generate_bundle
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ async def _file_batch(db, dossier, bundle, batch: str):
     docs = []
     for n, (truth, ids) in enumerate(bundle.documents):
         for pid in ids:
-            assert await repo.insert_page(db, _page_doc(dossier.case_number, by_id[pid], batch), None)
+            assert await repo.Repository(db).insert_page(_page_doc(dossier.case_number, by_id[pid], batch))
         docs.append(DossierDocument(document_id=f"{batch}-d{n:03d}", category=truth.category,
                                     candidate=truth.category, title=truth.title, page_ids=ids))
     return add_documents(dossier, docs)
@@ -74,12 +74,12 @@ async def test_same_hits_as_search_lines_before_and_after_a_correction_and_a_new
     bundle = generate_bundle(5151, CaseKind.CIVIL_SECOND_INSTANCE, min_pages=30)
     cn = bundle.case_number
     dossier = await _file_batch(db, new_dossier(cn, cn, CaseKind.CIVIL_SECOND_INSTANCE), bundle, "b1")
-    assert await repo.save_dossier(db, dossier, None) == 1
+    assert await repo.Repository(db).save_dossier(dossier) == 1
     # a neighbour in the same collection stays out of this dossier's answers
     other = generate_bundle(5152, CaseKind.CIVIL_FIRST_INSTANCE, min_pages=20)
     other_dossier = await _file_batch(db, new_dossier(other.case_number, other.case_number,
                                                       CaseKind.CIVIL_FIRST_INSTANCE), other, "o1")
-    await repo.save_dossier(db, other_dossier, None)
+    await repo.Repository(db).save_dossier(other_dossier)
 
     here, there = DossierSearchCache(max_indexes=4), DossierSearchCache(max_indexes=4)  # two processes
     before = await _both(db, here, cn)
@@ -93,7 +93,7 @@ async def test_same_hits_as_search_lines_before_and_after_a_correction_and_a_new
     moved, _ = move_pages(dossier, list(first.page_ids), last.document_id, actor="u-clerk", at=AT)
     filed = [d for d in moved.documents if d.category is not None and d.volume is moved.documents[0].volume]
     moved, _ = reorder(moved, filed[-1].document_id, 0, actor="u-clerk", at=AT)
-    assert await repo.save_dossier(db, moved, None) == 2
+    assert await repo.Repository(db).save_dossier(moved) == 2
 
     after = await _both(db, here, cn)  # the stale process reloads the dossier; its index is kept
     assert here.builds == 1
@@ -108,7 +108,7 @@ async def test_same_hits_as_search_lines_before_and_after_a_correction_and_a_new
     # a second batch: only its pages are added to the existing index
     second = generate_bundle(5153, CaseKind.CIVIL_SECOND_INSTANCE, min_pages=20)
     grown = await _file_batch(db, moved, second, "b2")
-    await repo.save_dossier(db, grown, None)
+    await repo.Repository(db).save_dossier(grown)
     final = await _both(db, here, cn)
     assert here.builds == 1 and here.top_ups == len(second.pages)
     new_pages = {p.page_id for p in second.pages}
@@ -128,7 +128,7 @@ async def test_memory_is_bounded_and_a_removed_dossier_is_not_found(db):
         bundle = generate_bundle(seed, CaseKind.CIVIL_FIRST_INSTANCE, min_pages=12)
         cn = bundle.case_number
         dossier = await _file_batch(db, new_dossier(cn, cn, CaseKind.CIVIL_FIRST_INSTANCE), bundle, f"s{seed}")
-        await repo.save_dossier(db, dossier, None)
+        await repo.Repository(db).save_dossier(dossier)
         cases.append(cn)
     cache = DossierSearchCache(max_indexes=2)
     for cn in cases:
@@ -145,6 +145,5 @@ async def test_memory_is_bounded_and_a_removed_dossier_is_not_found(db):
 
     await db[repo.DOSSIERS].delete_one({"_id": cases[2]})
     await db[repo.STAMPS].delete_one({"_id": cases[2]})
-    with pytest.raises(Problem) as error:
+    with pytest.raises(NotFound):
         await queries.search_dossier(db, cases[2], "法院", cache=cache)
-    assert error.value.status == 404

@@ -268,13 +268,13 @@ def test_edit_needs_something_to_change(make_doc: Callable[..., DossierDocument]
 ])
 def test_edit_dates_are_iso_real_and_not_in_the_future(value: Any, ok: dt.date | None) -> None:
     from juanzong_catalog.service_layer.corrections import parse_document_date
-    from juanzong_shared.problems import Problem
+    from juanzong_shared.errors import Invalid
 
     now = dt.datetime(2026, 3, 12, 17, 0, tzinfo=dt.UTC)  # 2026-03-13 01:00 in 长春
     if ok is not None:
         assert parse_document_date(value, now) == ok
         assert parse_document_date("2026-03-13", now) == dt.date(2026, 3, 13)  # already today in 长春
         return
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(Invalid) as refused:
         parse_document_date(value, dt.datetime(2026, 3, 12, 9, 0, tzinfo=dt.UTC))
-    assert refused.value.status == 422 and refused.value.errors[0].field == "date"
+    assert refused.value.kind == "invalid" and refused.value.errors[0][0] == "date"

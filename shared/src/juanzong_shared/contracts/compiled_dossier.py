@@ -15,8 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from juanzong_shared.contracts.page_ocr import PageQc
 
-__all__ = ["CompiledCase", "CompiledCatalogueRow", "CompiledCorrection", "CompiledDocument", "CompiledDossier",
-           "CompiledPage", "CompiledParty", "CompiledVolume", "CataloguingRate"]
+__all__ = ["CataloguingRate", "CompiledCase", "CompiledCatalogueRow", "CompiledCorrection", "CompiledDocument",
+           "CompiledDossier", "CompiledPage", "CompiledParty", "CompiledVolume"]
 
 VolumeName = Literal["main", "secondary"]
 

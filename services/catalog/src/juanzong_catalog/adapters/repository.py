@@ -21,7 +21,8 @@ write into a tiny ``dossier_stamps`` document (reading two fields of a 2,000-pag
 costs the embedded server several ms; the stamp document well under one); in-memory views of the
 dossier (search index, page map) are valid while the stamp is unchanged.
 
-Every write inside a unit of work passes ``session``.
+Writes go through :class:`Repository`, made per unit of work with its session (``repositories``); the
+read side (search, the dossier views) uses the module's functions on the database.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ CASES = "cases"
 LINES = "search_lines"
 PROGRESS = "batch_progress"
 STAMPS = "dossier_stamps"
+READS = "reads"
 
 INDEXES = {
     PAGES: [IndexModel([("batch_id", ASCENDING), ("seq", ASCENDING)], name="batch_seq"),
@@ -85,30 +87,11 @@ def page_text(doc: Mapping[str, Any]) -> PageText:
                     lines=tuple(lines), blank=bool(doc.get("blank")), born_digital=bool(doc.get("born_digital")))
 
 
-async def insert_page(db: AsyncDatabase, page: dict[str, Any], session: AsyncClientSession | None) -> bool:
-    """Store a page and its search lines; False when it was stored before (idempotent by page_id)."""
-    if await db[PAGES].find_one({"_id": page["_id"]}, projection={"_id": 1}, session=session):
-        return False
-    await db[PAGES].insert_one(page, session=session)
-    entries = line_entries(page["case_number"], "", page_text(page))
-    if entries:
-        await db[LINES].insert_many([line_document(e) for e in entries], ordered=False, session=session)
-    return True
-
-
 def line_document(entry: IndexedLine) -> dict[str, Any]:
     # The document a line belongs to changes with corrections: it is looked up at query time.
     return {"_id": entry.key, "dossier_id": entry.dossier_id, "page_id": entry.page_id, "line_no": entry.line_no,
             "text": entry.text, "norm": entry.norm, "grams": list(entry.grams),
             "polygon": [list(p) for p in entry.polygon]}
-
-
-async def pages_of_batch(db: AsyncDatabase, batch_id: str, session: AsyncClientSession | None = None) -> list[dict]:
-    return [d async for d in db[PAGES].find({"batch_id": batch_id}, session=session).sort("seq", ASCENDING)]
-
-
-async def count_batch_pages(db: AsyncDatabase, batch_id: str, session: AsyncClientSession | None = None) -> int:
-    return await db[PAGES].count_documents({"batch_id": batch_id}, session=session)
 
 
 _SEARCH_FIELDS = {"case_number": 1, "seq": 1, "text": 1, "lines": 1, "blank": 1, "born_digital": 1}
@@ -120,10 +103,6 @@ async def pages_for_search(db: AsyncDatabase, page_ids: Sequence[str], *,
     for i in range(0, len(page_ids), chunk):
         ids = list(page_ids[i:i + chunk])
         yield [d async for d in db[PAGES].find({"_id": {"$in": ids}}, projection=_SEARCH_FIELDS)]
-
-
-async def get_page(db: AsyncDatabase, page_id: str) -> dict[str, Any] | None:
-    return await db[PAGES].find_one({"_id": page_id})
 
 
 async def pages_by_id(db: AsyncDatabase, page_ids: Iterable[str], *, with_text: bool = False) -> dict[str, dict]:
@@ -151,26 +130,6 @@ def empty_dossier(case_number: str, kind: CaseKind) -> Dossier:
     return new_dossier(case_number, case_number, kind)
 
 
-async def save_dossier(db: AsyncDatabase, dossier: Dossier, session: AsyncClientSession | None, *,
-                       extra: Mapping[str, Any] | None = None) -> int:
-    """Replace the dossier; ``review_count`` and ``pages`` are kept beside it for listings. Returns the
-    dossier's new ``version`` (1 for a new dossier, +1 on every save)."""
-    body = dossier.model_dump(mode="json")
-    body.update(extra or {})
-    body["review_count"] = sum(1 for d in dossier.documents if d.category is None)
-    body["page_count"] = len(dossier.page_ids)
-    body["updated_at"] = now()
-    body.pop("version", None)
-    saved = await db[DOSSIERS].find_one_and_update(
-        {"_id": dossier.case_number}, {"$set": body, "$inc": {"version": 1}, "$setOnInsert": {"created_at": now()}},
-        upsert=True, projection={"version": 1}, return_document=ReturnDocument.AFTER, session=session)
-    version = int((saved or {}).get("version") or 0)
-    await db[STAMPS].update_one({"_id": dossier.case_number},
-                                {"$set": {"version": version, "updated_at": body["updated_at"]}},
-                                upsert=True, session=session)
-    return version
-
-
 def dossier_stamp(doc: Mapping[str, Any]) -> tuple[Any, Any]:
     """What identifies one saved state of a dossier: its version (updated_at for older documents)."""
     version = doc.get("version")
@@ -188,53 +147,6 @@ async def get_dossier_stamp(db: AsyncDatabase, case_number: str) -> tuple[Any, A
 async def dossiers_with_review(db: AsyncDatabase, limit: int = 200) -> list[dict[str, Any]]:
     cursor = db[DOSSIERS].find({"review_count": {"$gt": 0}}, projection={"corrections": 0}).limit(limit)
     return [d async for d in cursor]
-
-
-# ---------------------------------------------------------------------------------- batch progress
-
-
-async def page_arrived(db: AsyncDatabase, batch_id: str, case_number: str,
-                       session: AsyncClientSession | None) -> dict[str, Any]:
-    """Note one more stored page of the batch; returns the progress record (with ``completion`` when the
-    batch's completion event came first). Writing the record makes concurrent page and completion
-    handlers of one batch conflict, so the last of them to commit sees all the others."""
-    doc = await db[PROGRESS].find_one_and_update(
-        {"_id": batch_id}, {"$inc": {"stored": 1}, "$set": {"last_page_at": now()},
-                            "$setOnInsert": {"case_number": case_number, "created_at": now()}},
-        upsert=True, return_document=ReturnDocument.AFTER, session=session)
-    return doc or {}
-
-
-async def completion_arrived(db: AsyncDatabase, batch_id: str, completion: Mapping[str, Any],
-                             session: AsyncClientSession | None) -> None:
-    """Keep the batch's completion event (counts, court, correlation) until its last page is stored."""
-    await db[PROGRESS].update_one(
-        {"_id": batch_id}, {"$set": {"completion": dict(completion), "completion_at": now(),
-                                     "case_number": completion["case_number"]},
-                            "$setOnInsert": {"stored": 0, "created_at": now()}},
-        upsert=True, session=session)
-
-
-async def batch_progress_done(db: AsyncDatabase, batch_id: str, session: AsyncClientSession | None) -> None:
-    await db[PROGRESS].update_one({"_id": batch_id}, {"$set": {"catalogued_at": now()}}, session=session)
-
-
-# ------------------------------------------------------------------------------------------ cases
-
-
-async def upsert_case(db: AsyncDatabase, case: dict[str, Any], session: AsyncClientSession | None) -> None:
-    await db[CASES].update_one({"_id": case["case_number"]}, {"$set": case}, upsert=True, session=session)
-
-
-async def set_case_fields(db: AsyncDatabase, case_number: str, fields: Mapping[str, Any],
-                          session: AsyncClientSession | None) -> None:
-    await db[CASES].update_one({"_id": case_number}, {"$set": {"case_number": case_number, **fields}}, upsert=True,
-                               session=session)
-
-
-async def get_case(db: AsyncDatabase, case_number: str,
-                   session: AsyncClientSession | None = None) -> dict[str, Any] | None:
-    return await db[CASES].find_one({"_id": case_number}, session=session)
 
 
 # ----------------------------------------------------------------------------------------- search
@@ -286,3 +198,129 @@ async def find_lines(db: AsyncDatabase, query: str, dossier_ids: Sequence[str] |
     cursor = db[LINES].find({"grams": gram, **scope}, projection={"grams": 0, "norm": 0}, batch_size=100)
     async for doc in cursor.limit(limit):
         yield doc
+
+
+async def get_case(db: AsyncDatabase, case_number: str,
+                   session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+    return await db[CASES].find_one({"_id": case_number}, session=session)
+
+
+class Repository:
+    """catalog's collections for one unit of work (``session`` None: outside a transaction)."""
+
+    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+        self.db = db
+        self.session = session
+
+    # pages
+    async def has_page(self, page_id: str) -> bool:
+        return await self.db[PAGES].find_one({"_id": page_id}, projection={"_id": 1}, session=self.session) is not None
+
+    async def insert_page(self, page: dict[str, Any]) -> bool:
+        """Store a page and its search lines; False when it was stored before (idempotent by page_id)."""
+        if await self.has_page(page["_id"]):
+            return False
+        await self.db[PAGES].insert_one(page, session=self.session)
+        entries = line_entries(page["case_number"], "", page_text(page))
+        if entries:
+            await self.db[LINES].insert_many([line_document(e) for e in entries], ordered=False,
+                                             session=self.session)
+        return True
+
+    async def get_page(self, page_id: str) -> dict[str, Any] | None:
+        return await self.db[PAGES].find_one({"_id": page_id}, session=self.session)
+
+    async def pages_of_batch(self, batch_id: str) -> list[dict]:
+        cursor = self.db[PAGES].find({"batch_id": batch_id}, session=self.session).sort("seq", ASCENDING)
+        return [d async for d in cursor]
+
+    async def count_batch_pages(self, batch_id: str) -> int:
+        return await self.db[PAGES].count_documents({"batch_id": batch_id}, session=self.session)
+
+    # dossiers
+    async def load_dossier(self, case_number: str) -> tuple[Dossier, dict[str, Any]] | None:
+        return await load_dossier(self.db, case_number, self.session)
+
+    async def save_dossier(self, dossier: Dossier, *, extra: Mapping[str, Any] | None = None) -> int:
+        """Replace the dossier; ``review_count`` and ``pages`` are kept beside it for listings. Returns the
+        dossier's new ``version`` (1 for a new dossier, +1 on every save)."""
+        body = dossier.model_dump(mode="json")
+        body.update(extra or {})
+        body["review_count"] = sum(1 for d in dossier.documents if d.category is None)
+        body["page_count"] = len(dossier.page_ids)
+        body["updated_at"] = now()
+        body.pop("version", None)
+        saved = await self.db[DOSSIERS].find_one_and_update(
+            {"_id": dossier.case_number}, {"$set": body, "$inc": {"version": 1},
+                                           "$setOnInsert": {"created_at": now()}},
+            upsert=True, projection={"version": 1}, return_document=ReturnDocument.AFTER, session=self.session)
+        version = int((saved or {}).get("version") or 0)
+        await self.db[STAMPS].update_one({"_id": dossier.case_number},
+                                         {"$set": {"version": version, "updated_at": body["updated_at"]}},
+                                         upsert=True, session=self.session)
+        return version
+
+    # batches and their progress
+    async def is_catalogued(self, batch_id: str) -> bool:
+        return await self.db[BATCHES].find_one({"_id": batch_id}, projection={"_id": 1},
+                                               session=self.session) is not None
+
+    async def insert_batch(self, batch: dict[str, Any]) -> None:
+        await self.db[BATCHES].insert_one(batch, session=self.session)
+        await self.db[PROGRESS].update_one({"_id": batch["_id"]}, {"$set": {"catalogued_at": now()}},
+                                           session=self.session)
+
+    async def page_arrived(self, batch_id: str, case_number: str) -> dict[str, Any]:
+        """Note one more stored page of the batch; returns the progress record (with ``completion`` when the
+        batch's completion event came first). Writing the record makes concurrent page and completion
+        handlers of one batch conflict, so the last of them to commit sees all the others."""
+        doc = await self.db[PROGRESS].find_one_and_update(
+            {"_id": batch_id}, {"$inc": {"stored": 1}, "$set": {"last_page_at": now()},
+                                "$setOnInsert": {"case_number": case_number, "created_at": now()}},
+            upsert=True, return_document=ReturnDocument.AFTER, session=self.session)
+        return doc or {}
+
+    async def completion_arrived(self, batch_id: str, completion: Mapping[str, Any]) -> None:
+        """Keep the batch's completion event (counts, court, correlation) until its last page is stored."""
+        await self.db[PROGRESS].update_one(
+            {"_id": batch_id}, {"$set": {"completion": dict(completion), "completion_at": now(),
+                                         "case_number": completion["case_number"]},
+                                "$setOnInsert": {"stored": 0, "created_at": now()}},
+            upsert=True, session=self.session)
+
+    # cases
+    async def get_case(self, case_number: str) -> dict[str, Any] | None:
+        return await get_case(self.db, case_number, self.session)
+
+    async def set_case(self, case_number: str, fields: Mapping[str, Any]) -> None:
+        await self.db[CASES].update_one({"_id": case_number}, {"$set": {"case_number": case_number, **fields}},
+                                        upsert=True, session=self.session)
+
+    # corrections, reads and marks
+    async def insert_correction(self, record: dict[str, Any]) -> None:
+        await self.db[CORRECTIONS].insert_one(record, session=self.session)
+
+    async def corrections_of(self, case_number: str) -> list[dict[str, Any]]:
+        cursor = self.db[CORRECTIONS].find({"case_number": case_number}, projection={"_id": 0},
+                                           session=self.session)
+        return [c async for c in cursor.sort("at", ASCENDING)]
+
+    async def insert_read(self, read: dict[str, Any]) -> None:
+        await self.db[READS].insert_one(read, session=self.session)
+
+    async def marks_of(self, case_number: str, user: str) -> list[dict[str, Any]]:
+        cursor = self.db[MARKS].find({"case_number": case_number, "user": user}, session=self.session)
+        return [m async for m in cursor.sort("created_at", ASCENDING)]
+
+    async def insert_mark(self, mark: dict[str, Any]) -> None:
+        await self.db[MARKS].insert_one(mark, session=self.session)
+
+    async def delete_mark(self, mark_id: str, case_number: str, user: str) -> bool:
+        result = await self.db[MARKS].delete_one({"_id": mark_id, "case_number": case_number, "user": user},
+                                                 session=self.session)
+        return bool(result.deleted_count)
+
+
+def repositories(db: AsyncDatabase, session: AsyncClientSession | None) -> Repository:
+    """What every unit of work of catalog holds (``ServiceParts.repositories``)."""
+    return Repository(db, session)

@@ -16,15 +16,14 @@ document's ``document_meta`` entry (``manual_fields``) for anything that re-read
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from juanzong_shared.events import REGISTRY
+from juanzong_shared.errors import Conflict, Invalid, NotFound
 from juanzong_shared.events.catalog import DocumentCorrected
-from juanzong_shared.outbox import UnitOfWork
-from juanzong_shared.problems import FieldError, Problem, invalid, not_found
 
-from juanzong_catalog.adapters import repository as repo
+from juanzong_catalog.adapters.repository import Repository
 from juanzong_catalog.domain import dossier as rules
 from juanzong_catalog.domain.categories import Category, category_by_name
 
@@ -33,6 +32,21 @@ EDIT_FIELDS = ("title", "date", "issuing_party")
 CHINA = timezone(timedelta(hours=8), "CST")
 """Court time: a document dated today in 长春 is not in the future while it is still yesterday in UTC."""
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class InvalidCorrection(Invalid):
+    code = "validation"
+
+
+class CorrectionRefused(Conflict):
+    """The dossier's rules refuse the correction (a page that is not there, the last page of a document …)."""
+
+    code = "correction-refused"
+    title = "更正无法执行"
+
+
+def invalid(field: str, reason: str) -> InvalidCorrection:
+    return InvalidCorrection(field, reason)
 
 
 def parse_category(value: str | None, field: str = "category") -> Category | None:
@@ -75,8 +89,7 @@ def _edit(dossier: rules.Dossier, req: dict[str, Any], actor: str,
     document_id = _need(req.get("document_id"), "document_id")
     if all(req.get(f) is None for f in EDIT_FIELDS):
         reason = "操作需要 title、date、issuing_party 中至少一项 (at least one is required for edit)"
-        raise Problem(422, "validation", "请求参数无效", reason,
-                      errors=[FieldError(field=f, reason=reason) for f in EDIT_FIELDS])
+        raise InvalidCorrection("", reason, errors=[(f, reason) for f in EDIT_FIELDS])
     title, issuing_party = req.get("title"), req.get("issuing_party")
     if title is not None and not str(title).strip():
         raise invalid("title", "题名不能为空 (title may not be blank)")
@@ -123,20 +136,32 @@ def _apply(dossier: rules.Dossier, op: str, req: dict[str, Any], actor: str,
     raise invalid("operation", f"未知操作 {op!r}，可用: {', '.join(OPERATIONS)}")
 
 
-async def correct(uow: UnitOfWork, case_number: str, request: dict[str, Any], *, actor: str,
-                  actor_name: str | None = None, court: str | None = None) -> dict[str, Any]:
-    """Apply one correction; returns the record with the 智能编目率 after it."""
-    loaded = await repo.load_dossier(uow.db, case_number, uow.session)
+class Corrections:
+    """Court staff's corrections, each in one unit of work run by ``transact`` (retried on a conflict)."""
+
+    def __init__(self, transact: Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]) -> None:
+        self.transact = transact
+
+    async def correct(self, case_number: str, request: dict[str, Any], *, actor: str, actor_name: str | None = None,
+                      court: str | None = None) -> dict[str, Any]:
+        """Apply one correction; returns the record with the 智能编目率 after it."""
+        return await self.transact(lambda uow: _correct(uow, case_number, request, actor=actor,
+                                                        actor_name=actor_name, court=court))
+
+
+async def _correct(uow: Any, case_number: str, request: dict[str, Any], *, actor: str, actor_name: str | None,
+                   court: str | None) -> dict[str, Any]:
+    repos: Repository = uow.repos
+    loaded = await repos.load_dossier(case_number)
     if loaded is None:
-        raise not_found("dossier", case_number)
+        raise NotFound("", f"dossier {case_number} 不存在 (not found)")
     dossier, raw = loaded
     op = request["operation"]
     at = datetime.now(UTC)
     try:
         updated, correction = _apply(dossier, op, request, actor, at)
     except rules.CorrectionError as error:
-        raise Problem(409, "correction-refused", "更正无法执行", str(error),
-                      errors=[FieldError(field=op, reason=str(error))]) from None
+        raise CorrectionRefused(op, str(error)) from None
     except KeyError as error:
         raise invalid("operation", f"缺少字段 {error}") from None
     meta = dict(raw.get("document_meta") or {})
@@ -150,17 +175,16 @@ async def correct(uow: UnitOfWork, case_number: str, request: dict[str, Any], *,
         entry = dict(meta.get(doc_id) or {})
         entry["manual_fields"] = sorted(set(entry.get("manual_fields") or []) | set(manual))
         meta[doc_id] = entry
-    await repo.save_dossier(uow.db, updated, uow.session, extra={"document_meta": meta})
+    await repos.save_dossier(updated, extra={"document_meta": meta})
     rate = rules.cataloguing_rate(updated)
-    record = {"_id": correction.correction_id, **correction.model_dump(mode="json"), "at": at,
-              "case_number": case_number, "actor_name": actor_name, "request": request,
-              "cataloguing_rate_after": round(rate.rate, 4)}
-    await uow.db[repo.CORRECTIONS].insert_one(record, session=uow.session)
-    uow.emit(REGISTRY.create("catalog.document.corrected", DocumentCorrected(
+    await repos.insert_correction({
+        "_id": correction.correction_id, **correction.model_dump(mode="json"), "at": at, "case_number": case_number,
+        "actor_name": actor_name, "request": request, "cataloguing_rate_after": round(rate.rate, 4)})
+    uow.emit(DocumentCorrected(
         case_number=case_number, document_id=correction.document_ids[0] if correction.document_ids else "",
         operation=op, pages=len(correction.page_ids), by=actor, correction_id=correction.correction_id, at=at,
         dossier_pages=rate.total_pages, automatic_pages=rate.automatic_pages, cataloguing_rate=round(rate.rate, 4)),
-        court=court, case_id=case_number))
+        court=court, case_number=case_number)
     body = correction.model_dump(mode="json")
     body.update(actor_name=actor_name, cataloguing_rate={"total_pages": rate.total_pages,
                                                          "automatic_pages": rate.automatic_pages,

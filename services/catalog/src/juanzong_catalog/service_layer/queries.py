@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from juanzong_shared.problems import Problem, not_found
+from juanzong_shared.contracts import CompiledDossier
+from juanzong_shared.errors import NotFound
 from pymongo.asynchronous.database import AsyncDatabase
 
 from juanzong_catalog.adapters import repository as repo
-from juanzong_catalog.domain.categories import CATEGORIES, UNNUMBERED, Volume
+from juanzong_catalog.domain.categories import CATEGORIES, UNNUMBERED
 from juanzong_catalog.domain.disclosure import Visibility, Withholding, visibility
 from juanzong_catalog.domain.dossier import Dossier, DossierDocument, cataloguing_rate, compile_dossier
 from juanzong_catalog.domain.search_index import IndexedLine, match_line
-from juanzong_catalog.service_layer.search_cache import DossierSearchCache, page_map  # noqa: F401 (re-exported)
+from juanzong_catalog.service_layer.search_cache import DossierSearchCache, no_dossier
 
 PROVENANCE_FIELDS = ("bucket", "pdf_key", "ocr_key", "image_key", "batch_id", "seq", "scan_task_id", "engine",
                      "model_version", "mean_confidence", "needs_rescan", "born_digital", "content_sha256", "qc",
@@ -29,7 +31,7 @@ PROVENANCE_FIELDS = ("bucket", "pdf_key", "ocr_key", "image_key", "batch_id", "s
 async def require_dossier(db: AsyncDatabase, case_number: str) -> tuple[Dossier, dict[str, Any]]:
     loaded = await repo.load_dossier(db, case_number)
     if loaded is None:
-        raise not_found("dossier", case_number)
+        raise no_dossier(case_number)
     return loaded
 
 
@@ -113,7 +115,7 @@ def catalogue_rows(dossier: Dossier, vis: Visibility | None = None) -> list[dict
 
 
 async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, Any],
-                        vis: Visibility | None = None) -> dict[str, Any]:
+                        vis: Visibility | None = None) -> CompiledDossier:
     """Everything archive needs to build the e-archive: volumes in order, each page slot with its
     electronic page number, where its PDF is and how it was made (QC/OCR provenance); without what
     ``vis`` withholds (法〔2016〕264号 三(六))."""
@@ -156,12 +158,13 @@ async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, A
     if "registered_at" in case_meta:
         case_meta["registered_at"] = case_meta["registered_at"].isoformat()
     shown = vis.shown(dossier)
-    return {"case_number": dossier.case_number, "case_kind": dossier.case_kind.value, "case": case_meta,
+    return CompiledDossier.model_validate({
+            "case_number": dossier.case_number, "case_kind": dossier.case_kind.value, "case": case_meta,
             "volumes": volumes, "review_queue": [d.document_id for d in compiled.review_queue
                                                  if not vis.document_hidden(d.document_id)],
             "complete": not compiled.review_queue, "cataloguing_rate": rate_view(shown),
             "corrections": [c.model_dump(mode="json") for c in shown.corrections],
-            "blank_page_ids": [p for p in raw.get("blank_page_ids", []) if not vis.page_hidden(p)]}
+            "blank_page_ids": [p for p in raw.get("blank_page_ids", []) if not vis.page_hidden(p)]})
 
 
 # ----------------------------------------------------------------------------------------- search
@@ -274,7 +277,7 @@ async def search_all(db: AsyncDatabase, query: str, may_search: SearchPermission
     for case_number in sorted(by_dossier):
         try:
             dossier, where = await (cache or SEARCH).view(db, case_number)
-        except Problem:
+        except NotFound:
             continue
         withholding = permitted[case_number]
         vis = visibility(dossier, withholding) if withholding.any else None
@@ -289,5 +292,71 @@ async def search_all(db: AsyncDatabase, query: str, may_search: SearchPermission
     return hits[:limit]
 
 
-def volume_of(doc: DossierDocument) -> Volume | None:
-    return doc.volume
+Permission = Callable[[str], Awaitable[Withholding | None]]
+
+
+@dataclass
+class Dossiers:
+    """The read side as the routes use it: the database and the process's dossier views (``search_cache``).
+    ``withholding`` is what the caller's decision withholds (法〔2016〕264号 三(六))."""
+
+    db: AsyncDatabase
+    search_cache: DossierSearchCache
+
+    async def load(self, case_number: str, withholding: Withholding) -> tuple[Dossier, dict[str, Any], Visibility]:
+        dossier, raw = await require_dossier(self.db, case_number)
+        return dossier, raw, visibility(dossier, withholding)
+
+    async def view(self, case_number: str, withholding: Withholding) -> dict[str, Any]:
+        return dossier_view(*await self.load(case_number, withholding))
+
+    async def catalogue(self, case_number: str, withholding: Withholding) -> dict[str, Any]:
+        dossier, _, vis = await self.load(case_number, withholding)
+        return {"case_number": case_number, "rows": catalogue_rows(dossier, vis),
+                "review_pending": sum(1 for d in dossier.documents
+                                      if d.category is None and not vis.document_hidden(d.document_id))}
+
+    async def compiled(self, case_number: str, withholding: Withholding) -> CompiledDossier:
+        return await compiled_view(self.db, *await self.load(case_number, withholding))
+
+    async def corrections(self, case_number: str, withholding: Withholding) -> dict[str, Any]:
+        """Every correction, who and when, but those touching what ``withholding`` withholds."""
+        dossier, _, vis = await self.load(case_number, withholding)
+        items = [c for c in await repo.Repository(self.db).corrections_of(case_number)
+                 if not (vis.any and (vis.hidden_documents.intersection(c.get("document_ids") or ())
+                                      or any(vis.page_hidden(p) for p in c.get("page_ids") or ())))]
+        return {"case_number": case_number, "corrections": items, "cataloguing_rate": rate_view(vis.shown(dossier))}
+
+    async def review_queue(self, may_write: Permission, limit: int) -> dict[str, Any]:
+        """Dossiers with documents awaiting review, those ``may_write`` allows, without what it withholds."""
+        items = []
+        for raw in await repo.dossiers_with_review(self.db, limit=limit):
+            withholding = await may_write(raw["_id"])
+            if withholding is None:
+                continue
+            dossier = repo.dossier_from(raw)
+            vis = visibility(dossier, withholding)
+            documents = [{"document_id": d.document_id, "candidate": d.candidate.value, "title": d.title,
+                          "confidence": d.confidence, "pages": len(d.page_ids)} for d in dossier.documents
+                         if d.category is None and not vis.document_hidden(d.document_id)]
+            if documents:
+                items.append({"case_number": raw["_id"], "documents": documents})
+        return {"dossiers": items, "total_documents": sum(len(i["documents"]) for i in items)}
+
+    async def search(self, case_number: str, query: str, limit: int, withholding: Withholding) -> list[dict[str, Any]]:
+        return await search_dossier(self.db, case_number, query, limit, cache=self.search_cache,
+                                    withholding=withholding)
+
+    async def search_all(self, query: str, may_search: Permission, limit: int) -> list[dict[str, Any]]:
+        return await search_all(self.db, query, may_search, limit, cache=self.search_cache)
+
+    async def placed(self, page_id: str) -> tuple[dict[str, Any], Dossier | None, DossierDocument | None]:
+        """The stored page, its dossier and the document it is filed in (None while not catalogued)."""
+        page = await repo.Repository(self.db).get_page(page_id)
+        if page is None:
+            raise NotFound("", f"page {page_id} 不存在 (not found)")
+        try:
+            dossier, where = await self.search_cache.view(self.db, page["case_number"])
+        except NotFound:
+            return page, None, None
+        return page, dossier, dossier.document(where[page_id][0]) if page_id in where else None

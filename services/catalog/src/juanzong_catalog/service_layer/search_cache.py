@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from juanzong_shared.errors import NotFound
 from juanzong_shared.logging import get_logger
-from juanzong_shared.problems import not_found
 from pymongo.asynchronous.database import AsyncDatabase
 
 from juanzong_catalog.adapters import repository as repo
@@ -44,6 +44,10 @@ from juanzong_catalog.domain.search_index import PageLineIndex, line_entries, ma
 log = get_logger(__name__)
 
 Where = dict[str, tuple[str, int | None]]
+
+
+def no_dossier(case_number: str) -> NotFound:
+    return NotFound("", f"dossier {case_number} 不存在 (not found)")
 
 
 def page_map(dossier: Dossier) -> Where:
@@ -145,7 +149,7 @@ class DossierSearchCache:
         stamp = await repo.get_dossier_stamp(db, case_number)
         if stamp is None:
             self._items.pop(key, None)
-            raise not_found("dossier", case_number)
+            raise no_dossier(case_number)
         view = self._items.get(key)
         if view is None:
             view = self._items[key] = DossierView()
@@ -155,7 +159,7 @@ class DossierSearchCache:
                 loaded = await repo.load_dossier(db, case_number)
                 if loaded is None:
                     self._items.pop(key, None)
-                    raise not_found("dossier", case_number)
+                    raise no_dossier(case_number)
                 dossier, raw = loaded
                 view.set_dossier(dossier, repo.dossier_stamp(raw))
             if with_index:

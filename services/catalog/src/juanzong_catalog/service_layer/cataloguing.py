@@ -18,10 +18,11 @@ batch is catalogued, the dossier's in-memory search index is brought up to date 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from juanzong_shared.bus import PermanentError
-from juanzong_shared.events import REGISTRY, Event
+from juanzong_shared.bus import Delivery, PermanentError, handles
+from juanzong_shared.events import REGISTRY
 from juanzong_shared.events.archive import Archived
 from juanzong_shared.events.catalog import DossierCatalogued
 from juanzong_shared.events.intake import CaseRegistered
@@ -29,23 +30,18 @@ from juanzong_shared.events.scan_ocr import BatchCompleted, PageProcessed
 from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import UnitOfWork
 
-from juanzong_catalog.adapters import repository as repo
 from juanzong_catalog.adapters.ocr_results import OcrDocumentRefused, page_fields, read_page_ocr
+from juanzong_catalog.adapters.repository import Repository, empty_dossier, now, page_text
 from juanzong_catalog.domain.admission import page_refusal
 from juanzong_catalog.domain.case_kind import case_kind_for
 from juanzong_catalog.domain.cataloguing import BatchCatalogue, catalogue_batch
+from juanzong_catalog.domain.classifier import Classifier
 from juanzong_catalog.domain.dossier import DossierDocument, add_documents, cataloguing_rate
 from juanzong_catalog.domain.rescans import replace_page
-from juanzong_catalog.service_layer.runtime import CatalogRuntime
 
 log = get_logger(__name__)
 
 MAX_OCR_JSON_BYTES = 32 * 1024 * 1024
-
-
-class BatchNotComplete(RuntimeError):
-    """Some of the batch's processed pages are not stored yet (kept for callers; no longer raised: the
-    completion is recorded and the last page catalogues the batch)."""
 
 
 def court_name(case: dict[str, Any] | None) -> str | None:
@@ -57,57 +53,54 @@ def court_name(case: dict[str, Any] | None) -> str | None:
     return court if court.endswith("法院") else None
 
 
-class CatalogHandlers:
-    """The handlers, bound to the runtime (storage, classifier) they need."""
+class Cataloguing:
+    """The bus handlers: pages and batches into the dossier, what intake and archive say about the case.
 
-    def __init__(self, runtime: CatalogRuntime) -> None:
-        self.runtime = runtime
+    ``store`` reads the page's ``ocr.json``; ``classifier`` awaits the trained classifier; ``catalogued(case_number,
+    version)`` runs once a batch is catalogued into the dossier (the search index is warmed then)."""
+
+    def __init__(self, store: Any, classifier: Callable[[], Awaitable[Classifier]],
+                 catalogued: Callable[[str, int], None] = lambda case_number, version: None) -> None:
+        self.store = store
+        self.classifier = classifier
+        self.catalogued = catalogued
 
     @property
-    def map(self) -> dict[str, list]:
-        """event type → handlers (the queue bindings derive from it)."""
-        return {
-            "scan.page.processed": [self.store_page],
-            "scan.batch.completed": [self.catalogue_batch],
-            "case.registered": [self.remember_case],
-            "archive.archived": [self.remember_archived],
-        }
+    def handlers(self) -> list[Callable]:
+        return [self.remember_case, self.remember_archived, self.store_page, self.catalogue_batch]
 
-    async def remember_case(self, event: Event, uow: UnitOfWork) -> None:
-        case = REGISTRY.parse_payload(event)
-        assert isinstance(case, CaseRegistered)
-        await repo.upsert_case(uow.db, {
-            "case_number": case.case_number, "court": case.court, "court_name": case.court_name,
-            "case_type": case.case_type,
+    @handles("case.registered")
+    async def remember_case(self, case: CaseRegistered, delivery: Delivery) -> None:
+        await delivery.uow.repos.set_case(case.case_number, {
+            "court": case.court, "court_name": case.court_name, "case_type": case.case_type,
             "category": case.category, "cause": case.cause, "department": case.department,
             "panel": [m.model_dump() for m in case.panel], "registered_at": case.registered_at,
             "secret": case.secret, "paperless": case.paperless,
-        }, uow.session)
+        })
 
-    async def remember_archived(self, event: Event, uow: UnitOfWork) -> None:
+    @handles("archive.archived")
+    async def remember_archived(self, archived: Archived, delivery: Delivery) -> None:
         """archive.archived: the dossier is an e-archive now (第三条(八)); no page enters it any more."""
-        archived = REGISTRY.parse_payload(event)
-        assert isinstance(archived, Archived)
-        await repo.set_case_fields(uow.db, archived.case_number, {"archived": True, "archived_at": archived.at},
-                                   uow.session)
+        await delivery.uow.repos.set_case(archived.case_number, {"archived": True, "archived_at": archived.at})
 
-    async def _refuse_closed_case(self, uow: UnitOfWork, case_number: str, what: str) -> None:
+    async def _refuse_closed_case(self, repos: Repository, case_number: str, what: str) -> None:
         """No page of a 涉密, out-of-scope or archived case is stored, catalogued or indexed (dead-lettered
         with the reason: scan-ocr should have refused it at the door)."""
-        refusal = page_refusal(await repo.get_case(uow.db, case_number, uow.session))
+        refusal = page_refusal(await repos.get_case(case_number))
         if refusal is not None:
             rule, reason = refusal
             log.warning("page refused for the case", case_number=case_number, what=what, rule=rule)
             raise PermanentError(f"{what} of {case_number} refused: {reason} ({rule})")
 
-    async def store_page(self, event: Event, uow: UnitOfWork) -> None:
+    @handles("scan.page.processed")
+    async def store_page(self, page: PageProcessed, delivery: Delivery) -> None:
         """Keep the page's OCR text and lines and index them for search (idempotent by page_id)."""
-        page = REGISTRY.parse_payload(event)
-        assert isinstance(page, PageProcessed)
-        if await uow.db[repo.PAGES].find_one({"_id": page.page_id}, projection={"_id": 1}, session=uow.session):
+        uow = delivery.uow
+        repos: Repository = uow.repos
+        if await repos.has_page(page.page_id):
             return
-        await self._refuse_closed_case(uow, page.case_number, f"page {page.page_id}")
-        raw = await self.runtime.store.get_bytes(page.bucket, page.ocr_key, max_bytes=MAX_OCR_JSON_BYTES)
+        await self._refuse_closed_case(repos, page.case_number, f"page {page.page_id}")
+        raw = await self.store.get_bytes(page.bucket, page.ocr_key, max_bytes=MAX_OCR_JSON_BYTES)
         try:
             ocr = page_fields(read_page_ocr(raw, page.page_id))
         except OcrDocumentRefused as error:
@@ -115,57 +108,54 @@ class CatalogHandlers:
         doc = {
             "_id": page.page_id, "batch_id": page.batch_id, "seq": page.seq, "case_number": page.case_number,
             "scan_task_id": page.scan_task_id, "bucket": page.bucket, "ocr_key": page.ocr_key,
-            "pdf_key": page.pdf_key, "content_sha256": page.content_sha256, "engine": ocr["engine"],
-            "model_version": ocr["model_version"], "mean_confidence": page.mean_confidence,
-            "needs_rescan": page.needs_rescan, "born_digital": page.born_digital, "blank": ocr["blank"],
-            "image_key": page.image_key, "qc": ocr["qc"], "width": ocr["width"], "height": ocr["height"],
-            "text": ocr["text"], "lines": ocr["lines"], "stored_at": repo.now(), "event_id": str(event.event_id),
+            "pdf_key": page.pdf_key, "content_sha256": page.content_sha256, "mean_confidence": page.mean_confidence,
+            "needs_rescan": page.needs_rescan, "born_digital": page.born_digital, "image_key": page.image_key,
+            **ocr, "stored_at": now(), "event_id": str(delivery.event.event_id),
             "replaces_page_id": page.replaces_page_id, "text_chars": page.text_chars,
         }
-        if not await repo.insert_page(uow.db, doc, uow.session):
+        if not await repos.insert_page(doc):
             return
-        progress = await repo.page_arrived(uow.db, page.batch_id, page.case_number, uow.session)
+        progress = await repos.page_arrived(page.batch_id, page.case_number)
         completion = progress.get("completion")
         if completion and not progress.get("catalogued_at"):
             batch = BatchCompleted.model_validate(completion["payload"])
-            if await self._ready(uow, batch):
+            if await self._ready(repos, batch):
                 await self._catalogue(uow, batch, court=completion.get("court"),
                                       correlation_id=completion.get("correlation_id"))
 
-    async def catalogue_batch(self, event: Event, uow: UnitOfWork) -> None:
+    @handles("scan.batch.completed")
+    async def catalogue_batch(self, batch: BatchCompleted, delivery: Delivery) -> None:
         """Catalogue the batch when all its pages are stored; otherwise keep the completion for the
         batch's last page (``store_page``)."""
-        batch = REGISTRY.parse_payload(event)
-        assert isinstance(batch, BatchCompleted)
-        db, session = uow.db, uow.session
-        if await db[repo.BATCHES].find_one({"_id": batch.batch_id}, projection={"_id": 1}, session=session):
+        event, repos = delivery.event, delivery.uow.repos
+        if await repos.is_catalogued(batch.batch_id):
             return  # catalogued before (a second completion event for the same batch)
-        await self._refuse_closed_case(uow, batch.case_number, f"batch {batch.batch_id}")
-        await repo.completion_arrived(db, batch.batch_id, {
+        await self._refuse_closed_case(repos, batch.case_number, f"batch {batch.batch_id}")
+        await repos.completion_arrived(batch.batch_id, {
             "payload": batch.model_dump(mode="json"), "case_number": batch.case_number, "court": event.court,
-            "correlation_id": event.correlation_id, "event_id": str(event.event_id)}, session)
-        if not await self._ready(uow, batch):
-            stored = await repo.count_batch_pages(db, batch.batch_id, session)
+            "correlation_id": event.correlation_id, "event_id": str(event.event_id)})
+        if not await self._ready(repos, batch):
+            stored = await repos.count_batch_pages(batch.batch_id)
             log.info("batch completion recorded; waiting for its pages", batch_id=batch.batch_id,
                      stored=stored, pages_done=batch.pages_done)
             return
-        await self._catalogue(uow, batch, court=event.court, correlation_id=event.correlation_id)
+        await self._catalogue(delivery.uow, batch, court=event.court, correlation_id=event.correlation_id)
 
-    async def _ready(self, uow: UnitOfWork, batch: BatchCompleted) -> bool:
-        if await uow.db[repo.BATCHES].find_one({"_id": batch.batch_id}, projection={"_id": 1}, session=uow.session):
+    async def _ready(self, repos: Repository, batch: BatchCompleted) -> bool:
+        if await repos.is_catalogued(batch.batch_id):
             return False
-        return await repo.count_batch_pages(uow.db, batch.batch_id, uow.session) >= batch.pages_done
+        return await repos.count_batch_pages(batch.batch_id) >= batch.pages_done
 
     async def _catalogue(self, uow: UnitOfWork, batch: BatchCompleted, *, court: str | None,
                          correlation_id: str | None) -> None:
         """Split, classify, order and number the batch into the dossier; emit catalog.dossier.catalogued."""
-        db, session = uow.db, uow.session
-        page_docs = await repo.pages_of_batch(db, batch.batch_id, session)
-        case = await repo.get_case(db, batch.case_number, session)
-        loaded = await repo.load_dossier(db, batch.case_number, session)
+        repos: Repository = uow.repos
+        page_docs = await repos.pages_of_batch(batch.batch_id)
+        case = await repos.get_case(batch.case_number)
+        loaded = await repos.load_dossier(batch.case_number)
         if loaded is None:
             kind = case_kind_for(batch.case_number, (case or {}).get("case_type"))
-            dossier, extra = repo.empty_dossier(batch.case_number, kind), {}
+            dossier, extra = empty_dossier(batch.case_number, kind), {}
         else:
             dossier, extra = loaded
         # re-scans take their flagged page's place (法〔2016〕264号 二(五)); the rest is catalogued
@@ -178,11 +168,11 @@ class CatalogHandlers:
                 continue
             if swapped is not dossier:
                 replaced.append({"old_page_id": d["replaces_page_id"], "new_page_id": d["_id"],
-                                 "batch_id": batch.batch_id, "at": repo.now()})
+                                 "batch_id": batch.batch_id, "at": now()})
             dossier = swapped
-        pages = [repo.page_text(d) for d in fresh_docs]
+        pages = [page_text(d) for d in fresh_docs]
         if pages:
-            classifier = await self.runtime.classifier()
+            classifier = await self.classifier()
             result = await asyncio.to_thread(catalogue_batch, pages, classifier, court_name=court_name(case))
         else:  # a batch of re-scans only
             result = BatchCatalogue(documents=())
@@ -204,24 +194,24 @@ class CatalogHandlers:
         dossier = add_documents(dossier, new_docs)
         rate = cataloguing_rate(dossier)
         blank = list(result.blank_page_ids)
-        version = await repo.save_dossier(db, dossier, session, extra={
+        version = await repos.save_dossier(dossier, extra={
             "document_meta": doc_meta, "court": (case or {}).get("court") or court,
             "blank_page_ids": sorted(set(extra.get("blank_page_ids") or []) | set(blank)),
             "replaced_pages": replaced,
         })
         review = sum(1 for d in new_docs if d.category is None)
-        await db[repo.BATCHES].insert_one({
+        await repos.insert_batch({
             "_id": batch.batch_id, "case_number": batch.case_number, "scan_task_id": batch.scan_task_id,
             "documents": [d.document_id for d in new_docs], "pages": len(pages), "blank_pages": blank,
-            "needs_review": review, "catalogued_at": repo.now()}, session=session)
-        await repo.batch_progress_done(db, batch.batch_id, session)
-        uow.emit(REGISTRY.create("catalog.dossier.catalogued", DossierCatalogued(
+            "needs_review": review, "catalogued_at": now()})
+        # the batch's own correlation id, also when its last page (another event) completes it
+        uow.emit(REGISTRY.event(DossierCatalogued(
             case_number=batch.case_number, batch_id=batch.batch_id, documents=len(new_docs), pages=len(pages),
             needs_review=review, documents_auto=len(new_docs) - review, scan_task_id=batch.scan_task_id,
             dossier_pages=rate.total_pages, automatic_pages=rate.automatic_pages,
-            cataloguing_rate=round(rate.rate, 4)), court=court, case_id=batch.case_number,
+            cataloguing_rate=round(rate.rate, 4)), court=court, case_number=batch.case_number,
             correlation_id=correlation_id))
         # once this transaction commits: index the new pages for search before the first reader asks
-        self.runtime.search_cache.warm_after(db, batch.case_number, version)
+        self.catalogued(batch.case_number, version)
         log.info("batch catalogued", batch_id=batch.batch_id, case_number=batch.case_number,
                  documents=len(new_docs), pages=len(pages), needs_review=review)
