@@ -1,5 +1,5 @@
-"""Wiring: builds the service's parts at start-up (no clients at import time) and keeps them on
-``app.state.ac``; the background loop for expiries and reminders."""
+"""Wiring: builds the service's parts from the runtime's clients (no clients at import time, nothing bound late)
+and keeps them on ``app.state.ac``; the background loop for expiries and reminders."""
 
 from __future__ import annotations
 
@@ -8,25 +8,28 @@ import gc
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import FastAPI
 from juanzong_shared.auth import TokenVerifier
-from juanzong_shared.db import Mongo
+from juanzong_shared.bus import Subscription
 from juanzong_shared.logging import get_logger
-from juanzong_shared.outbox import UnitOfWork
+from juanzong_shared.outbox import already_processed
+from juanzong_shared.runtime import Runtime, Wiring
 from juanzong_shared.storage import ObjectStore
 
 from .adapters import receipts
 from .adapters import tokens as tk
 from .adapters.audit_chain import AuditChain, Checkpoints, CheckpointSettings
 from .adapters.keys import load_signing_key
+from .adapters.repository import INDEXES, MongoFailureCounter, Repositories, repositories
 from .config import ServiceSettings
 from .service_layer.approvals import Approvals
 from .service_layer.borrowings import Borrowings
-from .service_layer.cases import CaseRecords
+from .service_layer.cases import CaseEvents
 from .service_layer.decisions import Decisions
-from .service_layer.identities import Identities, LoginLimits, Revocations, VerifiedTokens
-from .service_layer.invalidation import invalidation_broadcast
+from .service_layer.identities import Identities, LoginLimits, LoginThrottle, Revocations, VerifiedTokens
+from .service_layer.invalidation import Invalidation
 from .service_layer.seed import apply_client_secrets, seed_demo
+
+__all__ = ["INDEXES", "AccessControl", "bootstrap", "repositories"]
 
 log = get_logger(__name__)
 
@@ -34,8 +37,9 @@ log = get_logger(__name__)
 @dataclass
 class AccessControl:
     settings: ServiceSettings
-    mongo: Mongo
+    reads: Repositories  # outside a unit of work
     signing_key: tk.SigningKey
+    key_source: str
     tokens: tk.TokenService
     revocations: Revocations
     identities: Identities
@@ -44,101 +48,90 @@ class AccessControl:
     approvals: Approvals
     borrowings: Borrowings
     verified_tokens: VerifiedTokens
-    checkpoints: Checkpoints | None = None  # the audit chain's head, signed, in write-once storage
+    checkpoints: Checkpoints  # the audit chain's head, signed, in write-once storage
 
-
-class CaseCacheLink:
-    """Lets the bus handlers (made before start-up) tell the decision cache which case is changing."""
-
-    def __init__(self) -> None:
-        self.decisions: Decisions | None = None
-
-    def changing(self, case_number: str, uow: UnitOfWork | None = None) -> None:
-        """``case_number`` is being changed in ``uow``'s transaction (None: already committed)."""
-        if self.decisions is None:
-            return
-        session = getattr(uow, "session", None)
-        if session is None:
-            self.decisions.forget_case(case_number)
-        else:
-            self.decisions.changing_in(case_number, session)
-
-
-def make_startup(settings: ServiceSettings, link: CaseCacheLink, durable_queue: str):
-    """``durable_queue``: the service queue of the case events (its ledger tells when their effect is stored)."""
-    checkpoint_settings = CheckpointSettings.from_env()  # read when the app is made, as the settings are
-    login_limits = LoginLimits.from_env()
-
-    async def start(app: FastAPI) -> None:
-        mongo: Mongo = app.state.mongo
-        key, source = load_signing_key(settings.access_signing_key_file, settings.data_dir, settings.environment)
-        receipts.use_signing_key(key)  # decision receipts verify on every replica that holds this key
-        revocations = Revocations(mongo)
-        await revocations.reload()
-        tokens = tk.TokenService(key, issuer=settings.jwt_issuer, default_audience=settings.jwt_audience,
-                                 revocations=revocations, client_id="juanzong-access-control",
-                                 access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
-                                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
-        # Our own verifier uses the in-process public key: this service cannot fetch its JWKS before it is up.
-        app.state.token_verifier = TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                                                 public_key_pem=key.public_pem())
-        audit = AuditChain(mongo)
-        await audit.start()
-        checkpoints = Checkpoints(audit, ObjectStore(settings.s3_endpoint, settings.s3_access_key,
-                                                     settings.s3_secret_key, secure=settings.s3_secure,
-                                                     region=settings.s3_region),
-                                  key, tokens.verification_keys, namespace=mongo.db.name,
-                                  settings=checkpoint_settings)
-        checkpoints.start()
-        decisions = Decisions(CaseRecords(mongo.db), audit, cache_seconds=settings.facts_cache_seconds,
-                              max_age=settings.decision_max_age_seconds)
-        link.decisions = decisions
-        notify = app.state.outbox.notify
-        verified_tokens = VerifiedTokens()
-        app.state.ac = AccessControl(
-            settings=settings, mongo=mongo, signing_key=key, tokens=tokens, revocations=revocations,
-            identities=Identities(mongo, tokens, revocations, password_grant=settings.password_grant_enabled,
-                                  notify=notify, login_limits=login_limits),
-            audit=audit, decisions=decisions, approvals=Approvals(mongo, decisions, audit, notify),
-            borrowings=Borrowings(mongo, decisions, audit, notify), verified_tokens=verified_tokens,
-            checkpoints=checkpoints)
-        # every replica hears of every change to decisions (the durable queue reaches one replica only)
-        await app.state.bus.broadcast(invalidation_broadcast(
-            mongo=mongo, durable_queue=durable_queue, decisions=decisions, revocations=revocations,
-            verified_tokens=verified_tokens, hold_limit_seconds=settings.invalidation_hold_seconds))
+    async def start(self) -> None:
+        """Read what start-up needs from the database: the revocation list, the audit chain's tail and its last
+        checkpoint; seed the demo accounts (development) and the clients' secrets."""
+        settings = self.settings
+        receipts.use_signing_key(self.signing_key)  # decision receipts verify on every replica that holds this key
+        await self.revocations.reload()
+        await self.audit.start()
+        self.checkpoints.start()
         client_secrets = settings.load_client_secrets()  # one secret per client, never a shared one
-        seeded = await seed_demo(mongo, client_secrets) if settings.seed_enabled else False
+        seeded = await seed_demo(self.reads.accounts, client_secrets) if settings.seed_enabled else False
         if client_secrets:
-            await apply_client_secrets(mongo, client_secrets)
+            await apply_client_secrets(self.reads.accounts, client_secrets)
         # The decision path allocates little that lives, but a full (generation 2) collection walks every object
         # made at start-up — tens of ms on this service, a stall for every request queued behind it. Move what
         # start-up made out of the collector's reach; later garbage is collected as before.
         gc.collect()
         gc.freeze()
-        log.info("access-control ready", signing_key=source, kid=key.kid, demo_seeded=seeded)
-    return start
+        log.info("access-control ready", signing_key=self.key_source, kid=self.signing_key.kid, demo_seeded=seeded)
 
+    async def stop(self) -> None:
+        await self.audit.stop()  # drains queued audit records
+        await self.checkpoints.stop()  # anchors the last head
 
-async def stop(app: FastAPI) -> None:
-    ac: AccessControl | None = getattr(app.state, "ac", None)
-    if ac is not None:
-        await ac.audit.stop()  # drains queued audit records
-        if ac.checkpoints is not None:
-            await ac.checkpoints.stop()  # anchors the last head
-
-
-async def housekeeping(app: FastAPI) -> None:
-    """Expire requests and grants, send overdue and explanation reminders, reload revocations."""
-    while True:
-        ac: AccessControl | None = getattr(app.state, "ac", None)
-        period = ac.settings.housekeeping_seconds if ac else 1.0
-        if ac is not None:
-            for name, job in (("expire", ac.approvals.expire_due), ("chase", ac.borrowings.chase),
-                              ("revocations", ac.revocations.reload)):
+    async def housekeeping(self) -> None:
+        """Expire requests and grants, send overdue and explanation reminders, reload revocations."""
+        while True:
+            for name, job in (("expire", self.approvals.expire_due), ("chase", self.borrowings.chase),
+                              ("revocations", self.revocations.reload)):
                 try:
                     await job()
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # noqa: BLE001 — one failing step must not stop the loop
                     log.warning("housekeeping step failed", step=name, error=str(error))
-        await asyncio.sleep(period)
+            await asyncio.sleep(self.settings.housekeeping_seconds)
+
+
+def build(runtime: Runtime) -> AccessControl:
+    """The service's parts from the runtime's clients, without I/O."""
+    settings: ServiceSettings = runtime.settings
+    key, source = load_signing_key(settings.access_signing_key_file, settings.data_dir, settings.environment)
+    reads = Repositories(runtime.mongo.db)
+    revocations = Revocations(reads.revoked)
+    tokens = tk.TokenService(key, issuer=settings.jwt_issuer, default_audience=settings.jwt_audience,
+                             revocations=revocations, client_id="juanzong-access-control",
+                             access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+                             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
+    audit = AuditChain(runtime.mongo)
+    checkpoints = Checkpoints(audit, ObjectStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
+                                                 secure=settings.s3_secure, region=settings.s3_region),
+                              key, tokens.verification_keys, namespace=runtime.mongo.db.name,
+                              settings=CheckpointSettings.of(settings))
+    decisions = Decisions(reads.cases, audit, cache_seconds=settings.facts_cache_seconds,
+                          max_age=settings.decision_max_age_seconds, load_grants=reads.requests.grants,
+                          load_scan_task=reads.cases.scan_task_case, load_station=reads.accounts.client_principal)
+    throttle = LoginThrottle(MongoFailureCounter(runtime.mongo.db), LoginLimits.of(settings))
+    return AccessControl(
+        settings=settings, reads=reads, signing_key=key, key_source=source, tokens=tokens, revocations=revocations,
+        identities=Identities(tokens, revocations, reads.accounts, throttle, transact=runtime.transact,
+                              password_grant=settings.password_grant_enabled),
+        audit=audit, decisions=decisions,
+        approvals=Approvals(runtime.transact, reads.requests, reads.accounts, decisions, audit),
+        borrowings=Borrowings(runtime.transact, reads.borrowings, reads.accounts, decisions, audit),
+        verified_tokens=VerifiedTokens(), checkpoints=checkpoints)
+
+
+async def bootstrap(runtime: Runtime) -> Wiring:
+    ac = build(runtime)
+    cases = Subscription(handlers=CaseEvents(ac.decisions).handlers)
+    # every replica hears of every change to decisions (the durable queue reaches one replica only); the durable
+    # queue's ledger tells when a case event's effect is stored
+    invalidation = Invalidation(
+        decisions=ac.decisions, revocations=ac.revocations, verified_tokens=ac.verified_tokens,
+        durable_queue=cases.queue_name(runtime.settings.bus_namespace, runtime.settings.service_name),
+        committed=lambda ledger_id: already_processed(runtime.mongo, ledger_id),
+        hold_limit_seconds=runtime.settings.invalidation_hold_seconds)
+    if runtime.bus.connected:
+        # TODO(issue 21): a Wiring start-up step in shared/ (run before consuming); until then the I/O runs here,
+        # and only on a connected runtime (the contract test builds the wiring on an unconnected one)
+        await ac.start()
+    # Our own verifier uses the in-process public key: this service cannot fetch its JWKS before it is up.
+    verifier = TokenVerifier(issuer=runtime.settings.jwt_issuer, audience=runtime.settings.jwt_audience,
+                             public_key_pem=ac.signing_key.public_pem())
+    return Wiring(subscriptions=[cases], broadcasts=[invalidation.broadcast()], background=[ac.housekeeping],
+                  services={"ac": ac, "token_verifier": verifier}, on_shutdown=[ac.stop])

@@ -63,6 +63,16 @@ class ServiceSettings(Settings):
     housekeeping_seconds: float = Field(30.0, gt=0, le=3600,
                                         description="Period of expiry, overdue and explanation checks.")
     seed_demo: bool | None = Field(None, description="Seed demo users; default: in development and test only.")
+    # the audit chain's signed checkpoints in write-once storage (adapters.audit_chain.CheckpointSettings)
+    audit_checkpoint_bucket: str = "juanzong-audit"
+    audit_checkpoint_seconds: float = Field(60.0, description="Anchor at least this often while records are written.")
+    audit_checkpoint_records: int = Field(1000, description="... and after this many records.")
+    audit_checkpoint_retention_days: int = Field(3650, description="COMPLIANCE retention of each checkpoint.")
+    audit_checkpoint_lookback_days: int = Field(400, description="How far back a starting replica looks.")
+    # failed password logins (house settings; service_layer.identities.LoginLimits)
+    login_max_failures: int = Field(5, description="Failures allowed per account within the window.")
+    login_max_failures_per_address: int = Field(30, description="... per client address (0: no limit).")
+    login_window_seconds: float = 300.0
 
     @field_validator("client_secrets")
     @classmethod

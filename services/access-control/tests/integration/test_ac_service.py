@@ -154,17 +154,18 @@ async def test_expired_forged_and_wrong_audience_tokens_get_401(ac_service, regi
     from datetime import timedelta
 
     from juanzong_access_control.adapters import tokens as tk
-    from juanzong_access_control.adapters.mongo import principal_of_user
+    from juanzong_access_control.adapters.repository import principal_of_user
+    from juanzong_access_control.service_layer.identities import Revocations
 
     app, client = ac_service
     ac = app.state.ac
     judge = principal_of_user(await app.state.mongo.db["users"].find_one({"_id": "u-judge-li"}))
     an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
     expired = tk.TokenService(ac.signing_key, issuer="juanzong-access-control", default_audience="juanzong",
-                              revocations=tk.InMemoryRevocationList(), clock=lambda: an_hour_ago
+                              revocations=Revocations(None), clock=lambda: an_hour_ago
                               ).issue_access(judge).token
     forged = tk.TokenService(tk.SigningKey.generate(kid=ac.signing_key.kid), issuer="juanzong-access-control",
-                             default_audience="juanzong", revocations=tk.InMemoryRevocationList()).issue_access(judge).token
+                             default_audience="juanzong", revocations=Revocations(None)).issue_access(judge).token
     elsewhere = ac.tokens.issue_access(judge, audience="another-system").token
     for token, why in ((expired, "过期"), (forged, "签名"), (elsewhere, "受众"), ("not-a-jwt", "格式")):
         r = await client.post("/v1/decisions", json={"action": "read_pages", "case_number": registered_case},

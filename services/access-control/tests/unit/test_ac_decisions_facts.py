@@ -11,14 +11,13 @@ import pytest
 from juanzong_access_control.domain import rules
 from juanzong_access_control.domain.cases import Action, LinkedCase
 from juanzong_access_control.domain.identities import PrincipalKind, Role
-from juanzong_access_control.service_layer.cases import case_handlers
-from juanzong_access_control.service_layer.invalidation import invalidation_broadcast
+from juanzong_access_control.service_layer.cases import CaseEvents
+from juanzong_shared.bus import Subscription
 from juanzong_shared.events import REGISTRY
-from juanzong_shared.outbox import LEDGER
 
 from .conftest import HIGH, make_case
 from .test_ac_decision_cache import Audit, Cases
-from .test_ac_invalidation import QUEUE, FakeMongo, deliver, setup
+from .test_ac_invalidation import QUEUE, Stored, deliver, setup
 
 pytestmark = pytest.mark.unit
 
@@ -106,8 +105,8 @@ async def test_link_ended_elsewhere_is_refused_once_committed_第三条二(peopl
     although the original's facts were cached (TTL 60 s) and re-read while the change was being written."""
     cases = ByCase({ORIGINAL: linked(CASE)})
     d, _ = decisions(cases)
-    mongo = FakeMongo()
-    *_, b = setup(d, mongo)
+    stored = Stored()
+    *_, b = setup(d, stored)
     member = people.outsider  # on the later case's team, not the original's
     assert (await d.decide(member, Action.READ_PAGES, ORIGINAL))[0].allowed  # cached
     if event_type == "case.original.unlinked":
@@ -119,16 +118,16 @@ async def test_link_ended_elsewhere_is_refused_once_committed_第三条二(peopl
     await deliver(b, event)
     assert (await d.decide(member, Action.READ_PAGES, ORIGINAL))[0].allowed  # not committed yet: read again
     cases.by_case[ORIGINAL] = linked()  # the other replica commits: the link is gone
-    mongo[LEDGER].docs[f"{QUEUE}:{event.event_id}"] = {"until": None}
+    stored.ledger.add(f"{QUEUE}:{event.event_id}")
     await asyncio.sleep(0.1)
     decision, _ = await d.decide(member, Action.READ_PAGES, ORIGINAL)
     assert not decision.allowed
 
 
 def test_case_handlers_consume_the_link_ending_and_scan_task_events():
-    handlers = case_handlers(lambda *a: None)
-    assert {"case.original.unlinked", "case.returned_to_lower_court", "scan.task.created"} <= set(handlers)
-    _ = invalidation_broadcast  # the broadcast binds the same events (test_ac_invalidation checks the subset)
+    d, _ = decisions(Cases(None))
+    keys = Subscription(handlers=CaseEvents(d).handlers).routing_keys
+    assert {"case.original.unlinked", "case.returned_to_lower_court", "scan.task.created"} <= set(keys)
 
 
 def test_an_original_stays_linked_while_any_of_its_records_is_第三条二():

@@ -10,10 +10,10 @@ import pytest
 from juanzong_access_control.domain.cases import Action
 from juanzong_access_control.domain.identities import Principal, PrincipalKind
 from juanzong_access_control.service_layer.identities import Revocations, VerifiedTokens
-from juanzong_access_control.service_layer.invalidation import invalidation_broadcast
+from juanzong_access_control.service_layer.invalidation import Invalidation
 from juanzong_shared.events import REGISTRY
-from juanzong_shared.outbox import LEDGER
 
+from .memory import MemoryRevoked
 from .test_ac_decision_cache import CASE, Cases, facts, grant_for, make
 
 pytestmark = pytest.mark.unit
@@ -21,50 +21,28 @@ pytestmark = pytest.mark.unit
 QUEUE = "ns.access-control"
 
 
-class Collection:
+class Stored:
+    """What the broadcast handlers read from the database: the consumer's ledger and the revoked tokens."""
+
     def __init__(self) -> None:
-        self.docs: dict[str, dict] = {}
+        self.ledger: set[str] = set()
+        self.revoked = MemoryRevoked()
 
-    async def find_one(self, query, projection=None):
-        return self.docs.get(query["_id"])
-
-    async def delete_many(self, query):
-        limit = query["until"]["$lte"]
-        for key in [k for k, d in self.docs.items() if d["until"] <= limit]:
-            del self.docs[key]
-
-    async def _iter(self, query):
-        for key, doc in list(self.docs.items()):
-            if doc["until"] > query["until"]["$gt"]:
-                yield {"_id": key, **doc}
-
-    def find(self, query):
-        return self._iter(query)
+    async def committed(self, ledger_id: str) -> bool:
+        return ledger_id in self.ledger
 
 
-class FakeMongo:
-    def __init__(self) -> None:
-        self.collections: dict[str, Collection] = {}
-
-    @property
-    def db(self):
-        return self
-
-    def __getitem__(self, name: str) -> Collection:
-        return self.collections.setdefault(name, Collection())
-
-
-def setup(d, mongo=None):
-    mongo = mongo or FakeMongo()
-    revocations, verified = Revocations(mongo), VerifiedTokens()
-    b = invalidation_broadcast(mongo=mongo, durable_queue=QUEUE, decisions=d, revocations=revocations,
-                               verified_tokens=verified, hold_limit_seconds=5)
-    return mongo, revocations, verified, b
+def setup(d, stored=None):
+    stored = stored or Stored()
+    revocations, verified = Revocations(stored.revoked), VerifiedTokens()
+    b = Invalidation(decisions=d, revocations=revocations, verified_tokens=verified, durable_queue=QUEUE,
+                     committed=stored.committed, hold_limit_seconds=5).broadcast()
+    return stored, revocations, verified, b
 
 
 async def deliver(b, event):
     for handler in b.handlers[event.event_type]:
-        await handler(event)
+        await handler(REGISTRY.read_payload(event), event)
 
 
 def registered(**overrides):
@@ -74,9 +52,12 @@ def registered(**overrides):
 
 
 def test_binds_the_case_events_the_service_consumes_and_its_own():
-    from juanzong_access_control.service_layer.cases import case_handlers
-    *_, b = setup(make(Cases(facts()), {}))
-    assert set(case_handlers(lambda *a: None)) <= set(b.routing_keys)
+    from juanzong_access_control.service_layer.cases import CaseEvents
+    from juanzong_shared.bus import Subscription
+
+    d = make(Cases(facts()), {})
+    *_, b = setup(d)
+    assert set(Subscription(handlers=CaseEvents(d).handlers).routing_keys) <= set(b.routing_keys)
     assert {"access.request.approved", "access.request.revoked", "access.request.expired",
             "access.token.revoked"} <= set(b.routing_keys)
     assert b.on_connect is not None
@@ -86,7 +67,7 @@ async def test_case_event_from_elsewhere_holds_the_case_until_its_effect_is_comm
     li = people.member
     cases = Cases(facts("u-member"))
     d = make(cases, {})
-    mongo, *_, b = setup(d)
+    stored, *_, b = setup(d)
     assert (await d.decide(li, Action.READ_PAGES, CASE))[0].allowed is True  # cached
     event = registered()
     await deliver(b, event)  # another replica is applying it
@@ -95,7 +76,7 @@ async def test_case_event_from_elsewhere_holds_the_case_until_its_effect_is_comm
         await d.decide(li, Action.READ_PAGES, CASE)
     assert cases.calls == calls + 3
     cases.value = facts()  # the other replica commits: li leaves the panel, the ledger records the event
-    mongo[LEDGER].docs[f"{QUEUE}:{event.event_id}"] = {"until": None}
+    stored.ledger.add(f"{QUEUE}:{event.event_id}")
     await asyncio.sleep(0.1)
     assert not d.facts.held(CASE)
     assert (await d.decide(li, Action.READ_PAGES, CASE))[0].allowed is False
@@ -122,7 +103,7 @@ async def test_grant_event_forgets_the_cases_grants(people):
 
 async def test_token_revoked_elsewhere_is_refused_and_reconnect_clears_everything(people):
     d = make(Cases(facts()), {})
-    mongo, revocations, verified, b = setup(d)
+    stored, revocations, verified, b = setup(d)
     principal = Principal(id="u-x", name="x", court="c", kind=PrincipalKind.USER)
     until = datetime.now(UTC) + timedelta(minutes=10)
     verified.put("tok", until.timestamp(), "jti-1", principal)
@@ -132,7 +113,7 @@ async def test_token_revoked_elsewhere_is_refused_and_reconnect_clears_everythin
 
     await d.case_facts(CASE)
     verified.put("tok2", until.timestamp(), "jti-2", principal)
-    mongo["revoked_tokens"].docs["jti-3"] = {"until": until}
+    stored.revoked.until["jti-3"] = until
     await b.on_connect()
     assert len(d.facts) == 0 and verified.get("tok2") is None
     assert revocations.is_revoked("jti-3")

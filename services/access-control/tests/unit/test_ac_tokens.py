@@ -15,6 +15,8 @@ from juanzong_access_control.domain.cases import Action
 from juanzong_access_control.domain.identities import PrincipalKind, Role
 from juanzong_access_control.domain.policy import decide
 
+from .memory import MemoryRevocationList
+
 pytestmark = pytest.mark.unit
 
 ISSUER = "https://ac.court.example"
@@ -51,7 +53,7 @@ def service(key, clock) -> tk.TokenService:
         key,
         issuer=ISSUER,
         default_audience=AUD,
-        revocations=tk.InMemoryRevocationList(),
+        revocations=MemoryRevocationList(),
         clock=clock,
         access_ttl=timedelta(minutes=15),
         refresh_ttl=timedelta(hours=8),
@@ -98,7 +100,7 @@ def test_forged_signature_refused(service, key, attacker_key, people, clock):
         attacker_key,
         issuer=ISSUER,
         default_audience=AUD,
-        revocations=tk.InMemoryRevocationList(),
+        revocations=MemoryRevocationList(),
         clock=clock,
     )
     forged = forger.issue_access(people.leader).token
@@ -156,7 +158,7 @@ def test_wrong_issuer_refused(key, clock, people):
         key,
         issuer="https://evil.example",
         default_audience=AUD,
-        revocations=tk.InMemoryRevocationList(),
+        revocations=MemoryRevocationList(),
         clock=clock,
     )
     token = other.issue_access(people.judge).token
@@ -175,28 +177,13 @@ def test_revoked_token_refused(service, people):
 
 
 def test_refresh_and_access_tokens_do_not_mix(service, people):
-    pair = service.issue_pair(people.judge)
+    access, refresh = service.issue_access(people.judge), service.issue_refresh(people.judge)
     with pytest.raises(tk.TokenWrongAudience):
-        service.verifier(AUD).verify_access(pair.refresh.token)
+        service.verifier(AUD).verify_access(refresh.token)
     with pytest.raises(tk.TokenWrongType):
-        service.verifier(ISSUER).verify_access(pair.refresh.token)
+        service.verifier(ISSUER).verify_access(refresh.token)
     with pytest.raises(tk.TokenError):
-        service.verifier(AUD).verify_refresh(pair.access.token)
-
-
-def test_refresh_rotates_and_replay_fails(service, clock, people, person_factory):
-    pair = service.issue_pair(people.outsider)
-    promoted = person_factory("u-outsider", Role.JUDGE, Role.DEPARTMENT_HEAD)
-    clock.at = T0 + timedelta(hours=1)
-    new = service.refresh(pair.refresh.token, {"u-outsider": promoted}.get)
-    assert new.refresh.jti != pair.refresh.jti
-    assert service.verifier(AUD).verify_access_principal(new.access.token).roles == promoted.roles
-    with pytest.raises(tk.TokenRevoked):
-        service.refresh(pair.refresh.token, {"u-outsider": promoted}.get)
-    with pytest.raises(tk.TokenRevoked):
-        service.refresh(new.refresh.token, {}.get)  # account gone
-    response = new.as_response(clock.at)
-    assert response["token_type"] == "Bearer" and response["expires_in"] == 15 * 60
+        service.verifier(AUD).verify_refresh(access.token)
 
 
 def test_scopes_narrow_never_widen(service, people):
@@ -210,17 +197,17 @@ def test_jwks_verifies_and_holds_no_private_parts(service, key, people, clock):
     doc = service.jwks()
     assert [k["kid"] for k in doc["keys"]] == [key.kid]
     assert not any(field in k for k in doc["keys"] for field in ("d", "p", "q", "dp", "dq", "qi"))
-    verifier = tk.TokenVerifier(
-        tk.VerificationKeys.from_jwks(json.loads(json.dumps(doc))), issuer=ISSUER, audience=AUD, clock=clock
-    )
-    assert verifier.verify_access(service.issue_access(people.judge).token).sub == "u-judge"
-    # PyJWT reads our JWKS too (that is what other services use)
-    assert jwt.PyJWKSet.from_dict(doc).keys[0].key_id == key.kid
+    # PyJWT reads our JWKS (that is what other services use) and verifies our tokens with it
+    jwk = jwt.PyJWKSet.from_dict(json.loads(json.dumps(doc))).keys[0]
+    assert jwk.key_id == key.kid
+    token = service.issue_access(people.judge).token
+    assert jwt.decode(token, jwk.key, algorithms=["RS256"], audience=AUD, issuer=ISSUER,
+                      options={"verify_exp": False})["sub"] == "u-judge"  # the service's clock is T0
 
 
 def test_key_rotation_keeps_old_tokens_valid(key, clock, people):
     old_service = tk.TokenService(
-        key, issuer=ISSUER, default_audience=AUD, revocations=tk.InMemoryRevocationList(), clock=clock
+        key, issuer=ISSUER, default_audience=AUD, revocations=MemoryRevocationList(), clock=clock
     )
     old_token = old_service.issue_access(people.judge).token
     new_key = tk.SigningKey.generate()
@@ -229,7 +216,7 @@ def test_key_rotation_keeps_old_tokens_valid(key, clock, people):
         issuer=ISSUER,
         default_audience=AUD,
         previous_keys=[key],
-        revocations=tk.InMemoryRevocationList(),
+        revocations=MemoryRevocationList(),
         clock=clock,
     )
     assert rotated.verifier(AUD).verify_access(old_token).sub == "u-judge"
@@ -240,7 +227,6 @@ def test_key_rotation_keeps_old_tokens_valid(key, clock, people):
 def test_pem_round_trip_keeps_kid(key):
     again = tk.SigningKey.from_pem(key.private_pem(b"secret"), password=b"secret")
     assert again.kid == key.kid
-    assert tk.VerificationKeys.from_public_pem(key.public_pem()).get(key.kid) is not None
     with pytest.raises(TypeError):
         tk.SigningKey.from_pem(key.private_pem(b"secret"))  # password needed
 
@@ -254,14 +240,6 @@ def test_small_keys_refused():
     )
     with pytest.raises(ValueError):
         tk.SigningKey.from_pem(pem)
-
-
-def test_revocation_list_prunes_expired_entries():
-    revoked = tk.InMemoryRevocationList()
-    revoked.revoke("a", T0)
-    revoked.revoke("b", T0 + timedelta(hours=1))
-    assert revoked.prune(T0 + timedelta(minutes=1)) == 1
-    assert not revoked.is_revoked("a") and revoked.is_revoked("b") and len(revoked) == 1
 
 
 def test_discovery_document():
@@ -278,7 +256,7 @@ def test_discovery_document():
 def test_station_token_cannot_read_dossiers_第四条(service, people, case_factory):
     """A verified scanning-station token still gets no dossier read (吉高法〔2020〕11号 第四条(一)3)."""
     token = service.issue_access(people.station).token
-    principal = service.verifier(AUD).verify_access_principal(token)
+    principal = service.verifier(AUD).verify_access(token).to_principal()
     assert principal.kind is PrincipalKind.STATION
     for action in (Action.READ_PAGES, Action.READ_TEXT, Action.SEARCH):
         d = decide(principal, action, case_factory(), [], T0)

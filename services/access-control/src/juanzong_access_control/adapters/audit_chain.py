@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +34,7 @@ from ..domain.audit import (
     verify,
     verify_extension,
 )
-from .mongo import AUDIT, AUDIT_HEAD, SORT_SEQ, SORT_SEQ_DESC
+from .repository import AUDIT, AUDIT_HEAD, SORT_SEQ, SORT_SEQ_DESC
 from .tokens import SigningKey, VerificationKeys
 
 log = get_logger(__name__)
@@ -207,7 +206,7 @@ CHECKPOINT_TYP = "jz-audit-checkpoint"
 
 @dataclass(frozen=True)
 class CheckpointSettings:
-    """Where and how often the chain's head is anchored (environment ``JZ_AUDIT_CHECKPOINT_*``)."""
+    """Where and how often the chain's head is anchored (settings ``audit_checkpoint_*``)."""
 
     bucket: str = "juanzong-audit"
     every_seconds: float = 60.0  # export at least this often while records are written
@@ -216,14 +215,12 @@ class CheckpointSettings:
     lookback_days: int = 400  # how far back a replica looks for the latest checkpoint when it starts
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> CheckpointSettings:
-        env = os.environ if env is None else env
-        d = cls()
-        return cls(bucket=env.get("JZ_AUDIT_CHECKPOINT_BUCKET", d.bucket),
-                   every_seconds=max(0.05, float(env.get("JZ_AUDIT_CHECKPOINT_SECONDS", d.every_seconds))),
-                   every_records=max(1, int(env.get("JZ_AUDIT_CHECKPOINT_RECORDS", d.every_records))),
-                   retention_days=max(1, int(env.get("JZ_AUDIT_CHECKPOINT_RETENTION_DAYS", d.retention_days))),
-                   lookback_days=max(1, int(env.get("JZ_AUDIT_CHECKPOINT_LOOKBACK_DAYS", d.lookback_days))))
+    def of(cls, s: Any) -> CheckpointSettings:
+        """From the service settings (``audit_checkpoint_*``)."""
+        return cls(bucket=s.audit_checkpoint_bucket, every_seconds=max(0.05, s.audit_checkpoint_seconds),
+                   every_records=max(1, s.audit_checkpoint_records),
+                   retention_days=max(1, s.audit_checkpoint_retention_days),
+                   lookback_days=max(1, s.audit_checkpoint_lookback_days))
 
 
 class CheckpointRefused(RuntimeError):

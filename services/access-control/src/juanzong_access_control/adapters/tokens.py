@@ -46,10 +46,6 @@ def _b64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _b64url_to_int(text: str) -> int:
-    return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
-
-
 # -- errors ---------------------------------------------------------------------------------------
 class TokenError(Exception):
     """A token was not accepted. ``code`` is stable for integrators; ``message_zh`` is for people."""
@@ -170,26 +166,6 @@ class VerificationKeys:
     def of(cls, *signing_keys: SigningKey) -> VerificationKeys:
         return cls({k.kid: k.public_key for k in signing_keys})
 
-    @classmethod
-    def from_public_pem(cls, pem: bytes, kid: str | None = None) -> VerificationKeys:
-        key = serialization.load_pem_public_key(pem)
-        if not isinstance(key, rsa.RSAPublicKey):
-            raise TypeError("not an RSA public key")
-        return cls({kid or jwk_thumbprint(key): key})
-
-    @classmethod
-    def from_jwks(cls, document: Mapping[str, Any]) -> VerificationKeys:
-        """Load a JWKS document (as published at ``jwks_uri``); non-RSA or non-signing keys are skipped."""
-        keys: dict[str, rsa.RSAPublicKey] = {}
-        for jwk in document.get("keys", []):
-            if jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig" or "kid" not in jwk:
-                continue
-            if jwk.get("alg", ALGORITHM) != ALGORITHM:
-                continue
-            numbers = rsa.RSAPublicNumbers(e=_b64url_to_int(jwk["e"]), n=_b64url_to_int(jwk["n"]))
-            keys[jwk["kid"]] = numbers.public_key()
-        return cls(keys)
-
     def get(self, kid: str) -> rsa.RSAPublicKey | None:
         return self._keys.get(kid)
 
@@ -215,27 +191,6 @@ class RevocationList(Protocol):
     def revoke(self, jti: str, until: datetime) -> None: ...
 
     def is_revoked(self, jti: str) -> bool: ...
-
-
-class InMemoryRevocationList:
-    def __init__(self) -> None:
-        self._until: dict[str, datetime] = {}
-
-    def revoke(self, jti: str, until: datetime) -> None:
-        self._until[jti] = max(until, self._until.get(jti, until))
-
-    def is_revoked(self, jti: str) -> bool:
-        return jti in self._until
-
-    def prune(self, now: datetime) -> int:
-        """Forget entries whose tokens have expired anyway; returns how many."""
-        gone = [jti for jti, until in self._until.items() if until <= now]
-        for jti in gone:
-            del self._until[jti]
-        return len(gone)
-
-    def __len__(self) -> int:
-        return len(self._until)
 
 
 # -- claims ---------------------------------------------------------------------------------------
@@ -290,23 +245,6 @@ class IssuedToken(BaseModel):
     token: str
     jti: str
     expires_at: datetime
-
-
-class TokenPair(BaseModel):
-    """What a token endpoint returns (RFC 6749 5.1 names in ``as_response``)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    access: IssuedToken
-    refresh: IssuedToken
-
-    def as_response(self, now: datetime) -> dict[str, Any]:
-        return {
-            "access_token": self.access.token,
-            "token_type": "Bearer",
-            "expires_in": int((self.access.expires_at - now).total_seconds()),
-            "refresh_token": self.refresh.token,
-        }
 
 
 # -- verifier -------------------------------------------------------------------------------------
@@ -401,13 +339,6 @@ class TokenVerifier:
                 supervised_depts=tuple(c.get("supervised_depts", ())),
             )
         except (ValueError, TypeError) as exc:
-            raise TokenMalformed(str(exc)) from exc
-
-    def verify_access_principal(self, token: str) -> Principal:
-        claims = self.verify_access(token)
-        try:
-            return claims.to_principal()
-        except ValueError as exc:
             raise TokenMalformed(str(exc)) from exc
 
     def verify_refresh(self, token: str) -> RefreshClaims:
@@ -523,27 +454,6 @@ class TokenService:
         return IssuedToken(
             token=self._encode(payload, REFRESH_TYP), jti=jti, expires_at=_ts(payload["exp"], "exp")
         )
-
-    def issue_pair(self, principal: Principal, *, audience: str | Sequence[str] | None = None) -> TokenPair:
-        return TokenPair(
-            access=self.issue_access(principal, audience=audience), refresh=self.issue_refresh(principal)
-        )
-
-    def refresh(
-        self,
-        refresh_token: str,
-        load_principal: Callable[[str], Principal | None],
-        *,
-        audience: str | Sequence[str] | None = None,
-    ) -> TokenPair:
-        """Trade a refresh token for a new pair. The old refresh token is revoked (rotation), so a
-        stolen one that is replayed fails as revoked. The principal is reloaded: role changes apply."""
-        claims = self.verifier(self.issuer).verify_refresh(refresh_token)
-        self.revocations.revoke(claims.jti, claims.exp)
-        principal = load_principal(claims.sub)
-        if principal is None or principal.id != claims.sub:
-            raise TokenRevoked(f"account {claims.sub} no longer active")
-        return self.issue_pair(principal, audience=audience)
 
     def revoke(self, token: str) -> str:
         """Revoke an access or refresh token this service issued; returns its jti. An expired or

@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
+from juanzong_shared.case_numbers import CaseNumber
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from .identities import Principal
+
+UNASSIGNED = "(未分配)"  # placeholder undertaking judge that matches nobody
 
 
 class Target(StrEnum):
@@ -124,6 +127,21 @@ class Panel(BaseModel):
         return self.judges | self.judge_assistants | self.clerks
 
 
+def panel_of_registration(members: Sequence[tuple[str, str]]) -> Panel:
+    """intake's panel list, (role, user id) each → the case team. The 承办法官 defaults to the 审判长, then the
+    first judge; none: :data:`UNASSIGNED` (matches nobody)."""
+    by_role: dict[str, list[str]] = {}
+    for role, user_id in members:
+        by_role.setdefault(role, []).append(user_id)
+    undertaking = (by_role.get("undertaking_judge") or by_role.get("presiding_judge")
+                   or by_role.get("panel_member") or [UNASSIGNED])[0]
+    return Panel(undertaking_judge=undertaking, presiding_judge=(by_role.get("presiding_judge") or [None])[0],
+                 members=frozenset({*by_role.get("panel_member", []), *by_role.get("undertaking_judge", [])[1:],
+                                    *by_role.get("presiding_judge", [])[1:]}),
+                 judge_assistants=frozenset(by_role.get("judge_assistant", [])),
+                 clerks=frozenset(by_role.get("clerk", [])))
+
+
 class DeliberativeBody(StrEnum):
     JUDGES_MEETING = "judges_meeting"  # 法官会议
     ADJUDICATION_COMMITTEE = "adjudication_committee"  # 审判委员会
@@ -131,6 +149,16 @@ class DeliberativeBody(StrEnum):
     @property
     def zh(self) -> str:
         return "法官会议" if self is DeliberativeBody.JUDGES_MEETING else "审判委员会"
+
+
+# intake's stage names that put the case before a deliberative body (吉高法〔2020〕11号 第九条第2项)
+SUBMISSION_STAGES = {
+    "submitted_to_judges_meeting": DeliberativeBody.JUDGES_MEETING,
+    "judges_meeting": DeliberativeBody.JUDGES_MEETING,
+    "submitted_to_committee": DeliberativeBody.ADJUDICATION_COMMITTEE,
+    "submitted_to_adjudication_committee": DeliberativeBody.ADJUDICATION_COMMITTEE,
+    "adjudication_committee": DeliberativeBody.ADJUDICATION_COMMITTEE,
+}
 
 
 class Submission(BaseModel):
@@ -210,6 +238,19 @@ class CaseFacts(BaseModel):
         if self.archived and not self.finished:
             raise ValueError("an archived case is finished")
         return self
+
+
+def court_of_case_number(case_number: str) -> str:
+    """The 法院代字 written in the 案号 (``（2024）吉0102民初45号`` → ``吉0102``), "unknown" when it names none."""
+    parsed = CaseNumber.read(case_number)
+    return parsed.court if parsed is not None else "unknown"
+
+
+def known_only_by_link(case_number: str, linked_by: Sequence[LinkedCase]) -> CaseFacts:
+    """An original-trial case this court never registered (another court's, or from before the system), known
+    only through a later case's link: it is treated as finished (第三条(二))."""
+    return CaseFacts(case_id=case_number, court=court_of_case_number(case_number), finished=True,
+                     panel=Panel(undertaking_judge=UNASSIGNED), linked_by=tuple(linked_by))
 
 
 class Volume(StrEnum):

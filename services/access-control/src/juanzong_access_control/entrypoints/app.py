@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from juanzong_shared.app import ServiceParts, create_service_app
-from juanzong_shared.bus import Subscription
 from juanzong_shared.settings import load_settings
 
-from ..adapters.mongo import INDEXES
-from ..bootstrap import CaseCacheLink, housekeeping, make_startup, stop
+from ..bootstrap import INDEXES, bootstrap, repositories
 from ..config import SERVICE, ServiceSettings
-from ..service_layer.cases import case_handlers
 from . import approvals_api, audit_api, borrowings_api, decisions_api, tokens_api
 
 DESCRIPTION = """\
@@ -28,15 +25,9 @@ __all__ = ["SERVICE", "ServiceSettings", "create_app"]
 
 
 def create_app() -> FastAPI:
-    settings = load_settings(ServiceSettings)
-    link = CaseCacheLink()
-    cases = Subscription(case_handlers(link.changing))
-    durable_queue = cases.queue_name(settings.bus_namespace, settings.service_name)
-    return create_service_app(settings, title="卷宗 权限服务 (access-control)", description=DESCRIPTION,
-                              parts=ServiceParts(
+    return create_service_app(load_settings(ServiceSettings), title="卷宗 权限服务 (access-control)",
+                              description=DESCRIPTION, parts=ServiceParts(
                                   routers=[tokens_api.router, decisions_api.router, approvals_api.router,
                                            borrowings_api.router, audit_api.router],
-                                  subscriptions=[cases],
-                                  indexes=INDEXES, on_startup=[make_startup(settings, link, durable_queue)],
-                                  on_shutdown=[stop],
-                                  background=[housekeeping], uses_storage=False))
+                                  indexes=INDEXES, uses_storage=False, bootstrap=bootstrap,
+                                  repositories=repositories))

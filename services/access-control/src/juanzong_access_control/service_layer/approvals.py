@@ -11,18 +11,18 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY
-from juanzong_shared.outbox import UnitOfWork, transact
-from juanzong_shared.problems import FieldError, Problem, not_found
+from juanzong_shared.errors import Conflict, Forbidden, Invalid, NotFound
+from juanzong_shared.events.access_control import AccessRequestChanged
+from juanzong_shared.outbox import UnitOfWork
 
 from ..adapters.audit_chain import AuditChain
-from ..adapters.mongo import GRANTS, REQUESTS, Accounts, grant_doc, replace, request_doc, request_of
+from ..adapters.repository import Accounts, Requests
 from ..domain import approvals as ap
 from ..domain.cases import Action
 from ..domain.grants import ApprovalStep
 from ..domain.identities import Principal
 from .decisions import Decisions
+from .identities import Transact
 
 EVENT_TYPES: dict[type, str] = {
     ap.AccessRequested: "access.request.created",
@@ -36,27 +36,47 @@ EVENT_TYPES: dict[type, str] = {
 }
 
 
-def refused(error: ap.ApprovalRefused | ap.AccessRequestRefused) -> Problem:
+class InvalidRequest(Invalid):
+    code = "validation"
+
+
+class ApprovalRefused(Forbidden):
+    code = "approval-refused"
+    title = "不符合审批规定"
+
+
+class NoAccess(Forbidden):
+    """A refusal of the decision point (its rule named in ``rule``)."""
+
+    title = "无权访问"
+
+
+def not_found(what: str, key: str) -> NotFound:
+    return NotFound("", f"{what} {key} 不存在 (not found)")
+
+
+def refused(error: ap.ApprovalRefused | ap.AccessRequestRefused) -> Invalid | Conflict | Forbidden:
     detail = error.detail_en
     if detail in ("reason required", "purpose required"):
-        field = "reason" if detail == "reason required" else "purpose"
-        return Problem(422, "validation", "请求参数无效", error.reason_zh, rule=error.rule,
-                       errors=[FieldError(field=field, reason=error.reason_zh)])
+        return InvalidRequest("reason" if detail == "reason required" else "purpose", error.reason_zh, rule=error.rule)
     if detail in ("not pending", "no grant", "request expired", "only the requester"):
-        return Problem(409, "conflict", "状态冲突", error.reason_zh, rule=error.rule)
+        return Conflict("", error.reason_zh, rule=error.rule)
     if detail == "grant duration out of the house limit":
-        return Problem(422, "validation", "请求参数无效", error.reason_zh, rule=error.rule,
-                       errors=[FieldError(field="days", reason=error.reason_zh)])
+        return InvalidRequest("days", error.reason_zh, rule=error.rule)
     extra = {}
     if isinstance(error, ap.ApprovalRefused) and error.next_step is not None:
         extra = {"next_step": error.next_step.value, "next_actor": error.next_actor_zh}
-    return Problem(403, "approval-refused", "不符合审批规定", error.reason_zh, rule=error.rule, **extra)
+    return ApprovalRefused("", error.reason_zh, rule=error.rule, **extra)
 
 
 class Approvals:
-    def __init__(self, mongo: Mongo, decisions: Decisions, audit: AuditChain, notify: Callable[[], None]) -> None:
-        self.mongo, self.decisions, self.audit, self.notify = mongo, decisions, audit, notify
-        self.accounts = Accounts(mongo.db)
+    """``transact`` runs a unit of work (again on a transient conflict); ``requests`` and ``accounts`` read
+    outside one."""
+
+    def __init__(self, transact: Transact, requests: Requests, accounts: Accounts, decisions: Decisions,
+                 audit: AuditChain) -> None:
+        self.transact, self.requests, self.accounts = transact, requests, accounts
+        self.decisions, self.audit = decisions, audit
 
     async def approver_ids(self, request: ap.AccessRequest) -> list[str]:
         """Who may take the next step: addressees of the notification."""
@@ -66,28 +86,27 @@ class Approvals:
         if step is ApprovalStep.UNDERTAKING_JUDGE:
             return [request.undertaking_judge_id]
         if step is ApprovalStep.DEPARTMENT_HEAD:
-            docs = await self.accounts.users_where({"roles": "department_head", "court": request.case_court,
-                                                    "department": request.case_department})
+            found = await self.accounts.user_ids("department_head", request.case_court,
+                                                 department=request.case_department)
         else:
-            docs = await self.accounts.users_where({"roles": "supervising_leader", "court": request.route.leader_court,
-                                                    "supervised_departments": request.route.leader_department})
-        return sorted(d["_id"] for d in docs if d["_id"] != request.requester_id)
+            found = await self.accounts.user_ids("supervising_leader", request.route.leader_court,
+                                                 supervised_departments=request.route.leader_department)
+        return sorted(i for i in found if i != request.requester_id)
 
     async def _emit(self, uow: UnitOfWork, t: ap.Transition) -> None:
         r, e = t.request, t.event
         step = getattr(e, "step", None)
         reason = getattr(e, "reason_zh", None) or r.close_reason_zh
-        payload = {"request_id": r.request_id, "case_number": r.case_id, "requester": r.requester_id,
-                   "state": r.status.value, "next_approver_role": r.next_step.value if r.next_step else None,
-                   "at": e.occurred_at, "next_approver_ids": await self.approver_ids(r), "actor": e.actor_id,
-                   "step": step.value if step else None, "reason": reason, "rule": r.route.rule,
-                   "grant_id": r.grant_id, "grant_expires_at": r.expires_at}
-        uow.emit(REGISTRY.create(EVENT_TYPES[type(e)], payload, court=r.case_court, case_id=r.case_id))
+        uow.emit(AccessRequestChanged(
+            request_id=r.request_id, case_number=r.case_id, requester=r.requester_id, state=r.status.value,
+            next_approver_role=r.next_step.value if r.next_step else None, at=e.occurred_at,
+            next_approver_ids=await self.approver_ids(r), actor=e.actor_id, step=step.value if step else None,
+            reason=reason, rule=r.route.rule, grant_id=r.grant_id, grant_expires_at=r.expires_at),
+            event_type=EVENT_TYPES[type(e)], court=r.case_court, case_number=r.case_id)
 
     async def _store(self, uow: UnitOfWork, t: ap.Transition) -> None:
-        await replace(uow.db, REQUESTS, request_doc(t.request), uow.session)
-        if t.request.grant_id is not None:
-            await replace(uow.db, GRANTS, grant_doc(ap.grant_of(t.request)), uow.session)
+        grant = ap.grant_of(t.request) if t.request.grant_id is not None else None
+        await uow.repos.requests.save(t.request, grant)
         await self._emit(uow, t)
 
     async def _after(self, t: ap.Transition) -> None:
@@ -117,24 +136,24 @@ class Approvals:
         async def work(uow: UnitOfWork) -> ap.Transition:
             await self._store(uow, t)
             return t
-        await transact(self.mongo, work, on_commit=self.notify)
+        await self.transact(work)
         await self._after(t)
         return t.request
 
     async def _step(self, request_id: str, change: Callable[[ap.AccessRequest, datetime], ap.Transition | None]
                     ) -> ap.AccessRequest:
         async def work(uow: UnitOfWork) -> ap.Transition | None:
-            doc = await uow.db[REQUESTS].find_one({"_id": request_id}, session=uow.session)
-            if doc is None:
+            request = await uow.repos.requests.get(request_id)
+            if request is None:
                 raise not_found("阅览申请", request_id)
             try:
-                t = change(request_of(doc), datetime.now(UTC))
+                t = change(request, datetime.now(UTC))
             except ap.ApprovalRefused as error:
                 raise refused(error) from None
             if t is not None:
                 await self._store(uow, t)
             return t
-        t = await transact(self.mongo, work, on_commit=self.notify)
+        t = await self.transact(work)
         if t is None:
             return await self.get(request_id)
         await self._after(t)
@@ -155,39 +174,27 @@ class Approvals:
     async def expire_due(self, now: datetime | None = None) -> int:
         """Lapse requests nobody decided in time and grants past their end; returns how many."""
         now = now or datetime.now(UTC)
-        due = self.mongo.db[REQUESTS].find({"$or": [
-            {"q.status": "pending", "q.decide_by": {"$lte": now}},
-            {"q.status": "approved", "q.expires_at": {"$lte": now}}]}, projection={"_id": 1})
         count = 0
-        for request_id in [d["_id"] async for d in due]:
+        for request_id in await self.requests.due(now):
             before = await self.get(request_id)
             after = await self._step(request_id, lambda r, at: ap.expire(r, max(at, now)))
             count += after.status is not before.status
         return count
 
     async def get(self, request_id: str) -> ap.AccessRequest:
-        doc = await self.mongo.db[REQUESTS].find_one({"_id": request_id})
-        if doc is None:
+        request = await self.requests.get(request_id)
+        if request is None:
             raise not_found("阅览申请", request_id)
-        return request_of(doc)
+        return request
 
     async def list(self, *, case_number: str | None = None, requester: str | None = None,
                    status: str | None = None, limit: int = 200) -> list[ap.AccessRequest]:
-        query: dict = {}
-        if case_number:
-            query["case_id"] = case_number
-        if requester:
-            query["requester_id"] = requester
-        if status:
-            query["q.status"] = status
-        cursor = self.mongo.db[REQUESTS].find(query).sort("requested_at", -1).limit(limit)
-        return [request_of(d) async for d in cursor]
+        return await self.requests.find(case_number=case_number, requester=requester, status=status, limit=limit)
 
     async def awaiting(self, principal: Principal, limit: int = 200) -> list[ap.AccessRequest]:
         """Pending requests whose next step ``principal`` may take."""
         out = []
-        async for d in self.mongo.db[REQUESTS].find({"q.status": "pending"}).limit(2000):
-            r = request_of(d)
+        for r in await self.requests.pending():
             step = r.next_step
             if step is not None and principal.id != r.requester_id and ap.may_act(step, principal, r):
                 out.append(r)

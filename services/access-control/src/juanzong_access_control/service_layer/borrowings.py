@@ -11,28 +11,20 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY
-from juanzong_shared.outbox import UnitOfWork, transact
-from juanzong_shared.problems import FieldError, Problem, forbidden, not_found
+from juanzong_shared.errors import Conflict, Forbidden, Invalid
+from juanzong_shared.events.access_control import BorrowingChanged
 from pymongo.errors import DuplicateKeyError
 
 from ..adapters.audit_chain import AuditChain
-from ..adapters.mongo import (
-    BORROWINGS,
-    Accounts,
-    borrowing_doc,
-    borrowing_of,
-    borrowings_of_case,
-    claim_borrowing_slot,
-    release_borrowing_slot,
-    replace,
-)
+from ..adapters.repository import Accounts
+from ..adapters.repository import Borrowings as BorrowingRepository
 from ..domain import borrowing as bw
 from ..domain import rules
 from ..domain.cases import Action, CaseFacts
 from ..domain.identities import Principal, PrincipalKind, Role
+from .approvals import NoAccess, not_found
 from .decisions import Decisions
+from .identities import Transact
 
 EVENT_TYPES: dict[type, str] = {
     bw.BorrowingRequested: "borrowing.requested",
@@ -51,19 +43,32 @@ _FIELDS = {"at most": "days", "days must be": "days", "materials outside": "mate
            "explanation text": "explanation", "reason required": "reason"}
 
 
-def refused(error: bw.BorrowingRefused) -> Problem:
+class OverLimit(Conflict):
+    code = "borrowing-limit"
+    title = "超出借阅次数限制"
+
+
+class InvalidBorrowing(Invalid):
+    code = "borrowing-invalid"
+    title = "借阅申请不符合规定"
+
+
+class BorrowingNotAllowed(Forbidden):
+    code = "borrowing-refused"
+    title = "不符合借阅规定"
+
+
+def refused(error: bw.BorrowingRefused) -> Conflict | Invalid | Forbidden:
     """A refusal naming its article: 409 for the per-case count and state, 422 for a bad field, else 403."""
     detail = error.detail_en
     if "per case" in detail:
-        return Problem(409, "borrowing-limit", "超出借阅次数限制", error.reason_zh, rule=error.rule,
-                       errors=[FieldError(field="case_number", reason=error.reason_zh)])
+        return OverLimit("case_number", error.reason_zh, rule=error.rule)
     if detail in ("not approved", "not lent", "not awaiting approval", "already explained"):
-        return Problem(409, "conflict", "状态冲突", error.reason_zh, rule=error.rule)
+        return Conflict("", error.reason_zh, rule=error.rule)
     for key, field in _FIELDS.items():
         if detail.startswith(key):
-            return Problem(422, "borrowing-invalid", "借阅申请不符合规定", error.reason_zh, rule=error.rule,
-                           errors=[FieldError(field=field, reason=error.reason_zh)])
-    return Problem(403, "borrowing-refused", "不符合借阅规定", error.reason_zh, rule=error.rule)
+            return InvalidBorrowing(field, error.reason_zh, rule=error.rule)
+    return BorrowingNotAllowed("", error.reason_zh, rule=error.rule)
 
 
 # Who handles paper for the whole court: 立案庭 keeps and lends it (第四条(一)5), the approvers of 第八条, 档案科.
@@ -73,13 +78,17 @@ PAPER_STAFF = frozenset({Role.FILING_DIVISION_STAFF, Role.DEPARTMENT_HEAD, Role.
 
 def _refuse_station(caller: Principal) -> None:
     if caller.kind is PrincipalKind.STATION:
-        raise forbidden("扫描工位只负责扫描，不能查阅或申请借阅纸质材料。", rules.ART4_1_3)
+        raise NoAccess("", "扫描工位只负责扫描，不能查阅或申请借阅纸质材料。", rule=rules.ART4_1_3)
 
 
 class Borrowings:
-    def __init__(self, mongo: Mongo, decisions: Decisions, audit: AuditChain, notify: Callable[[], None]) -> None:
-        self.mongo, self.decisions, self.audit, self.notify = mongo, decisions, audit, notify
-        self.accounts = Accounts(mongo.db)
+    """``transact`` runs a unit of work (again on a transient conflict); ``borrowings`` and ``accounts`` read
+    outside one."""
+
+    def __init__(self, transact: Transact, borrowings: BorrowingRepository, accounts: Accounts,
+                 decisions: Decisions, audit: AuditChain) -> None:
+        self.transact, self.borrowings, self.accounts = transact, borrowings, accounts
+        self.decisions, self.audit = decisions, audit
 
     async def _case(self, case_number: str) -> CaseFacts:
         facts = await self.decisions.cases.facts(case_number)
@@ -92,26 +101,26 @@ class Borrowings:
         if role is Role.PRESIDING_JUDGE:
             return [case.panel.presiding_judge] if case.panel.presiding_judge else []
         if role is Role.DEPARTMENT_HEAD:
-            docs = await self.accounts.users_where({"roles": "department_head", "court": case.court,
-                                                    "department": case.department})
+            found = await self.accounts.user_ids("department_head", case.court, department=case.department)
         else:
-            docs = await self.accounts.users_where({"roles": "supervising_leader", "court": case.court,
-                                                    "supervised_departments": case.department})
-        return sorted(d["_id"] for d in docs if d["_id"] != b.borrower_id)
+            found = await self.accounts.user_ids("supervising_leader", case.court,
+                                                 supervised_departments=case.department)
+        return sorted(i for i in found if i != b.borrower_id)
 
-    async def _store(self, uow: UnitOfWork, step: bw.BorrowingStep, case: CaseFacts | None) -> None:
+    async def _store(self, uow, step: bw.BorrowingStep, case: CaseFacts | None) -> None:
         b, e = step
-        await replace(uow.db, BORROWINGS, borrowing_doc(b), uow.session)
+        await uow.repos.borrowings.save(b)
         r = bw.rule_for(b.kind)
-        payload = {"borrowing_id": b.borrowing_id, "case_number": b.case_id, "borrower": b.borrower_id,
-                   "kind": b.kind.value, "state": b.status.value, "due": b.due_at, "at": e.occurred_at,
-                   "actor": e.actor_id, "rule": r.rule, "reason": getattr(e, "reason_zh", None) or b.denial_reason_zh,
-                   "notice": getattr(e, "notice", None) or getattr(e, "chase", None),
-                   "explanation_due": b.explanation_due_at,
-                   "presiding_judge": case.panel.presiding_judge if case else None}
-        if isinstance(e, bw.BorrowingRequested) and case is not None:
-            payload |= {"approver_role": r.approver.value, "approver_ids": await self.approver_ids(b, case)}
-        uow.emit(REGISTRY.create(EVENT_TYPES[type(e)], payload, court=b.court, case_id=b.case_id))
+        approver = isinstance(e, bw.BorrowingRequested) and case is not None
+        uow.emit(BorrowingChanged(
+            borrowing_id=b.borrowing_id, case_number=b.case_id, borrower=b.borrower_id, kind=b.kind.value,
+            state=b.status.value, due=b.due_at, at=e.occurred_at, actor=e.actor_id, rule=r.rule,
+            reason=getattr(e, "reason_zh", None) or b.denial_reason_zh,
+            notice=getattr(e, "notice", None) or getattr(e, "chase", None), explanation_due=b.explanation_due_at,
+            presiding_judge=case.panel.presiding_judge if case else None,
+            approver_role=r.approver.value if approver else None,
+            approver_ids=await self.approver_ids(b, case) if approver else []),
+            event_type=EVENT_TYPES[type(e)], court=b.court, case_number=b.case_id)
 
     async def _audit(self, step: bw.BorrowingStep) -> None:
         b, e = step
@@ -131,8 +140,8 @@ class Borrowings:
             if not decision.allowed:
                 raise not_found("案件", case_number)
 
-        async def work(uow: UnitOfWork) -> bw.BorrowingStep:
-            history = await borrowings_of_case(uow.db, case_number, uow.session)
+        async def work(uow) -> bw.BorrowingStep:
+            history = await uow.repos.borrowings.of_case(case_number)
             try:
                 step = bw.request_borrowing(f"bw-{uuid.uuid4().hex[:12]}", kind, case, principal, materials, days,
                                             purpose, datetime.now(UTC), history, session=session, cause_zh=cause,
@@ -143,14 +152,14 @@ class Borrowings:
             if limit is not None:
                 # The history read above may miss a parallel request not yet committed: the counter decides.
                 counted = bw.counted_at_request(history, case_number, step.borrowing.kind)
-                if await claim_borrowing_slot(uow.db, case_number, step.borrowing.kind.value, limit=limit,
-                                              counted=counted, session=uow.session) is None:
+                if await uow.repos.borrowings.claim_slot(case_number, step.borrowing.kind.value, limit=limit,
+                                                         counted=counted) is None:
                     raise refused(bw.over_limit(step.borrowing.kind, max(counted, limit)))
             await self._store(uow, step, case)
             return step
         for attempt in range(10):
             try:
-                step = await transact(self.mongo, work, on_commit=self.notify)
+                step = await self.transact(work)
                 break
             except DuplicateKeyError:  # a parallel request started the same counter: read everything again
                 if attempt == 9:
@@ -164,8 +173,8 @@ class Borrowings:
         current = await self.get(borrowing_id)
         case = await self._case(current.case_id)
 
-        async def work(uow: UnitOfWork) -> bw.BorrowingStep:
-            history = await borrowings_of_case(uow.db, current.case_id, uow.session)
+        async def work(uow) -> bw.BorrowingStep:
+            history = await uow.repos.borrowings.of_case(current.case_id)
             b = next((h for h in history if h.borrowing_id == borrowing_id), None)
             if b is None:
                 raise not_found("借阅", borrowing_id)
@@ -175,10 +184,10 @@ class Borrowings:
                 raise refused(error) from None
             if (step.borrowing.status is bw.BorrowingStatus.DENIED and b.status is not bw.BorrowingStatus.DENIED
                     and bw.rule_for(b.kind).max_per_case is not None):
-                await release_borrowing_slot(uow.db, b.case_id, b.kind.value, uow.session)
+                await uow.repos.borrowings.release_slot(b.case_id, b.kind.value)
             await self._store(uow, step, case)
             return step
-        step = await transact(self.mongo, work, on_commit=self.notify)
+        step = await self.transact(work)
         await self._audit(step)
         return step.borrowing
 
@@ -208,7 +217,7 @@ class Borrowings:
         facts = await self.decisions.case_facts(case_number)
         if facts is None or (facts.classified and rules.ART10 in decision.rule):
             raise not_found("案件", case_number)
-        raise forbidden(f"查看本案借阅记录：{decision.reason_zh}", decision.rule)
+        raise NoAccess("", f"查看本案借阅记录：{decision.reason_zh}", rule=decision.rule)
 
     async def _trace(self, caller: Principal, case_number: str, found: list[bw.Borrowing]) -> None:
         await self.audit.append(actor=caller.id, action="read.borrowings", case_id=case_number, detail={
@@ -227,12 +236,10 @@ class Borrowings:
         """Without a case: the caller's own borrowings, and for the staff who handle paper (立案庭, approvers,
         档案科) those of their court — each case's only if the caller may read that case."""
         _refuse_station(caller)
-        query: dict = {"court": caller.court} if caller.kind is PrincipalKind.USER and caller.roles & PAPER_STAFF \
-            else {"borrower_id": caller.id}
-        if status:
-            query["q.status"] = status
-        candidates = [borrowing_of(d) async for d in self.mongo.db[BORROWINGS].find(query)
-                      .sort("requested_at", -1).limit(limit)]
+        if caller.kind is PrincipalKind.USER and caller.roles & PAPER_STAFF:
+            candidates = await self.borrowings.find(court=caller.court, status=status, limit=limit)
+        else:
+            candidates = await self.borrowings.find(borrower=caller.id, status=status, limit=limit)
         by_case: dict[str, list[bw.Borrowing]] = {}
         for b in candidates:
             by_case.setdefault(b.case_id, []).append(b)
@@ -255,32 +262,20 @@ class Borrowings:
         return b
 
     async def get(self, borrowing_id: str) -> bw.Borrowing:
-        doc = await self.mongo.db[BORROWINGS].find_one({"_id": borrowing_id})
-        if doc is None:
+        b = await self.borrowings.get(borrowing_id)
+        if b is None:
             raise not_found("借阅", borrowing_id)
-        return borrowing_of(doc)
+        return b
 
     async def list(self, *, case_number: str | None = None, borrower: str | None = None,
                    status: str | None = None, limit: int = 200) -> list[bw.Borrowing]:
-        query: dict = {}
-        if case_number:
-            query["case_id"] = case_number
-        if borrower:
-            query["borrower_id"] = borrower
-        if status:
-            query["q.status"] = status
-        return [borrowing_of(d) async for d in self.mongo.db[BORROWINGS].find(query).sort("requested_at", -1)
-                .limit(limit)]
+        return await self.borrowings.find(case_number=case_number, borrower=borrower, status=status, limit=limit)
 
     async def chase(self, now: datetime | None = None) -> int:
         """Overdue notices for unreturned paper, and chases of missing emergency explanations
         (吉高法〔2020〕11号 第八条(三)): one event each, again every reminder period."""
         now = now or datetime.now(UTC)
-        docs = self.mongo.db[BORROWINGS].find({"$or": [
-            {"q.status": "lent", "q.due_at": {"$lt": now}},
-            {"kind": bw.BorrowingKind.EMERGENCY.value, "q.explained": False,
-             "q.explanation_due_at": {"$lt": now}}]})
-        candidates = [borrowing_of(d) async for d in docs]
+        candidates = await self.borrowings.reminders_due(now, bw.BorrowingKind.EMERGENCY.value)
         cases: dict[str, CaseFacts] = {}
         for b in candidates:
             facts = await self.decisions.cases.facts(b.case_id)
@@ -289,14 +284,13 @@ class Borrowings:
         steps = [*bw.overdue_notices(candidates, now), *bw.chase_explanations(candidates, cases, now)]
         for step in steps:
             # Both reminder kinds may touch the same borrowing: re-read and apply the counter change only.
-            async def work(uow: UnitOfWork, step: bw.BorrowingStep = step) -> None:
-                doc = await uow.db[BORROWINGS].find_one({"_id": step.borrowing.borrowing_id}, session=uow.session)
-                current = borrowing_of(doc)
+            async def work(uow, step: bw.BorrowingStep = step) -> None:
+                current = await uow.repos.borrowings.get(step.borrowing.borrowing_id)
                 fields = ({"overdue_notices", "last_overdue_notice_at"}
                           if isinstance(step.event, bw.BorrowingOverdue)
                           else {"explanation_chases", "last_chased_at"})
                 merged = current.model_copy(update={f: getattr(step.borrowing, f) for f in fields})
                 await self._store(uow, bw.BorrowingStep(merged, step.event), cases.get(merged.case_id))
-            await transact(self.mongo, work, on_commit=self.notify)
+            await self.transact(work)
             await self._audit(step)
         return len(steps)

@@ -7,13 +7,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from juanzong_shared.logging import get_logger
 
 from ..adapters.audit_chain import AuditChain
-from ..adapters.mongo import Accounts, CaseStore, grants_for, principal_of_client
-from ..domain.cases import Action, CaseFacts, MaterialFacts, PageSource, ResourceRef
+from ..domain.cases import Action, CaseFacts, PageSource, ResourceRef
 from ..domain.grants import Grant
 from ..domain.identities import Principal, PrincipalKind
 from ..domain.policy import Decision, decide, decide_unknown_case
@@ -143,22 +142,27 @@ def _log_failure(task: asyncio.Task) -> None:
         log.warning("background cache refresh failed", error=str(task.exception()))
 
 
-def material_of(resource: str | None) -> MaterialFacts | None:
-    """``resource`` may say which volume the asked document is in: ``volume=sub`` / ``undisclosable``."""
-    return ResourceRef.parse(resource).material
+class CaseReader(Protocol):
+    async def facts(self, case_number: str) -> CaseFacts | None: ...
+
+
+async def _unknown(_key: str) -> None:
+    return None
 
 
 class Decisions:
-    def __init__(self, cases: CaseStore, audit: AuditChain, *, cache_seconds: float, max_age: int,
-                 audit_backlog: int = 50_000,
-                 load_grants: Callable[[str, str], Awaitable[list[Grant]]] | None = None,
+    """``cases`` reads a case's facts (``facts(case_number)``); the loaders read a case's grants of one grantee,
+    the case of a scan task and an active station client."""
+
+    def __init__(self, cases: CaseReader, audit: AuditChain, *, cache_seconds: float, max_age: int,
+                 load_grants: Callable[[str, str], Awaitable[list[Grant]]], audit_backlog: int = 50_000,
                  load_scan_task: Callable[[str], Awaitable[str | None]] | None = None,
                  load_station: Callable[[str], Awaitable[Principal | None]] | None = None) -> None:
         self.cases, self.audit, self.max_age = cases, audit, max_age
         self.audit_backlog = audit_backlog
-        self._load_grants = load_grants or (lambda case_number, grantee: grants_for(cases.db, case_number, grantee))
-        self._load_scan_task = load_scan_task or self._scan_task_case
-        self._load_station = load_station or self._station_client
+        self._load_grants = load_grants
+        self._load_scan_task = load_scan_task or _unknown
+        self._load_station = load_station or _unknown
         self.facts = FreshCache(cache_seconds)
         self.grants = FreshCache(cache_seconds, group=lambda key: key[0])
         # scan task → case never changes once known (an unknown task is asked again: its event may be arriving)
@@ -220,6 +224,13 @@ class Decisions:
         self._watchers.add(task)
         task.add_done_callback(self._watchers.discard)
 
+    def changing(self, case_number: str, session: Any) -> None:
+        """``case_number`` is being changed in ``session``'s transaction (None: already committed)."""
+        if session is None:
+            self.forget_case(case_number)
+        else:
+            self.changing_in(case_number, session)
+
     def changing_in(self, case_number: str, session: Any, *, poll_seconds: float = 0.002,
                     limit_seconds: float = 300.0) -> None:
         """A bus handler changes the case inside ``session``'s transaction: hold the case now and release it
@@ -244,14 +255,6 @@ class Decisions:
 
     async def grants_of(self, case_number: str, grantee: str) -> list[Grant]:
         return await self.grants.get((case_number, grantee), lambda: self._load_grants(case_number, grantee))
-
-    async def _scan_task_case(self, task_id: str) -> str | None:
-        scan_task_case = getattr(self.cases, "scan_task_case", None)
-        return await scan_task_case(task_id) if scan_task_case is not None else None
-
-    async def _station_client(self, client_id: str) -> Principal | None:
-        doc = await Accounts(self.cases.db).client(client_id)  # active clients only
-        return principal_of_client(doc) if doc is not None else None
 
     async def page_source(self, ref: ResourceRef) -> PageSource:
         """The station and scan task a page-adding question names, as this service knows them."""

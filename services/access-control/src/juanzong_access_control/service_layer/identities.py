@@ -9,42 +9,40 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import jwt
-from juanzong_shared.auth import TokenVerifier as SharedVerifier
-from juanzong_shared.auth import unauthorized
-from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY
-from juanzong_shared.outbox import UnitOfWork, transact
-from juanzong_shared.problems import Problem
-from pymongo.errors import DuplicateKeyError
+from juanzong_shared.events.access_control import TokenRevoked
+from juanzong_shared.outbox import UnitOfWork
 
 from ..adapters import tokens as tk
-from ..adapters.mongo import (
-    REVOKED,
-    Accounts,
-    MongoFailureCounter,
-    principal_of_client,
-    principal_of_user,
-    revoked_since,
-)
 from ..adapters.passwords import check_secret
-from ..domain.identities import Principal, PrincipalKind, Role
+from ..adapters.repository import Accounts, RevokedTokens, principal_of_client, principal_of_user
+from ..domain.identities import Principal
+
+Transact = Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
 
 
-def oauth_error(status: int, error: str, description: str, field: str | None = None) -> Problem:
-    """An OAuth error (RFC 6749 5.2 ``error``/``error_description``) in a problem+json body."""
-    from juanzong_shared.problems import FieldError
-    errors = [FieldError(field=field, reason=description)] if field else None
-    headers = {"WWW-Authenticate": 'Basic realm="juanzong"'} if error == "invalid_client" else None
-    return Problem(status, error.replace("_", "-"), "令牌申请被拒绝", description, errors=errors, headers=headers,
-                   error=error, error_description=description)
+class OAuthError(Exception):
+    """A refusal of the token endpoint (RFC 6749 5.2 ``error``; ``description`` for people), answered as
+    problem+json at the edge (``entrypoints.tokens_api``). ``field``: the form field concerned."""
+
+    def __init__(self, error: str, description: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(description)
+        self.error, self.description, self.field, self.status = error, description, field, status
+
+
+class LoginsLimited(Exception):
+    """The account or the address has used up its failed logins in the window: refused whatever the password
+    (429 with Retry-After at the edge)."""
+
+    def __init__(self, wait_seconds: int, window_minutes: int) -> None:
+        super().__init__(f"too many failed logins: wait {wait_seconds} s")
+        self.wait_seconds, self.window_minutes = wait_seconds, window_minutes
 
 
 # -- failed logins ----------------------------------------------------------------------------------------------
@@ -60,14 +58,11 @@ class LoginLimits:
     window: timedelta = timedelta(minutes=5)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> LoginLimits:
-        env = os.environ if env is None else env
-        d = cls()
-        return cls(max_failures=max(1, int(env.get("JZ_LOGIN_MAX_FAILURES", d.max_failures))),
-                   max_failures_per_address=max(0, int(env.get("JZ_LOGIN_MAX_FAILURES_PER_ADDRESS",
-                                                                d.max_failures_per_address))),
-                   window=timedelta(seconds=max(1.0, float(env.get("JZ_LOGIN_WINDOW_SECONDS",
-                                                                   d.window.total_seconds())))))
+    def of(cls, s: Any) -> LoginLimits:
+        """From the service settings (``login_*``)."""
+        return cls(max_failures=max(1, s.login_max_failures),
+                   max_failures_per_address=max(0, s.login_max_failures_per_address),
+                   window=timedelta(seconds=max(1.0, s.login_window_seconds)))
 
 
 class FailureCounter(Protocol):
@@ -90,17 +85,14 @@ class LoginThrottle:
         return keys
 
     async def check(self, account: str, address: str | None) -> None:
-        """429 problem+json with Retry-After while the account or the address has used up its failures."""
+        """:class:`LoginsLimited` while the account or the address has used up its failures."""
         now = self.clock()
         keys = self._keys(account, address)
         found = await self.counter.counts(keys, now - self.limits.window)
         blocked = [start for key, (count, start) in found.items() if count >= keys[key]]
         if blocked:
             wait = max(1, math.ceil((max(blocked) + self.limits.window - now).total_seconds()))
-            minutes = max(1, round(self.limits.window.total_seconds() / 60))
-            raise Problem(429, "too-many-login-failures", "登录失败次数过多",
-                          f"{minutes}分钟内登录失败次数过多，请{wait}秒后再试 (too many failed logins)",
-                          headers={"Retry-After": str(wait)}, retry_after_seconds=wait)
+            raise LoginsLimited(wait, max(1, round(self.limits.window.total_seconds() / 60)))
 
     async def failed(self, account: str, address: str | None) -> None:
         now = self.clock()
@@ -116,8 +108,8 @@ class Revocations:
     other replicas — which hear of an explicit revocation at once (``access.token.revoked``, broadcast to
     every replica) and reload the whole list every housekeeping round and on reconnecting to the bus."""
 
-    def __init__(self, mongo: Mongo) -> None:
-        self.mongo = mongo
+    def __init__(self, stored: RevokedTokens) -> None:
+        self.stored = stored
         self._until: dict[str, datetime] = {}
 
     def revoke(self, jti: str, until: datetime) -> None:  # tk.RevocationList protocol (in memory)
@@ -129,26 +121,19 @@ class Revocations:
     async def store(self, jti: str, until: datetime) -> bool:
         """Record a revocation; False when it was already recorded (a refresh token used twice)."""
         self.revoke(jti, until)
-        try:
-            await self.mongo.db[REVOKED].insert_one({"_id": jti, "until": until, "at": datetime.now(UTC)})
-        except DuplicateKeyError:
-            return False
-        return True
+        return await self.stored.add(jti, until)
 
     async def store_in(self, uow: UnitOfWork, jti: str, until: datetime, *, subject: str | None = None,
                        token_use: str | None = None) -> None:
         """Record a revocation in ``uow`` and announce it to the other replicas (outbox, after commit)."""
         self.revoke(jti, until)
         now = datetime.now(UTC)
-        await uow.db[REVOKED].update_one({"_id": jti}, {"$setOnInsert": {"until": until, "at": now}}, upsert=True,
-                                         session=uow.session)
-        uow.emit(REGISTRY.create("access.token.revoked", {"jti": jti, "until": until, "subject": subject,
-                                                          "token_use": token_use, "at": now}))
+        await uow.repos.revoked.keep(jti, until, now)
+        uow.emit(TokenRevoked(jti=jti, until=until, subject=subject, token_use=token_use, at=now))
 
     async def reload(self) -> None:
         now = datetime.now(UTC)
-        await self.mongo.db[REVOKED].delete_many({"until": {"$lte": now}})
-        loaded = dict(await revoked_since(self.mongo.db, now))
+        loaded = await self.stored.live(now)
         # Merged, not replaced: a revocation heard (broadcast) while the list was being read must not be lost.
         # Entries only ever leave when their token has expired anyway.
         for jti, until in self._until.items():
@@ -158,17 +143,12 @@ class Revocations:
 
 
 class Identities:
-    def __init__(self, mongo: Mongo, tokens: tk.TokenService, revocations: Revocations, *,
-                 password_grant: bool, notify: Callable[[], None] | None = None,
-                 login_limits: LoginLimits | None = None, accounts: Accounts | None = None,
-                 throttle: LoginThrottle | None = None,
+    def __init__(self, tokens: tk.TokenService, revocations: Revocations, accounts: Accounts,
+                 throttle: LoginThrottle, *, transact: Transact, password_grant: bool,
                  check: Callable[[str, str | None], bool] = check_secret) -> None:
-        self.mongo, self.notify = mongo, notify
-        self.accounts = accounts or Accounts(mongo.db)
-        self.tokens = tokens
-        self.revocations = revocations
+        self.tokens, self.revocations, self.accounts, self.throttle = tokens, revocations, accounts, throttle
+        self.transact = transact
         self.password_grant = password_grant
-        self.throttle = throttle or LoginThrottle(MongoFailureCounter(mongo.db), login_limits)
         self._check = check
 
     async def _matches(self, secret: str, stored: str | None) -> bool:
@@ -182,28 +162,28 @@ class Identities:
                        address: str | None = None) -> dict[str, Any]:
         """Resource-owner password grant. ``address``: the client's address, for the failure limit."""
         if not self.password_grant:
-            raise oauth_error(400, "unsupported_grant_type", "本环境不支持口令方式登录 (password grant disabled)",
-                              "grant_type")
+            raise OAuthError("unsupported_grant_type", "本环境不支持口令方式登录 (password grant disabled)",
+                             "grant_type")
         if not username or not password:
-            raise oauth_error(400, "invalid_request", "缺少用户名或口令 (username and password required)",
-                              "username" if not username else "password")
+            raise OAuthError("invalid_request", "缺少用户名或口令 (username and password required)",
+                             "username" if not username else "password")
         doc = await self.accounts.user_by_login(username)
         account = doc["_id"] if doc is not None else username  # a user's id and username count as one account
         await self.throttle.check(account, address)
         if not await self._matches(password, doc.get("password_hash") if doc is not None else None):
             await self.throttle.failed(account, address)
-            raise oauth_error(400, "invalid_grant", "用户名或口令错误 (wrong username or password)", "password")
+            raise OAuthError("invalid_grant", "用户名或口令错误 (wrong username or password)", "password")
         await self.throttle.succeeded(account)
         principal = principal_of_user(doc)
         return self._pair(principal, scope)
 
     async def client_credentials(self, client_id: str | None, secret: str | None, scope: str | None) -> dict[str, Any]:
         if not client_id or not secret:
-            raise oauth_error(401, "invalid_client", "缺少客户端凭据 (client_id and client_secret required)",
-                              "client_id")
+            raise OAuthError("invalid_client", "缺少客户端凭据 (client_id and client_secret required)",
+                             "client_id", 401)
         doc = await self.accounts.client(client_id)
         if not await self._matches(secret, doc.get("secret_hash") if doc is not None else None):
-            raise oauth_error(401, "invalid_client", "客户端凭据错误 (wrong client credentials)", "client_secret")
+            raise OAuthError("invalid_client", "客户端凭据错误 (wrong client credentials)", "client_secret", 401)
         principal = principal_of_client(doc)
         issued = self._access(principal, scope)
         return {"access_token": issued.token, "token_type": "Bearer",
@@ -212,24 +192,24 @@ class Identities:
 
     async def refresh(self, refresh_token: str | None, scope: str | None) -> dict[str, Any]:
         if not refresh_token:
-            raise oauth_error(400, "invalid_request", "缺少 refresh_token", "refresh_token")
+            raise OAuthError("invalid_request", "缺少 refresh_token", "refresh_token")
         try:
             claims = self.tokens.verifier(self.tokens.issuer).verify_refresh(refresh_token)
         except tk.TokenError as error:
-            raise oauth_error(400, "invalid_grant", f"{error.message_zh} ({error.code})", "refresh_token") from None
+            raise OAuthError("invalid_grant", f"{error.message_zh} ({error.code})", "refresh_token") from None
         # Rotation: the old refresh token is spent; a second use finds it recorded and fails.
         if not await self.revocations.store(claims.jti, claims.exp):
-            raise oauth_error(400, "invalid_grant", "刷新令牌已使用或已撤销 (refresh token already used)",
-                              "refresh_token")
+            raise OAuthError("invalid_grant", "刷新令牌已使用或已撤销 (refresh token already used)",
+                             "refresh_token")
         principal = await self.accounts.principal(claims.sub)
         if principal is None:
-            raise oauth_error(400, "invalid_grant", f"账户 {claims.sub} 已停用 (account inactive)", "refresh_token")
+            raise OAuthError("invalid_grant", f"账户 {claims.sub} 已停用 (account inactive)", "refresh_token")
         return self._pair(principal, scope)
 
     async def revoke(self, token: str | None) -> dict[str, Any]:
         """RFC 7009: revoking an unknown, expired or forged token is answered 200 and changes nothing."""
         if not token:
-            raise oauth_error(400, "invalid_request", "缺少 token", "token")
+            raise OAuthError("invalid_request", "缺少 token", "token")
         try:
             jti = self.tokens.revoke(token)
         except tk.TokenError:
@@ -237,9 +217,8 @@ class Identities:
         claims = jwt.decode(token, options={"verify_signature": False})
         until = datetime.fromtimestamp(claims["exp"], UTC)
         use = claims.get("token_use")
-        await transact(self.mongo, lambda uow: self.revocations.store_in(
-            uow, jti, until, subject=claims.get("sub"), token_use=use if isinstance(use, str) else None),
-            on_commit=self.notify)
+        await self.transact(lambda uow: self.revocations.store_in(
+            uow, jti, until, subject=claims.get("sub"), token_use=use if isinstance(use, str) else None))
         return {"revoked": True, "jti": jti}
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -248,8 +227,8 @@ class Identities:
             return principal.scopes
         wanted = frozenset(scope.split())
         if not wanted <= principal.scopes:
-            raise oauth_error(400, "invalid_scope", f"未授予的权限范围: {' '.join(sorted(wanted - principal.scopes))}",
-                              "scope")
+            raise OAuthError("invalid_scope", f"未授予的权限范围: {' '.join(sorted(wanted - principal.scopes))}",
+                             "scope")
         return wanted
 
     def _access(self, principal: Principal, scope: str | None) -> tk.IssuedToken:
@@ -293,34 +272,3 @@ class VerifiedTokens:
         if len(self._seen) >= self.max_entries:
             self._seen.clear()
         self._seen[token] = (exp, jti, principal)
-
-
-async def principal_from_token(verifier: SharedVerifier, revocations: Revocations, token: str | None,
-                               cache: VerifiedTokens | None = None) -> Principal:
-    """The verified caller as the decision point sees it; 401 problem+json when the token is not good."""
-    if token is None:
-        raise unauthorized("缺少 Bearer 令牌 (missing bearer token)")
-    hit = cache.get(token) if cache is not None else None
-    if hit is not None:
-        jti, principal = hit
-        if revocations.is_revoked(jti):
-            raise unauthorized("令牌已被撤销 (token revoked)")
-        return principal
-    identity = await verifier.verify(token)  # signature, issuer, audience, expiry
-    if revocations.is_revoked(identity.token_id):
-        raise unauthorized("令牌已被撤销 (token revoked)")
-    claims = jwt.decode(token, options={"verify_signature": False})
-    known = {r.value for r in Role}
-    try:
-        principal = Principal(id=identity.subject, name=identity.name or identity.subject,
-                              court=identity.court or "", department=identity.department,
-                              kind=PrincipalKind(identity.kind),
-                              roles=frozenset(Role(r) for r in identity.roles if r in known),
-                              scopes=frozenset(identity.scopes),
-                              supervised_departments=frozenset(claims.get("supervised_depts") or ()))
-    except ValueError as error:
-        raise unauthorized(f"令牌声明不一致 (inconsistent claims: {error})") from None
-    if cache is not None:
-        # cached only up to the verifier's own expiry check (no leeway beyond it)
-        cache.put(token, float(claims["exp"]), identity.token_id, principal)
-    return principal

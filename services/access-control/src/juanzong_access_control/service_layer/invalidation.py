@@ -19,67 +19,59 @@ invalidates its own cache inside the committing code path (the fast path); the b
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 
-from juanzong_shared.bus import Broadcast, BroadcastHandler
-from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY, Event
+from juanzong_shared.bus import Broadcast, handles
+from juanzong_shared.events import Event, Payload
+from juanzong_shared.events.access_control import AccessRequestChanged, TokenRevoked
 from juanzong_shared.logging import get_logger
-from juanzong_shared.outbox import already_processed
 
 from .decisions import Decisions
 from .identities import Revocations, VerifiedTokens
 
 log = get_logger(__name__)
 
-# case event → the case whose facts it changes (the durable handlers in ``cases.py`` change the same one)
-CASE_OF: dict[str, Callable[[object], str]] = {
-    "case.registered": lambda p: p.case_number,
-    "case.closed": lambda p: p.case_number,
-    "case.stage.changed": lambda p: p.case_number,
-    "archive.archived": lambda p: p.case_number,
-    "case.original.linked": lambda p: p.original_case_number,
-    "case.original.unlinked": lambda p: p.original_case_number,
-    # the later case: forgetting it also forgets every cached original whose facts name it (Decisions._linking)
-    "case.returned_to_lower_court": lambda p: p.case_number,
-    "scan.task.created": lambda p: p.case_number,
-}
+# case events: the case whose facts each changes (the durable handlers in ``cases.py`` change the same one); a
+# return to the lower court names the later case: forgetting it also forgets every cached original whose facts
+# name it (Decisions._linking)
+CASE_EVENTS = ("case.registered", "case.closed", "case.stage.changed", "archive.archived", "case.original.linked",
+               "case.original.unlinked", "case.returned_to_lower_court", "scan.task.created")
 # events this service emits after committing a change to a case's grants
 GRANT_EVENTS = ("access.request.approved", "access.request.revoked", "access.request.expired")
-TOKEN_REVOKED = "access.token.revoked"
 
 
-def invalidation_broadcast(*, mongo: Mongo, durable_queue: str, decisions: Decisions, revocations: Revocations,
-                           verified_tokens: VerifiedTokens, hold_limit_seconds: float = 60.0) -> Broadcast:
-    """The broadcast subscription of one replica. ``durable_queue`` is the service queue whose ledger entry
-    (``<queue>:<event_id>``) says that a case event's effect is committed."""
+class Invalidation:
+    """The broadcast handlers of one replica. ``committed(ledger_id)`` tells whether the service queue's consumer
+    has committed an event's effect (its ledger entry ``<durable_queue>:<event_id>``)."""
 
-    async def case_changed(event: Event) -> None:
-        payload = REGISTRY.parse_payload(event)
-        case_number = CASE_OF[event.event_type](payload)
-        ledger_id = f"{durable_queue}:{event.event_id}"
-        decisions.changing_until(case_number, lambda: already_processed(mongo, ledger_id),
-                                 limit_seconds=hold_limit_seconds)
+    def __init__(self, *, decisions: Decisions, revocations: Revocations, verified_tokens: VerifiedTokens,
+                 durable_queue: str, committed: Callable[[str], Awaitable[bool]],
+                 hold_limit_seconds: float = 60.0) -> None:
+        self.decisions, self.revocations, self.verified_tokens = decisions, revocations, verified_tokens
+        self.durable_queue, self.committed, self.hold_limit_seconds = durable_queue, committed, hold_limit_seconds
 
-    async def grants_changed(event: Event) -> None:
-        case_number = event.payload.get("case_number") or event.case_id
-        if case_number:
-            decisions.forget_case(case_number)
+    @handles(*CASE_EVENTS)
+    async def on_case_changed(self, payload: Payload, event: Event) -> None:
+        case_number = getattr(payload, "original_case_number", None) or payload.case_number
+        ledger_id = f"{self.durable_queue}:{event.event_id}"
+        self.decisions.changing_until(case_number, lambda: self.committed(ledger_id),
+                                      limit_seconds=self.hold_limit_seconds)
 
-    async def token_revoked(event: Event) -> None:
-        payload = REGISTRY.parse_payload(event)
-        until: datetime = payload.until
-        revocations.revoke(payload.jti, until)
-        verified_tokens.forget_jti(payload.jti)
+    @handles(*GRANT_EVENTS)
+    async def on_grants_changed(self, payload: AccessRequestChanged, event: Event) -> None:
+        self.decisions.forget_case(payload.case_number)
 
-    async def reconnected() -> None:
-        decisions.forget_all()
-        verified_tokens.clear()
-        await revocations.reload()
+    @handles("access.token.revoked")
+    async def on_token_revoked(self, payload: TokenRevoked, event: Event) -> None:
+        self.revocations.revoke(payload.jti, payload.until)
+        self.verified_tokens.forget_jti(payload.jti)
+
+    async def reconnected(self) -> None:
+        self.decisions.forget_all()
+        self.verified_tokens.clear()
+        await self.revocations.reload()
         log.info("decision caches cleared on (re)connecting to the bus")
 
-    handlers: dict[str, list[BroadcastHandler]] = {t: [case_changed] for t in CASE_OF}
-    handlers |= {t: [grants_changed] for t in GRANT_EVENTS}
-    handlers[TOKEN_REVOKED] = [token_revoked]
-    return Broadcast(handlers, on_connect=reconnected, name="invalidate")
+    def broadcast(self) -> Broadcast:
+        return Broadcast([self.on_case_changed, self.on_grants_changed, self.on_token_revoked],
+                         on_connect=self.reconnected, name="invalidate")

@@ -15,10 +15,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from juanzong_shared.db import Mongo
-
-from ..adapters.mongo import CLIENTS, SEED, USERS
 from ..adapters.passwords import hash_secret
+from ..adapters.repository import Accounts
 
 COURT = "吉01"
 CIVIL1 = "民一庭"
@@ -90,37 +88,33 @@ def _fingerprint(client_secrets: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-async def seed_demo(mongo: Mongo, client_secrets: Mapping[str, str]) -> bool:
+async def seed_demo(accounts: Accounts, client_secrets: Mapping[str, str]) -> bool:
     """Seed (or re-seed) the demo accounts; False when the same seed is already there. Each seeded client gets
     its own secret from ``client_secrets``; one without a secret there is inactive (it cannot log in)."""
     fingerprint = _fingerprint(client_secrets)
-    state = await mongo.db[SEED].find_one({"_id": "demo"})
-    if state and state.get("fingerprint") == fingerprint:
+    if await accounts.seeded_fingerprint() == fingerprint:
         return False
     now = datetime.now(UTC)
     password_hash = hash_secret(DEMO_PASSWORD)
     for u in DEMO_USERS:
-        await mongo.db[USERS].update_one({"_id": u.id}, {"$set": {
+        await accounts.put_user(u.id, {
             "username": u.username, "name": u.name, "court": COURT, "department": u.department,
             "roles": list(u.roles), "supervised_departments": list(u.supervised_departments),
             "title_zh": u.title_zh, "password_hash": password_hash, "active": True, "seeded": True,
-            "updated_at": now}}, upsert=True)
+            "updated_at": now})
     for c in (*SERVICE_CLIENTS, *STATIONS):
         secret = client_secrets.get(c.id)
         fields = {"kind": c.kind, "name": c.name, "court": COURT, "department": c.department,
                   "scopes": list(c.scopes), "active": secret is not None, "seeded": True, "updated_at": now}
-        update: dict = {"$set": fields}
         if secret is not None:
             fields["secret_hash"] = hash_secret(secret)
-        else:  # the shared development secret of older seeds must not keep working
-            update["$unset"] = {"secret_hash": ""}
-        await mongo.db[CLIENTS].update_one({"_id": c.id}, update, upsert=True)
-    await mongo.db[SEED].replace_one({"_id": "demo"}, {"_id": "demo", "fingerprint": fingerprint, "at": now},
-                                     upsert=True)
+        # without a secret: the shared development secret of older seeds must not keep working
+        await accounts.put_client(c.id, fields, unset=() if secret is not None else ("secret_hash",))
+    await accounts.record_seed(fingerprint, now)
     return True
 
 
-async def apply_client_secrets(mongo: Mongo, secrets: Mapping[str, str]) -> int:
+async def apply_client_secrets(accounts: Accounts, secrets: Mapping[str, str]) -> int:
     """Secrets from settings (production): set on the known service and station clients, creating them."""
     known = {c.id: c for c in (*SERVICE_CLIENTS, *STATIONS)}
     count = 0
@@ -133,7 +127,6 @@ async def apply_client_secrets(mongo: Mongo, secrets: Mapping[str, str]) -> int:
             fields |= {"kind": "station", "name": client_id, "scopes": ["scan:submit"], "department": "立案庭"}
         else:
             continue
-        await mongo.db[CLIENTS].update_one({"_id": client_id}, {"$set": fields, "$setOnInsert": {"court": COURT}},
-                                           upsert=True)
+        await accounts.put_client(client_id, fields, on_insert={"court": COURT})
         count += 1
     return count
