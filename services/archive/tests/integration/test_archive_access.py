@@ -18,9 +18,9 @@ import uuid
 from urllib.parse import quote
 
 import pytest
+from juanzong_archive.adapters.repository import ARCHIVES, REPORTS, TRANSFERS
 from juanzong_archive.domain.report import REPORT_CSP, FourPropertyReport, render_html, render_text
 from juanzong_archive.entrypoints.app import create_app
-from juanzong_archive.service_layer.workflow import ARCHIVES, REPORTS, TRANSFERS
 from juanzong_devstack.pytest_plugin import running_app
 from juanzong_shared.auth import Decision, Obligation
 from juanzong_shared.testing import TokenFactory

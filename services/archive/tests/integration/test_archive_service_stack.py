@@ -41,27 +41,34 @@ PAGES_BUCKET = "juanzong-pages"
 
 
 def catalog_body(dossier: CompiledDossier, failed_qc: set[str]) -> dict:
-    """What catalog's GET /v1/dossiers/{cn}/compiled answers (its field names)."""
+    """What catalog's GET /v1/dossiers/{cn}/compiled answers (compiled-dossier.v1)."""
     volumes = []
     n = 0
     for volume in dossier.volumes:
-        docs = []
+        slots, docs = [], []
         for doc in volume.documents:
             n += 1
-            pages = []
             for offset, page in enumerate(doc.pages):
-                qc = page.qc.model_dump(mode="json")
-                qc["passed"] = page.page_id not in failed_qc
-                pages.append({"page_id": page.page_id, "page_number": doc.first_page + offset, "bucket": PAGES_BUCKET,
-                              "pdf_key": f"pages/{page.page_id}/page.pdf", "qc": qc,
-                              "ocr": page.ocr.model_dump(mode="json") if page.ocr else None})
-            docs.append({"document_id": f"d{n}", "title": doc.title, "category": doc.category,
-                         "date": doc.date.isoformat(), "issuing_party": doc.issuer, "first_page": doc.first_page,
-                         "last_page": doc.last_page, "pages": pages})
-        volumes.append({"volume": "main" if volume.kind.value == "正卷" else "secondary", "documents": docs})
-    case = dossier.case
-    return {"case_number": CN, "volumes": volumes, "review_queue": [],
-            "case": {"parties": [p.model_dump() for p in case.parties], "outcome": case.outcome}}
+                passed = page.page_id not in failed_qc
+                qc = {"width_px": 310, "height_px": 438, "effective_dpi": page.qc.dpi, "dpi_source": "declared",
+                      "clarity": 0.9, "edge_spread_mm": None, "blurred": False, "ink_ratio": 0.1, "blank": False,
+                      "skew_degrees": page.qc.skew_degrees or 0.0, "needs_rescan": not passed, "passed": passed,
+                      "dpi": page.qc.dpi, "checked_at": page.qc.checked_at.isoformat()}
+                slots.append({"role": None, "page_id": page.page_id, "document_id": f"d{n}",
+                              "page_number": doc.first_page + offset, "bucket": PAGES_BUCKET,
+                              "pdf_key": f"pages/{page.page_id}/page.pdf", "engine": page.ocr.engine,
+                              "model_version": page.ocr.engine_version, "mean_confidence": page.ocr.mean_confidence,
+                              "text_chars": page.ocr.char_count, "recognised_at": page.ocr.recognised_at.isoformat(),
+                              "qc": qc})
+            docs.append({"document_id": f"d{n}", "category": "x", "category_zh": doc.category, "title": doc.title,
+                         "issuing_party": doc.issuer, "date": doc.date.isoformat(), "numbered": True,
+                         "first_page": doc.first_page, "last_page": doc.last_page,
+                         "page_ids": [p.page_id for p in doc.pages], "confidence": 1.0, "basis": "manual"})
+        volumes.append({"volume": "main" if volume.kind.value == "正卷" else "secondary", "name_zh": volume.kind.value,
+                        "numbered_pages": len(slots), "pages": slots, "documents": docs, "catalogue": []})
+    pages = sum(len(v["pages"]) for v in volumes)
+    return {"case_number": CN, "case_kind": "civil_second_instance", "volumes": volumes, "review_queue": [],
+            "complete": True, "cataloguing_rate": {"total_pages": pages, "automatic_pages": pages, "rate": 1.0}}
 
 
 def fake_catalog(dossier: CompiledDossier, state: dict) -> FastAPI:
@@ -109,9 +116,8 @@ async def outbox_types(app) -> list[str]:
 async def test_whole_workflow_to_a_signed_write_once_archive(archive_env, sample, tmp_path):
     tokens = archive_env
     state = {"failed_qc": {sample.volumes[0].documents[0].pages[0].page_id}, "tokens": 0}
-    app = create_app()
+    app = create_app(http_transport=httpx.ASGITransport(app=fake_catalog(sample, state)))
     app.state.decider = FakeDecider()
-    app.state.http_transport = httpx.ASGITransport(app=fake_catalog(sample, state))
     clerk = who(tokens, "u-clerk", "clerk", name="陈晓")
     judge = who(tokens, "u-judge", "judge", name="王芳")
     centre = who(tokens, "u-centre", "filing_division_staff", name="周敏")
@@ -137,6 +143,7 @@ async def test_whole_workflow_to_a_signed_write_once_archive(archive_env, sample
         await app.state.bus.publish(REGISTRY.create("case.registered", {
             "case_number": CN, "court": "吉林省长春市中级人民法院", "case_type": "民终", "category": "civil",
             "cause": "建设工程施工合同纠纷", "paperless": True, "panel": panel,
+            "parties": [{"role": p.role, "name": p.name} for p in sample.case.parties],
             "registered_at": "2020-03-02T01:30:00Z"}, court="吉01", case_id=CN))
         await app.state.bus.publish(REGISTRY.create("case.closed", {
             "case_number": CN, "closed_at": "2020-09-18T02:00:00Z", "result": "驳回上诉，维持原判"},

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from juanzong_archive.domain.archival_code import ArchivalCode, parse_volume_code
+from juanzong_archive.domain.case_facts import court_code, procedure_of
 from juanzong_archive.domain.dossier import (
     CaseMetadata,
     CompiledDossier,
@@ -25,7 +26,6 @@ from juanzong_archive.domain.metadata_rules import (
     PageSpan,
     dossier_problems,
     page_sequence_problems,
-    parse_case_number,
 )
 from juanzong_archive.domain.package import PackageLayout
 from juanzong_archive.domain.report import (
@@ -136,12 +136,11 @@ def test_package_layout_names_folders_and_files_by_archival_code_da_t_93() -> No
 # ------------------------------------------------------------------ 案号 and metadata
 
 
-def test_case_number_rule_of_the_case_number_regulation() -> None:
+def test_court_and_procedure_come_from_the_case_number() -> None:
     """《关于人民法院案件案号的若干规定》: （收案年度）+法院代字+类型代字+案件编号+号."""
-    assert parse_case_number("（2020）吉01民终123号") == (2020, "吉01民终", 123)
-    assert parse_case_number("(2019)最高法民申45号") == (2019, "最高法民申", 45)
-    assert parse_case_number("2020吉01民终123号") is None
-    assert parse_case_number("（2020）吉01民终号") is None
+    assert court_code("（2020）吉01民终123号") == "吉01" and procedure_of("（2020）吉01民终123号") == "二审"
+    assert court_code("(2019)最高法民申45号") == "最高法" and procedure_of("(2019)最高法民申45号") == "申请再审审查"
+    assert court_code("2020吉01民终123号") is None and procedure_of("（2020）吉01民终号") is None
 
 
 def test_missing_case_metadata_blocks_archiving_qingfa_2021_116() -> None:

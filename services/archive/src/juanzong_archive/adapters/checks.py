@@ -848,13 +848,6 @@ class PackageChecker:
         )
 
 
-def check_package(
-    package_root: Path, verifier: SignatureVerifier, *, scanner: ClamAvScanner | None = None
-) -> FourPropertyReport:
-    """Four-property check of the package folder ``package_root`` (DA/T 70-2018)."""
-    return PackageChecker(verifier, scanner=scanner).check(package_root)
-
-
 def iter_failures(report: FourPropertyReport) -> Iterator[str]:
     for item in report.failed_items:
         for finding in item.findings or (item.detail,):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from juanzong_shared.case_numbers import CaseNumber
 from pydantic import ValidationError
 
 from juanzong_archive.domain.dossier import (
@@ -26,7 +27,6 @@ from juanzong_archive.domain.dossier import (
     SecrecyLevel,
     Volume,
 )
-from juanzong_archive.domain.metadata_rules import parse_case_number
 from juanzong_archive.domain.review import StagedDossier
 
 _PROCEDURE_BY_TYPE = (
@@ -49,29 +49,14 @@ class CaseMetadataIncomplete(ValueError):
 
 def court_code(case_number: str) -> str | None:
     """法院代字 from a 案号: （2020）吉01民终123号 → 吉01."""
-    parsed = parse_case_number(case_number)
-    if parsed is None:
-        return None
-    code = parsed[1]
-    idx = next((i for i, ch in enumerate(code) if ch.isdigit()), None)
-    if idx is None:
-        return code[:1]
-    end = idx
-    while end < len(code) and code[end].isdigit():
-        end += 1
-    return code[:end]
+    parsed = CaseNumber.read(case_number)
+    return parsed.court if parsed else None
 
 
 def procedure_of(case_number: str) -> str | None:
     """审判程序 from the 类型代字 of the 案号 (e.g. 民终 → 二审)."""
-    parsed = parse_case_number(case_number)
-    if parsed is None:
-        return None
-    type_code = parsed[1]
-    for mark, name in _PROCEDURE_BY_TYPE:
-        if mark in type_code:
-            return name
-    return None
+    parsed = CaseNumber.read(case_number)
+    return next((name for mark, name in _PROCEDURE_BY_TYPE if mark in parsed.type_code), None) if parsed else None
 
 
 def _date(value: Any) -> dt.date | None:

@@ -152,10 +152,6 @@ class DossierDocument(_Value):
             raise ValueError(f"last_page {self.last_page} < first_page {self.first_page}")
         return self
 
-    @property
-    def declared_page_count(self) -> int:
-        return self.last_page - self.first_page + 1
-
 
 class Volume(_Value):
     """卷: 正卷 or 副卷, book number (册号) and its ordered documents."""

@@ -6,14 +6,12 @@ a dossier with problems, the four-property check reports them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from juanzong_archive.domain.dossier import CaseMetadata, CompiledDossier, VolumeKind
+from juanzong_shared.case_numbers import CaseNumber
 
-CASE_NUMBER = re.compile(r"^[（(](?P<year>\d{4})[）)](?P<court_and_type>[^\d\s]\S*?)(?P<serial>\d+)号$")
-"""《关于人民法院案件案号的若干规定》: （收案年度）+法院代字+专门审判代字+类型代字+案件编号+号."""
+from juanzong_archive.domain.dossier import CaseMetadata, CompiledDossier, VolumeKind
 
 CASE_ELEMENTS: tuple[str, ...] = (
     "档号",
@@ -61,14 +59,6 @@ class PageSpan:
     actual_pages: int
 
 
-def parse_case_number(text: str) -> tuple[int, str, int] | None:
-    """Split a 案号 into (收案年度, 法院代字+类型代字, 案件编号); None when it does not follow the rule."""
-    match = CASE_NUMBER.match(text.strip())
-    if match is None:
-        return None
-    return int(match["year"]), match["court_and_type"], int(match["serial"])
-
-
 def missing_case_metadata(case: CaseMetadata) -> list[str]:
     """Case-level items that are empty.
 
@@ -99,7 +89,7 @@ def case_metadata_problems(case: CaseMetadata) -> list[str]:
     青法〔2021〕116号 一 (元数据); 《关于人民法院案件案号的若干规定》 for the 案号 form.
     """
     problems = [f"案件级元数据缺少“{name}”" for name in missing_case_metadata(case)]
-    if case.case_number.strip() and parse_case_number(case.case_number) is None:
+    if case.case_number.strip() and CaseNumber.read(case.case_number) is None:
         problems.append(f"案号“{case.case_number}”不符合案号编制规则")
     if case.closing_date < case.filing_date:
         problems.append(f"结案日期 {case.closing_date} 早于立案日期 {case.filing_date}")

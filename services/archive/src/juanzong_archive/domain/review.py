@@ -6,8 +6,8 @@ pages with their object-storage keys and QC/OCR provenance). The checks:
 - 吉高法〔2020〕11号 第三条(七): 核查 of the e-dossier after 立卷 — here: every page passed image QC,
   the catalogue is complete (no document awaiting cataloguing, every entry has 题名/类别/日期/责任者),
   counts and page numbers are consistent;
-- 长中法〔2018〕129号 第八条/第九条: the e-dossier equals the paper file in 内容、数量、顺序 — compared with
-  the paper list (材料清单) the reviewer enters, and complete against the materials staged for the case;
+- 长中法〔2018〕129号 第九条: the e-dossier equals the paper file in 内容、数量、顺序 — compared with the paper
+  list (材料清单) the reviewer enters;
 - 法〔2016〕264号 二(五): 数据完整度 and 图像文件清晰度 are part of the quality review.
 
 Pure: returns findings (Chinese sentences, each naming its rule); empty = passes.
@@ -26,7 +26,6 @@ from juanzong_archive.domain.metadata_rules import PageSpan, page_sequence_probl
 
 RULE_REVIEW = "吉高法〔2020〕11号 第三条(七)"
 RULE_PAPER = "长中法〔2018〕129号 第九条"
-RULE_STAGED = "长中法〔2018〕129号 第八条"
 
 
 class _Value(BaseModel):
@@ -65,8 +64,7 @@ class StagedDossier(_Value):
 
     case_number: str
     volumes: tuple[StagedVolume, ...] = ()
-    pending_documents: tuple[str, ...] = ()  # titles of documents awaiting cataloguing (review queue)
-    expected_materials: tuple[str, ...] = ()  # materials staged for the case (材料清单 of scan tasks)
+    pending_documents: tuple[str, ...] = ()  # documents awaiting cataloguing (review queue)
     case_hints: dict = Field(default_factory=dict)  # case metadata catalog knows (案由, 当事人 …)
 
     @property
@@ -176,18 +174,7 @@ def paper_findings(dossier: StagedDossier, paper: list[PaperItem] | tuple[PaperI
     return findings
 
 
-def staged_findings(dossier: StagedDossier) -> list[str]:
-    """Every material staged for the case (材料清单 of its scan tasks) is in the e-dossier."""
-    present = [_norm(d.title) + "|" + _norm(d.category) for v in dossier.volumes for d in v.documents]
-    findings = []
-    for material in dossier.expected_materials:
-        key = _norm(material)
-        if key and not any(key in p for p in present):
-            findings.append(f"已登记的材料“{material}”不在电子卷宗中（{RULE_STAGED}）")
-    return findings
-
-
 def review_findings(dossier: StagedDossier, paper: list[PaperItem] | tuple[PaperItem, ...] = ()) -> list[str]:
     """All findings of 电子卷宗核查 (empty = 核查合格)."""
     return (catalogue_findings(dossier) + quality_findings(dossier) + count_findings(dossier)
-            + staged_findings(dossier) + paper_findings(dossier, paper))
+            + paper_findings(dossier, paper))

@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from juanzong_shared.errors import DomainError
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -116,17 +117,24 @@ RULES: dict[Step, StepRule] = {
 }
 
 
-class WorkflowError(Exception):
-    """Base of the workflow's refusals; ``rule`` names the article."""
+class WorkflowError(DomainError):
+    """Base of the workflow's refusals; ``rule`` names the article (answered as the problem's ``rule``)."""
 
-    def __init__(self, message: str, rule: str) -> None:
-        super().__init__(message)
+    kind = "conflict"
+    code = "workflow"
+    title = "流程错误"
+
+    def __init__(self, message: str, rule: str, field: str = "", reason: str | None = None, **extra) -> None:
+        super().__init__(field, reason or message, detail=message, rule=rule, **extra)
         self.message = message
         self.rule = rule
 
 
 class StepNotAllowed(WorkflowError):
     """The step cannot be taken from the current state; ``allowed`` lists the steps that can."""
+
+    code = "step-not-allowed"
+    title = "当前状态不能进行该操作"
 
     def __init__(self, state: ArchiveState | None, step: Step) -> None:
         self.state = state
@@ -135,22 +143,36 @@ class StepNotAllowed(WorkflowError):
         where = state.label if state else "本院尚未收到结案信息"
         names = "、".join(f"{RULES[s].name_zh}（{s.value}）" for s in self.allowed) or "无"
         super().__init__(f"当前状态“{where}”不能进行“{RULES[step].name_zh}”；可进行的操作：{names}",
-                         RULES[step].rule)
+                         RULES[step].rule, state=state.value if state else None,
+                         allowed=[s.value for s in self.allowed])
 
 
 class RoleNotAllowed(WorkflowError):
+    kind = "forbidden"
+    code = "forbidden"
+    title = "无权办理"
+
     def __init__(self, step: Step, required: frozenset[str]) -> None:
         self.required = sorted(required)
-        super().__init__(f"“{RULES[step].name_zh}”须由 {'、'.join(self.required)} 办理", RULES[step].rule)
+        super().__init__(f"“{RULES[step].name_zh}”须由 {'、'.join(self.required)} 办理", RULES[step].rule,
+                         required_roles=self.required)
 
 
 class NotResponsiblePerson(WorkflowError):
     """The caller has the role but is not the person of this case who carries the responsibility."""
 
+    kind = "forbidden"
+    code = "forbidden"
+    title = "非本案责任人"
+
 
 class ReasonsRequired(WorkflowError):
+    kind = "invalid"
+    code = "validation"
+    title = "须注明原因"
+
     def __init__(self, step: Step) -> None:
-        super().__init__(f"“{RULES[step].name_zh}”须注明退回原因", RULES[step].rule)
+        super().__init__(f"“{RULES[step].name_zh}”须注明退回原因", RULES[step].rule, "reasons", "退回须注明原因")
 
 
 def allowed_steps(state: ArchiveState | None) -> list[Step]:

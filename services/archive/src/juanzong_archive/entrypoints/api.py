@@ -12,7 +12,6 @@ refused. Documents (packages, reports) carry ``nosniff`` and a Content-Security-
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,43 +22,32 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, StreamingResponse
 from juanzong_shared.auth import AccessDecider, CurrentIdentity, Decision, Identity, enforce
-from juanzong_shared.case_numbers import MAX_LENGTH, case_number_shape_error, court_code_of
+from juanzong_shared.case_numbers import MAX_LENGTH, CaseNumber, InvalidCaseNumber, court_code_of
 from juanzong_shared.deps import DeciderDep
+from juanzong_shared.pagination import Limit, Offset, Page
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
 from juanzong_archive.adapters.bagit_package import ExportFormat
 from juanzong_archive.domain import access as rules
+from juanzong_archive.domain.errors import missing_case, no_package
 from juanzong_archive.domain.report import REPORT_CSP
-from juanzong_archive.domain.metadata_rules import parse_case_number
-from juanzong_archive.domain.review import PaperItem
-from juanzong_archive.domain.workflow import (
-    ArchiveState,
-    HistoryEntry,
-    NotResponsiblePerson,
-    ReasonsRequired,
-    RoleNotAllowed,
-    Step,
-    StepNotAllowed,
-    WorkflowError,
-    allowed_steps,
-    timeline,
+from juanzong_archive.domain.workflow import Actor, HistoryEntry, Step
+from juanzong_archive.entrypoints.schemas import (
+    CN_EXAMPLE,
+    ArchiveStatus,
+    Backup,
+    Compile,
+    Note,
+    Return,
+    ReviewPass,
+    VerifyResult,
+    status_of,
 )
 from juanzong_archive.service_layer.archiving import ARCHIVE_BUCKET, ArchiveService
-from juanzong_archive.service_layer.workflow import (
-    ARCHIVES,
-    REPORTS,
-    TRANSFERS,
-    actor_of,
-    check_step,
-    now,
-    state_of,
-    take_step,
-)
+from juanzong_archive.service_layer.workflow import actor_of, now, state_of
 
 router = APIRouter(prefix="/v1", tags=["archive"])
-CN_EXAMPLE = "（2025）吉01民终123号"
 
 
 def _responses(*codes: int) -> dict:
@@ -77,11 +65,6 @@ ServiceDep = Annotated[ArchiveService, Depends(get_service)]
 DOCUMENT_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
 
 
-def unknown_case(case_number: str) -> Problem:
-    """What a case without an archive record answers — and a 涉密 case to those outside it (第十条)."""
-    return Problem(404, "not-found", "未找到", f"案件 {case_number} 尚无归档记录（未收到立案或结案信息）")
-
-
 _UNSEEN = object()
 
 
@@ -97,7 +80,7 @@ async def decide(decider: AccessDecider, identity: Identity, action: str, case_n
     except Problem as problem:
         if problem.status == 403 and (rules.hides_case(problem.extra.get("rule")) or record is None or (
                 isinstance(record, dict) and (record.get("intake") or {}).get("secret"))):
-            raise unknown_case(case_number) from None
+            raise missing_case(case_number) from None
         raise
     if rules.must_withhold(decision.excludes_sub_volume, decision.excludes_undisclosable):
         raise Problem(403, "forbidden", "无权访问", rules.WITHHELD_REASON, rule=rules.SPC_3_6)
@@ -129,136 +112,18 @@ async def _settled(decider: AccessDecider, identity: Identity, action: str, case
     raise refused
 
 
-async def record_of(service: ArchiveService, case_number: str) -> dict | None:
-    return await service.db[ARCHIVES].find_one({"_id": case_number})
-
-
 def case_number_param(case_number: Annotated[str, PathParam(description="案号 (percent-encoded)",
                                                               examples=[CN_EXAMPLE])]) -> str:
     """Refused (422) before anything else — token, database — when it cannot be a 案号."""
-    reason = case_number_shape_error(case_number)
-    if reason is None and parse_case_number(case_number) is None:
-        reason = "不符合《关于人民法院案件案号的若干规定》"
-    if reason is not None:
+    try:
+        CaseNumber.parse(case_number)
+    except InvalidCaseNumber as error:
         raise Problem(422, "validation", "请求参数无效", f"案号“{case_number[:MAX_LENGTH]}”不符合案号编制规则",
-                      errors=[FieldError(field="case_number", reason=reason)])
+                      errors=[FieldError(field="case_number", reason=error.reason)]) from None
     return case_number.strip()
 
 
-CaseNumber = Annotated[str, Depends(case_number_param)]
-
-
-def workflow_problem(error: WorkflowError) -> Problem:
-    if isinstance(error, StepNotAllowed):
-        return Problem(409, "step-not-allowed", "当前状态不能进行该操作", error.message, rule=error.rule,
-                       state=error.state.value if error.state else None,
-                       allowed=[s.value for s in error.allowed])
-    if isinstance(error, RoleNotAllowed):
-        return Problem(403, "forbidden", "无权办理", error.message, rule=error.rule, required_roles=error.required)
-    if isinstance(error, NotResponsiblePerson):
-        return Problem(403, "forbidden", "非本案责任人", error.message, rule=error.rule)
-    if isinstance(error, ReasonsRequired):
-        return Problem(422, "validation", "须注明原因", error.message,
-                       errors=[FieldError(field="reasons", reason="退回须注明原因")], rule=error.rule)
-    return Problem(409, "workflow", "流程错误", error.message, rule=error.rule)
-
-
-# ------------------------------------------------------------------------------------ models
-
-
-class Note(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str = Field("", max_length=2000, examples=["已核对电子卷宗完整、准确"])
-
-
-class Return(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reasons: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
-        ..., min_length=1, max_length=200, examples=[["缺少开庭笔录第3页", "送达回证未扫描"]])
-    paper_list: list[PaperItem] = Field(default_factory=list, max_length=5000)
-
-
-class ReviewPass(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    paper_list: list[PaperItem] = Field(
-        default_factory=list, max_length=5000,
-        description="纸质卷宗材料清单 in paper order: the e-dossier must match it in content, count and order "
-                    "(长中法〔2018〕129号 第九条)", examples=[[{"title": "民事起诉状", "pages": 3}]])
-    note: str = Field("", max_length=2000)
-
-
-class CaseOverrides(BaseModel):
-    """Case-level metadata entered or corrected at 组卷 (青法〔2021〕116号 一)."""
-
-    model_config = ConfigDict(extra="forbid")
-    cause: str | None = Field(None, examples=["建设工程施工合同纠纷"])
-    parties: list[dict[str, str]] | None = Field(None, examples=[[{"role": "上诉人（原审原告）", "name": "张三"}]])
-    procedure: str | None = Field(None, examples=["二审"])
-    outcome: str | None = Field(None, examples=["驳回上诉，维持原判"])
-    panel: list[dict[str, str]] | None = Field(None, examples=[[{"role": "审判长", "name": "李明"}]])
-    judge: str | None = None
-    clerk: str | None = None
-    filing_date: dt.date | None = None
-    closing_date: dt.date | None = None
-
-
-class Compile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    retention_period: Literal["永久", "长期", "短期"] = Field(..., examples=["长期"])
-    secrecy_level: Literal["非密", "内部", "秘密", "机密", "绝密"] = Field("非密", examples=["非密"])
-    archive_serial: int | None = Field(None, ge=1, le=999999, description="案卷号; assigned in sequence when omitted")
-    case: CaseOverrides = Field(default_factory=CaseOverrides)
-    notes: str = Field("", max_length=2000, examples=["纸质卷宗已组卷装订，质检合格"])
-
-
-class Backup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    format: Literal["tar.gz", "folder"] = Field("tar.gz", examples=["tar.gz"])
-
-
-class ArchiveStatus(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    case_number: str = Field(..., examples=[CN_EXAMPLE])
-    state: ArchiveState
-    state_label: str = Field(..., examples=["已归档"])
-    allowed_steps: list[str] = Field(..., examples=[["audit-pass", "audit-return"]])
-    archival_code: str | None = Field(None, examples=["J011-2025-C-0001"])
-    closed_at: dt.datetime | None = None
-    due_at: dt.datetime | None = Field(None, description="结案 + one natural month (吉高法〔2020〕11号 第七条)")
-    archived_at: dt.datetime | None = None
-    overdue: bool = False
-    returns: int = 0
-    package: dict[str, Any] | None = None
-    fixity: dict[str, Any] | None = None
-    review: dict[str, Any] | None = None
-    last_conversion_error: dict[str, Any] | None = None
-    history: list[HistoryEntry] = Field(default_factory=list)
-
-
-class VerifyResult(BaseModel):
-    case_number: str
-    archival_code: str
-    passed: bool = Field(..., description="False whenever any check failed or any stored byte changed")
-    conclusion: str = Field(..., examples=["通过（1 项未执行，见说明）"])
-    problems: list[str] = Field(default_factory=list)
-    report_id: str
-
-
-def _status(doc: dict) -> ArchiveStatus:
-    state = ArchiveState(doc["state"])
-    history = [HistoryEntry.model_validate(h) for h in doc.get("history") or []]
-    closed = (doc.get("intake") or {}).get("closed_at")
-    if isinstance(closed, str):
-        closed = dt.datetime.fromisoformat(closed)
-    tl = timeline(closed, history, now())
-    pkg = doc.get("package")
-    if pkg:
-        pkg = {k: v for k, v in pkg.items()}
-    return ArchiveStatus(case_number=doc["_id"], state=state, state_label=state.label,
-                         allowed_steps=[s.value for s in allowed_steps(state)], archival_code=doc.get("archival_code"),
-                         closed_at=tl.closed_at, due_at=tl.due_at, archived_at=tl.archived_at, overdue=tl.overdue,
-                         returns=tl.returns, package=pkg, fixity=doc.get("fixity"), review=doc.get("review"),
-                         last_conversion_error=doc.get("last_conversion_error"), history=history)
+CaseNumberParam = Annotated[str, Depends(case_number_param)]
 
 
 # ------------------------------------------------------------------------------------ reads
@@ -266,149 +131,117 @@ def _status(doc: dict) -> ArchiveStatus:
 
 @router.get("/archives/{case_number}", response_model=ArchiveStatus, summary="归档状态: state, clock, package, history",
             responses=_responses(403, 404, 422))
-async def get_status(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+async def get_status(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
                      service: ServiceDep) -> ArchiveStatus:
-    await decide(decider, identity, rules.READ_CASE, case_number, "archive:record",
-                 record=await record_of(service, case_number))
-    return _status(await service.record(case_number))
+    await decide(decider, identity, rules.READ_CASE, case_number, "archive:record", record=await service.find(case_number))
+    return status_of(await service.record(case_number))
 
 
-@router.get("/archives/{case_number}/history", response_model=list[HistoryEntry],
-            summary="每一步的时间、办理人和原因 (全程留痕)", responses=_responses(403, 404, 422))
-async def get_history(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
-                      service: ServiceDep) -> list[HistoryEntry]:
+@router.get("/archives/{case_number}/history", response_model=Page[HistoryEntry],
+            summary="每一步的时间、办理人和原因 (全程留痕), oldest first", responses=_responses(403, 404, 422))
+async def get_history(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
+                      service: ServiceDep, limit: Limit = 50, offset: Offset = 0) -> Page[HistoryEntry]:
     await decide(decider, identity, rules.READ_CASE, case_number, "archive:history",
-                 record=await record_of(service, case_number))
-    return _status(await service.record(case_number)).history
+                 record=await service.find(case_number))
+    history = status_of(await service.record(case_number)).history
+    return Page.of(history[offset:offset + limit], limit=limit, offset=offset, total=len(history))
 
 
 # ------------------------------------------------------------------------------------ steps
 
 
-async def decide_step(request: Request, identity: Identity, case_number: str, step: Step) -> None:
+async def step_actor(decider: AccessDecider, identity: Identity, service: ArchiveService, case_number: str,
+                     step: Step) -> Actor:
     """Every step is decided per case first (the caller must be one of the case's people — its team, 本院立案庭,
     本院档案科 for a finished case; access-control's ``read_case``), then by the domain (state, role, person)."""
-    await decide(request.app.state.decider, identity, rules.READ_CASE, case_number, f"archive:step:{step.value}",
-                 record=await record_of(request.app.state.archive, case_number))
-
-
-async def _step(request: Request, service: ArchiveService, case_number: str, step: Step, identity,
-                reasons: list[str] = (), detail: str = "", *, decided: bool = False) -> ArchiveStatus:
-    if not decided:
-        await decide_step(request, identity, case_number, step)
-    try:
-        doc = await take_step(service.mongo, request.app.state.outbox.notify, case_number, step, actor_of(identity),
-                              reasons, detail=detail)
-    except WorkflowError as error:
-        raise workflow_problem(error) from None
-    return _status(doc)
+    await decide(decider, identity, rules.READ_CASE, case_number, f"archive:step:{step.value}",
+                 record=await service.find(case_number))
+    return actor_of(identity)
 
 
 @router.post("/archives/{case_number}/submit", response_model=ArchiveStatus,
              summary="结案立卷: the assistant or clerk files the e-dossier (吉高法〔2020〕11号 第三条(六))",
              responses=_responses(403, 404, 409, 422))
-async def submit(case_number: CaseNumber, body: Note, identity: CurrentIdentity, request: Request,
+async def submit(case_number: CaseNumberParam, body: Note, identity: CurrentIdentity, decider: DeciderDep,
                  service: ServiceDep) -> ArchiveStatus:
-    return await _step(request, service, case_number, Step.SUBMIT, identity, detail=body.note)
+    actor = await step_actor(decider, identity, service, case_number, Step.SUBMIT)
+    return status_of(await service.step(case_number, Step.SUBMIT, actor, detail=body.note))
 
 
 @router.post("/archives/{case_number}/confirm", response_model=ArchiveStatus,
              summary="承办法官确认立卷 (吉高法〔2020〕11号 第三条(六)(七))", responses=_responses(403, 404, 409, 422))
-async def confirm(case_number: CaseNumber, body: Note, identity: CurrentIdentity, request: Request,
+async def confirm(case_number: CaseNumberParam, body: Note, identity: CurrentIdentity, decider: DeciderDep,
                   service: ServiceDep) -> ArchiveStatus:
-    return await _step(request, service, case_number, Step.CONFIRM, identity, detail=body.note)
+    actor = await step_actor(decider, identity, service, case_number, Step.CONFIRM)
+    return status_of(await service.step(case_number, Step.CONFIRM, actor, detail=body.note))
 
 
 @router.get("/archives/{case_number}/review-check", summary="核查 preview: the automatic findings, nothing stored",
             responses=_responses(403, 404, 422, 503))
-async def review_check(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+async def review_check(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
                        service: ServiceDep) -> dict:
     await decide(decider, identity, rules.READ_CASE, case_number, "archive:review-check",
-                 record=await record_of(service, case_number))
+                 record=await service.find(case_number))
     return await service.review_preview(case_number, [])
 
 
 @router.post("/archives/{case_number}/review-pass", response_model=ArchiveStatus,
              summary="电子卷宗核查合格 — refused with the findings when the automatic checks find problems "
                      "(吉高法〔2020〕11号 第三条(七)；长中法〔2018〕129号 第九条)", responses=_responses(403, 404, 409, 422))
-async def review_pass(case_number: CaseNumber, body: ReviewPass, identity: CurrentIdentity, request: Request,
+async def review_pass(case_number: CaseNumberParam, body: ReviewPass, identity: CurrentIdentity, decider: DeciderDep,
                       service: ServiceDep) -> ArchiveStatus:
-    await decide_step(request, identity, case_number, Step.PASS_REVIEW)
-    try:
-        doc = await service.review(case_number, actor_of(identity), passed=True, reasons=[], paper=body.paper_list)
-    except WorkflowError as error:
-        raise workflow_problem(error) from None
-    return _status(doc)
+    actor = await step_actor(decider, identity, service, case_number, Step.PASS_REVIEW)
+    return status_of(await service.review(case_number, actor, passed=True, reasons=[], paper=body.paper_list))
 
 
 @router.post("/archives/{case_number}/review-return", response_model=ArchiveStatus,
              summary="核查不合格，注明原因退回承办法官 (吉高法〔2020〕11号 第三条(七)、第五条(五))",
              responses=_responses(403, 404, 409, 422))
-async def review_return(case_number: CaseNumber, body: Return, identity: CurrentIdentity, request: Request,
+async def review_return(case_number: CaseNumberParam, body: Return, identity: CurrentIdentity, decider: DeciderDep,
                         service: ServiceDep) -> ArchiveStatus:
-    await decide_step(request, identity, case_number, Step.RETURN_REVIEW)
-    try:
-        doc = await service.review(case_number, actor_of(identity), passed=False, reasons=body.reasons,
-                                   paper=body.paper_list)
-    except WorkflowError as error:
-        raise workflow_problem(error) from None
-    return _status(doc)
+    actor = await step_actor(decider, identity, service, case_number, Step.RETURN_REVIEW)
+    return status_of(await service.review(case_number, actor, passed=False, reasons=body.reasons,
+                                        paper=body.paper_list))
 
 
 @router.post("/archives/{case_number}/compile", response_model=ArchiveStatus,
              summary="组卷质检: metadata complete, 档号 fixed (吉高法〔2020〕11号 第三条(八))",
              responses=_responses(403, 404, 409, 422))
-async def compile_dossier(case_number: CaseNumber, body: Compile, identity: CurrentIdentity, request: Request,
-                          service: ServiceDep) -> ArchiveStatus:
-    await decide_step(request, identity, case_number, Step.COMPILE)
-    try:
-        doc = await service.compile(case_number, actor_of(identity), retention_period=body.retention_period,
-                                    secrecy_level=body.secrecy_level, archive_serial=body.archive_serial,
-                                    entered=body.case.model_dump(mode="json", exclude_none=True), notes=body.notes)
-    except WorkflowError as error:
-        raise workflow_problem(error) from None
-    return _status(doc)
+async def compile_dossier(case_number: CaseNumberParam, body: Compile, identity: CurrentIdentity,
+                          decider: DeciderDep, service: ServiceDep) -> ArchiveStatus:
+    actor = await step_actor(decider, identity, service, case_number, Step.COMPILE)
+    return status_of(await service.compile(
+        case_number, actor, retention_period=body.retention_period, secrecy_level=body.secrecy_level,
+        archive_serial=body.archive_serial, entered=body.case.model_dump(mode="json", exclude_none=True),
+        notes=body.notes))
 
 
 @router.post("/archives/{case_number}/convert", response_model=ArchiveStatus,
              summary="一键转为电子档案: archival PDFs, metadata, manifest, court seal, four-property check, "
                      "write-once storage (吉高法〔2020〕11号 第三条(八)；青法〔2021〕116号)",
              responses=_responses(403, 404, 409, 422))
-async def convert(case_number: CaseNumber, identity: CurrentIdentity, request: Request,
+async def convert(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
                   service: ServiceDep) -> ArchiveStatus:
-    await decide_step(request, identity, case_number, Step.CONVERT)
-    try:
-        doc = await service.convert(case_number, actor_of(identity))
-    except WorkflowError as error:
-        raise workflow_problem(error) from None
-    return _status(doc)
+    actor = await step_actor(decider, identity, service, case_number, Step.CONVERT)
+    return status_of(await service.convert(case_number, actor))
 
 
 @router.post("/archives/{case_number}/audit-pass", response_model=ArchiveStatus,
              summary="审核归档: the stored package is re-verified first (吉高法〔2020〕11号 第三条(九))",
              responses=_responses(403, 404, 409, 422))
-async def audit_pass(case_number: CaseNumber, body: Note, identity: CurrentIdentity, request: Request,
+async def audit_pass(case_number: CaseNumberParam, body: Note, identity: CurrentIdentity, decider: DeciderDep,
                      service: ServiceDep) -> ArchiveStatus:
-    await decide_step(request, identity, case_number, Step.PASS_AUDIT)
-    doc = await service.record(case_number)
-    try:
-        check_step(doc, Step.PASS_AUDIT, actor_of(identity))
-    except WorkflowError as error:
-        raise workflow_problem(error) from None
-    outcome = await service.verify(case_number)
-    if not outcome.passed:
-        raise Problem(409, "package-failed-check", "电子档案检测不通过", "存储的电子档案检测不通过，不能审核归档",
-                      errors=[FieldError(field="package", reason=p) for p in outcome.problems],
-                      findings=outcome.problems, report_id=outcome.report_id, rule="DA/T 70-2018；吉高法〔2020〕11号 第三条(九)")
-    return await _step(request, service, case_number, Step.PASS_AUDIT, identity, detail=body.note, decided=True)
+    actor = await step_actor(decider, identity, service, case_number, Step.PASS_AUDIT)
+    return status_of(await service.audit_pass(case_number, actor, body.note))
 
 
 @router.post("/archives/{case_number}/audit-return", response_model=ArchiveStatus,
              summary="审核不合格，注明原因退回智能办案辅助中心 (吉高法〔2020〕11号 第三条(九)、第五条(七))",
              responses=_responses(403, 404, 409, 422))
-async def audit_return(case_number: CaseNumber, body: Return, identity: CurrentIdentity, request: Request,
+async def audit_return(case_number: CaseNumberParam, body: Return, identity: CurrentIdentity, decider: DeciderDep,
                        service: ServiceDep) -> ArchiveStatus:
-    return await _step(request, service, case_number, Step.RETURN_AUDIT, identity, reasons=body.reasons)
+    actor = await step_actor(decider, identity, service, case_number, Step.RETURN_AUDIT)
+    return status_of(await service.step(case_number, Step.RETURN_AUDIT, actor, reasons=body.reasons))
 
 
 # ------------------------------------------------------------------------------------ the e-archive
@@ -416,17 +249,14 @@ async def audit_return(case_number: CaseNumber, body: Return, identity: CurrentI
 
 @router.get("/archives/{case_number}/report", summary="四性检测报告 (DA/T 70-2018): JSON, Chinese text or HTML",
             responses=_responses(403, 404, 422))
-async def get_report(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep,
+async def get_report(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep,
                      format: Literal["json", "text", "html"] = "json",
                      report_id: Annotated[str | None, Query(description="a specific report; default the latest")] = None):
-    record = await record_of(service, case_number)
-    query: dict[str, Any] = {"case_number": case_number}
-    if report_id:
-        query["_id"] = report_id
-    doc = await service.db[REPORTS].find_one(query, sort=[("checked_at", -1)], projection={"_id": 1})
-    named = f"report:{doc['_id']}:{format}" if doc else f"report:{format}"
+    record = await service.find(case_number)
+    found = await service.latest_report_id(case_number, report_id)
+    named = f"report:{found}:{format}" if found else f"report:{format}"
     await decide(decider, identity, rules.report_action(state_of(record)), case_number, named, record=record)
-    doc = await service.db[REPORTS].find_one({"_id": doc["_id"]}) if doc else None
+    doc = await service.report(found) if found else None
     if doc is None:
         raise Problem(404, "not-found", "未找到", f"{case_number} 没有四性检测报告")
     if format == "text":
@@ -440,13 +270,11 @@ async def get_report(case_number: CaseNumber, identity: CurrentIdentity, decider
 
 @router.get("/archives/{case_number}/reports", summary="All check reports of the case (conversion, verify, audit)",
             responses=_responses(403, 422))
-async def list_reports(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
-                       service: ServiceDep) -> list[dict]:
-    record = await record_of(service, case_number)
+async def list_reports(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
+                       service: ServiceDep, limit: Limit = 50, offset: Offset = 0) -> Page[dict]:
+    record = await service.find(case_number)
     await decide(decider, identity, rules.report_action(state_of(record)), case_number, "reports", record=record)
-    cursor = service.db[REPORTS].find({"case_number": case_number},
-                                      projection={"report": 0, "text": 0, "html": 0}).sort("checked_at", -1)
-    return [{**d, "report_id": d.pop("_id")} async for d in cursor]
+    return Page.of(await service.reports(case_number, limit=limit, offset=offset), limit=limit, offset=offset)
 
 
 def _ascii_disposition(name: str) -> str:
@@ -455,16 +283,16 @@ def _ascii_disposition(name: str) -> str:
 
 @router.get("/archives/{case_number}/package", summary="Download the stored e-archive package (tar.gz)",
             responses=_responses(403, 404, 409, 422))
-async def download_package(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+async def download_package(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
                            service: ServiceDep) -> StreamingResponse:
-    doc = await record_of(service, case_number)
+    doc = await service.find(case_number)
     pkg = (doc or {}).get("package")
     await decide(decider, identity, rules.READ_ARCHIVE, case_number,
                  f"package:{pkg['bucket']}/{pkg['tar_key']}" if pkg else "package", record=doc)
     if doc is None:
-        raise unknown_case(case_number)
+        raise missing_case(case_number)
     if not pkg:
-        raise Problem(409, "no-package", "尚无电子档案", f"{case_number} 尚未转换为电子档案", state=doc.get("state"))
+        raise no_package(case_number, state=doc.get("state"))
     name = f"{doc['archival_code']}.tar.gz"
     return StreamingResponse(service.store.stream(ARCHIVE_BUCKET, pkg["tar_key"]), media_type="application/gzip",
                              headers={"Content-Disposition": _ascii_disposition(name),
@@ -474,9 +302,9 @@ async def download_package(case_number: CaseNumber, identity: CurrentIdentity, d
 @router.post("/archives/{case_number}/verify", response_model=VerifyResult,
              summary="Re-check the stored package: hashes, seals, four properties; any changed byte is flagged "
                      "and archive.fixity.failed emitted", responses=_responses(403, 404, 409, 422))
-async def verify(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+async def verify(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
                  service: ServiceDep) -> VerifyResult:
-    record = await record_of(service, case_number)
+    record = await service.find(case_number)
     await decide(decider, identity, rules.report_action(state_of(record)), case_number,
                  f"verify:{(record or {}).get('archival_code') or 'package'}", record=record)
     doc = await service.record(case_number)
@@ -488,11 +316,11 @@ async def verify(case_number: CaseNumber, identity: CurrentIdentity, decider: De
 @router.post("/archives/{case_number}/backup", status_code=201,
              summary="Offline backup of the verified package to the backup folder (青法〔2021〕116号 五)",
              responses=_responses(403, 404, 409, 422))
-async def backup(case_number: CaseNumber, body: Backup, identity: CurrentIdentity, decider: DeciderDep,
+async def backup(case_number: CaseNumberParam, body: Backup, identity: CurrentIdentity, decider: DeciderDep,
                  service: ServiceDep) -> dict:
     if not identity.has_role("archives_office_staff", "technology_office_staff", "service_account"):
         raise Problem(403, "forbidden", "无权办理", "离线备份由档案科或技术处办理", rule="青法〔2021〕116号 五")
-    record = await record_of(service, case_number)
+    record = await service.find(case_number)
     await decide(decider, identity, rules.READ_ARCHIVE, case_number,
                  f"backup:{(record or {}).get('archival_code') or 'package'}:{body.format}", record=record)
     return await service.backup(case_number, ExportFormat(body.format))
@@ -501,9 +329,9 @@ async def backup(case_number: CaseNumber, body: Backup, identity: CurrentIdentit
 @router.get("/archives/{case_number}/transfer-package",
             summary="Transfer package for a higher or requesting court — only after a passing check "
                     "(吉高法〔2020〕11号 第十二条；法〔2016〕264号 三(五))", responses=_responses(403, 404, 409, 422))
-async def transfer_package(case_number: CaseNumber, identity: CurrentIdentity, decider: DeciderDep,
+async def transfer_package(case_number: CaseNumberParam, identity: CurrentIdentity, decider: DeciderDep,
                            service: ServiceDep) -> FileResponse:
-    record = await record_of(service, case_number)
+    record = await service.find(case_number)
     await decide(decider, identity, rules.TRANSFER_ARCHIVE, case_number,
                  f"transfer-package:{(record or {}).get('archival_code') or 'package'}", record=record)
     folder = tempfile.mkdtemp(prefix="jz-transfer-")
@@ -557,7 +385,7 @@ async def import_transfer(request: Request, identity: CurrentIdentity, decider: 
             "decided per case, transfer_archive)", responses=_responses(403, 404))
 async def get_transfer(transfer_id: Annotated[str, PathParam(max_length=64, pattern=r"^[0-9a-f]{1,64}$")],
                        identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep) -> dict:
-    doc = await service.db[TRANSFERS].find_one({"_id": transfer_id})
+    doc = await service.transfer(transfer_id)
     missing = Problem(404, "not-found", "未找到", f"移交信息包 {transfer_id} 不存在")
     if doc is None:
         raise missing

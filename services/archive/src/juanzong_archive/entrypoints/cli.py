@@ -13,34 +13,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sys
 from pathlib import Path
 
 import httpx
+from juanzong_shared.app import problem_of
 from juanzong_shared.db import Mongo
-from juanzong_shared.problems import Problem
+from juanzong_shared.errors import DomainError
+from juanzong_shared.outbox import transact
+from juanzong_shared.service_token import ServiceToken
 from juanzong_shared.settings import load_settings
 from juanzong_shared.storage import ObjectStore
 
 from juanzong_archive.adapters.bagit_package import ExportFormat
-from juanzong_archive.adapters.catalog import CatalogClient, ServiceToken
-from juanzong_archive.adapters.seal import load_seal
+from juanzong_archive.adapters.catalog import CatalogClient
+from juanzong_archive.bootstrap import repositories, seal_loader
 from juanzong_archive.config import ServiceSettings
 from juanzong_archive.service_layer.archiving import ArchiveService
 
 
 async def _run(args: argparse.Namespace) -> int:
     settings = load_settings(ServiceSettings)
-    seal = load_seal(p12_file=settings.archive_seal_p12_file, p12_password=settings.archive_seal_p12_password,
-                     trust_roots_file=settings.archive_trust_roots_file, data_dir=settings.data_dir,
-                     environment=settings.environment, court_name=settings.archive_court_name)
     mongo = Mongo(settings.mongo_url, settings.database_name)
     store = ObjectStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
                         secure=settings.s3_secure, region=settings.s3_region)
     async with httpx.AsyncClient() as client:
-        catalog = CatalogClient(None, ServiceToken("", "archive", "", client), client)
-        service = ArchiveService(settings, mongo, store, catalog, seal)
+        catalog = CatalogClient(None, ServiceToken("", "archive", "", client=client), client)
+        service = ArchiveService(settings, functools.partial(transact, mongo, repositories=repositories),
+                                 repositories(mongo.db), store, catalog, seal_loader(settings))
         try:
             if args.command == "backup":
                 out = await service.backup(args.case_number, ExportFormat(args.format),
@@ -51,8 +53,8 @@ async def _run(args: argparse.Namespace) -> int:
             print(json.dumps({"passed": outcome.passed, "conclusion": outcome.report.conclusion(),
                               "problems": outcome.problems, "report_id": outcome.report_id}, ensure_ascii=False))
             return 0 if outcome.passed else 1
-        except Problem as problem:
-            print(json.dumps(problem.body(), ensure_ascii=False), file=sys.stderr)
+        except DomainError as error:
+            print(json.dumps(problem_of(error).body(), ensure_ascii=False), file=sys.stderr)
             return 2
         finally:
             await mongo.close()

@@ -12,21 +12,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import shutil
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY
+from juanzong_shared.errors import Conflict, DomainError, Invalid
+from juanzong_shared.events.archive import FixityFailed
 from juanzong_shared.logging import get_logger
-from juanzong_shared.outbox import UnitOfWork, transact
-from juanzong_shared.problems import FieldError, Problem
+from juanzong_shared.outbox import UnitOfWork
 from juanzong_shared.storage import ObjectExists, ObjectStore
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from juanzong_archive.adapters.bagit_package import (
@@ -38,6 +36,8 @@ from juanzong_archive.adapters.bagit_package import (
 )
 from juanzong_archive.adapters.catalog import CatalogClient
 from juanzong_archive.adapters.checks import ClamAvScanner, PackageChecker, iter_failures
+from juanzong_archive.adapters.metadata_xml import read_metadata
+from juanzong_archive.adapters.repository import Repositories
 from juanzong_archive.adapters.seal import SealMaterial
 from juanzong_archive.adapters.signing import sha256_file
 from juanzong_archive.adapters.transfer import TransferImportResult, import_transfer_package
@@ -45,7 +45,13 @@ from juanzong_archive.config import ServiceSettings
 from juanzong_archive.domain.archival_code import ArchivalCode
 from juanzong_archive.domain.case_facts import CaseMetadataIncomplete, assemble_case, to_compiled
 from juanzong_archive.domain.dossier import CaseMetadata, ProcessingEvent, RetentionPeriod
-from juanzong_archive.adapters.metadata_xml import read_metadata
+from juanzong_archive.domain.errors import (
+    check_failed,
+    metadata_incomplete,
+    missing_case,
+    no_package,
+    refusal,
+)
 from juanzong_archive.domain.package import MANIFEST_FILE, MANIFEST_SIGNATURE_FILE, METADATA_FILE, PAYLOAD_DIR
 from juanzong_archive.domain.report import (
     CheckItem,
@@ -56,16 +62,7 @@ from juanzong_archive.domain.report import (
 )
 from juanzong_archive.domain.review import RULE_REVIEW, PaperItem, review_findings
 from juanzong_archive.domain.workflow import Actor, ArchiveState, Step
-from juanzong_archive.service_layer.workflow import (
-    ARCHIVES,
-    REPORTS,
-    SERIALS,
-    TRANSFERS,
-    check_step,
-    court_of,
-    now,
-    take_step,
-)
+from juanzong_archive.service_layer.workflow import Transact, check_step, court_of, now, take_step
 
 log = get_logger(__name__)
 
@@ -74,12 +71,6 @@ RULE_CHECK = "DA/T 70-2018；青法〔2021〕116号 一"
 RULE_BACKUP = "青法〔2021〕116号 五"
 RULE_TRANSFER = "吉高法〔2020〕11号 第十二条"
 STALE_CONVERSION = dt.timedelta(minutes=30)
-
-
-def findings_problem(code: str, title: str, detail: str, findings: list[str], rule: str, field: str = "dossier",
-                     status: int = 422, **extra: Any) -> Problem:
-    return Problem(status, code, title, detail, errors=[FieldError(field=field, reason=f) for f in findings],
-                   findings=findings, rule=rule, **extra)
 
 
 @dataclass
@@ -91,21 +82,27 @@ class VerifyOutcome:
 
 
 class ArchiveService:
-    def __init__(self, settings: ServiceSettings, mongo: Mongo, store: ObjectStore, catalog: CatalogClient,
-                 seal: SealMaterial, on_commit=None) -> None:
+    """``transact`` runs a unit of work over the archive's repositories; ``repos`` are the same repositories
+    outside a transaction (reads, reports, the conversion lock); ``seal`` loads the court seal when first needed."""
+
+    def __init__(self, settings: ServiceSettings, transact: Transact, repos: Repositories, store: ObjectStore,
+                 catalog: CatalogClient, seal: Callable[[], SealMaterial]) -> None:
         self.settings = settings
-        self.mongo = mongo
+        self.transact = transact
+        self.repos = repos
         self.store = store
         self.catalog = catalog
-        self.seal = seal
-        self.signer = seal.signer(settings.archive_court_name)
-        self.on_commit = on_commit
+        self._load_seal = seal
 
     # -------------------------------------------------------------------------- helpers
 
-    @property
-    def db(self):
-        return self.mongo.db
+    @cached_property
+    def seal(self) -> SealMaterial:
+        return self._load_seal()
+
+    @cached_property
+    def signer(self):
+        return self.seal.signer(self.settings.archive_court_name)
 
     def checker(self) -> PackageChecker:
         database = Path(self.settings.archive_clamav_database) if self.settings.archive_clamav_database else None
@@ -118,21 +115,53 @@ class ArchiveService:
             Path(base).mkdir(parents=True, exist_ok=True)
         return tempfile.TemporaryDirectory(prefix="jz-archive-", dir=base)
 
+    async def find(self, case_number: str) -> dict | None:
+        return await self.repos.archives.get(case_number)
+
     async def record(self, case_number: str) -> dict:
-        doc = await self.db[ARCHIVES].find_one({"_id": case_number})
+        doc = await self.repos.archives.get(case_number)
         if doc is None:
-            raise Problem(404, "not-found", "未找到", f"案件 {case_number} 尚无归档记录（未收到立案或结案信息）")
+            raise missing_case(case_number)
         return doc
+
+    async def latest_report_id(self, case_number: str, report_id: str | None = None) -> str | None:
+        return await self.repos.reports.latest_id(case_number, report_id)
+
+    async def report(self, report_id: str) -> dict | None:
+        return await self.repos.reports.get(report_id)
+
+    async def reports(self, case_number: str, *, limit: int, offset: int) -> list[dict]:
+        """Summaries of the case's check reports, newest first (``limit + 1`` of them), named by ``report_id``."""
+        return [{**d, "report_id": d.pop("_id")} for d in
+                await self.repos.reports.summaries(case_number, limit=limit, offset=offset)]
+
+    async def transfer(self, transfer_id: str) -> dict | None:
+        return await self.repos.transfers.get(transfer_id)
 
     async def _store_report(self, case_number: str, archival_code: str, kind: str, report: FourPropertyReport,
                             revision: int | None, extra: dict | None = None) -> str:
         report_id = uuid.uuid4().hex
-        await self.db[REPORTS].insert_one({
+        await self.repos.reports.add({
             "_id": report_id, "case_number": case_number, "archival_code": archival_code, "kind": kind,
             "revision": revision, "passed": report.passed, "conclusion": report.conclusion(),
             "checked_at": report.checked_at, "report": report.model_dump(mode="json"),
             "text": render_text(report), "html": render_html(report), **(extra or {})})
         return report_id
+
+    async def step(self, case_number: str, step: Step, actor: Actor, reasons: list[str] | tuple[str, ...] = (),
+                   detail: str = "") -> dict:
+        """A step that only moves the workflow (立卷, 确认, 审核不合格退回)."""
+        return await take_step(self.transact, case_number, step, actor, reasons, detail=detail)
+
+    async def audit_pass(self, case_number: str, actor: Actor, note: str = "") -> dict:
+        """审核归档 (吉高法〔2020〕11号 第三条(九)): the stored package is verified again first."""
+        check_step(await self.record(case_number), Step.PASS_AUDIT, actor)
+        outcome = await self.verify(case_number)
+        if not outcome.passed:
+            raise check_failed("package-failed-check", "电子档案检测不通过", "存储的电子档案检测不通过，不能审核归档",
+                               outcome.problems, "DA/T 70-2018；吉高法〔2020〕11号 第三条(九)", field="package",
+                               kind=Conflict, report_id=outcome.report_id)
+        return await take_step(self.transact, case_number, Step.PASS_AUDIT, actor, detail=note)
 
     # -------------------------------------------------------------------------- 核查
 
@@ -140,7 +169,7 @@ class ArchiveService:
                      paper: list[PaperItem]) -> dict:
         """电子卷宗核查 (吉高法〔2020〕11号 第三条(七)): pass only when the automatic checks find nothing;
         a return carries the reviewer's reasons plus the automatic findings."""
-        doc = await self.db[ARCHIVES].find_one({"_id": case_number})
+        doc = await self.repos.archives.get(case_number)
         step = Step.PASS_REVIEW if passed else Step.RETURN_REVIEW
         check_step(doc, step, actor, reasons or ["-"])
         findings: list[str] = []
@@ -149,17 +178,15 @@ class ArchiveService:
             staged = await self.catalog.compiled(case_number)
             findings = review_findings(staged, paper)
             summary |= {"documents": staged.document_count, "pages": staged.page_count}
-        except Problem:
+        except DomainError:
             if passed:
                 raise
         summary["findings"] = findings
         if passed and findings:
-            raise findings_problem("review-findings", "电子卷宗核查不合格",
-                                   f"发现 {len(findings)} 个问题，不能核查合格；请退回承办法官并注明原因", findings,
-                                   RULE_REVIEW)
+            raise check_failed("review-findings", "电子卷宗核查不合格",
+                               f"发现 {len(findings)} 个问题，不能核查合格；请退回承办法官并注明原因", findings, RULE_REVIEW)
         all_reasons = list(reasons) + [f for f in findings if f not in reasons]
-        return await take_step(self.mongo, self.on_commit, case_number, step, actor, all_reasons,
-                               set_fields={"review": summary})
+        return await take_step(self.transact, case_number, step, actor, all_reasons, set_fields={"review": summary})
 
     async def review_preview(self, case_number: str, paper: list[PaperItem]) -> dict:
         staged = await self.catalog.compiled(case_number)
@@ -172,25 +199,22 @@ class ArchiveService:
     async def _allocate_serial(self, fonds: str, year: int, retention: RetentionPeriod) -> int:
         counter = f"{fonds}-{year}-{retention.code}"
         while True:
-            doc = await self.db[SERIALS].find_one_and_update({"_id": counter}, {"$inc": {"seq": 1}}, upsert=True,
-                                                            return_document=ReturnDocument.AFTER)
-            serial = int(doc["seq"])
+            serial = await self.repos.serials.next(counter)
             code = str(ArchivalCode(fonds_code=fonds, year=year, retention=retention, serial=serial))
-            if await self.db[ARCHIVES].find_one({"archival_code": code}, projection={"_id": 1}) is None:
+            if not await self.repos.archives.code_taken(code):
                 return serial
 
     async def compile(self, case_number: str, actor: Actor, *, retention_period: str, secrecy_level: str,
                       archive_serial: int | None, entered: dict, notes: str) -> dict:
         """组卷质检 (吉高法〔2020〕11号 第三条(八)): the e-dossier still passes 核查, the case-level metadata is
         complete (青法〔2021〕116号 一), and the 档号 is fixed."""
-        doc = await self.db[ARCHIVES].find_one({"_id": case_number})
+        doc = await self.repos.archives.get(case_number)
         check_step(doc, Step.COMPILE, actor)
         staged = await self.catalog.compiled(case_number)
-        findings = review_findings(staged)
-        if findings:
-            raise findings_problem("quality-check-failed", "组卷质检不合格",
-                                   f"发现 {len(findings)} 个问题，不能完成组卷质检", findings,
-                                   "吉高法〔2020〕11号 第三条(八)")
+        found = review_findings(staged)
+        if found:
+            raise check_failed("quality-check-failed", "组卷质检不合格", f"发现 {len(found)} 个问题，不能完成组卷质检", found,
+                           "吉高法〔2020〕11号 第三条(八)")
         intake = dict((doc or {}).get("intake") or {})
         try:
             case = assemble_case(case_number, intake=intake, catalog=staged.case_hints,
@@ -198,13 +222,11 @@ class ArchiveService:
                                           "secrecy_level": secrecy_level},
                                  courts=self.settings.archive_courts)
         except CaseMetadataIncomplete as error:
-            raise Problem(422, "metadata-incomplete", "案件级元数据不完整", str(error),
-                          errors=[FieldError(field=f"case.{m}", reason="缺少该元数据项") for m in error.missing],
-                          rule="青法〔2021〕116号 一") from None
+            raise metadata_incomplete(str(error), error.missing) from None
         if case.secrecy_level.is_state_secret:
-            raise Problem(422, "secret-case", "涉密案件不在本系统归档",
-                          f"密级“{case.secrecy_level.value}”的案件不生成电子档案",
-                          errors=[FieldError(field="secrecy_level", reason="涉密案件")], rule="吉高法〔2020〕11号 第十条")
+            raise refusal(Invalid, "secret-case", "涉密案件不在本系统归档",
+                          f"密级“{case.secrecy_level.value}”的案件不生成电子档案", "secrecy_level", "涉密案件",
+                          rule="吉高法〔2020〕11号 第十条")
         previous = ((doc or {}).get("compile") or {}).get("archive_serial")
         serial = archive_serial or previous or await self._allocate_serial(
             case.court.fonds_code, case.closing_date.year, case.retention_period)
@@ -215,12 +237,12 @@ class ArchiveService:
                        "entered": entered, "notes": notes, "compiled_at": now(), "compiled_by": actor.name or actor.subject,
                        "documents": staged.document_count, "pages": staged.page_count}
         try:
-            return await take_step(self.mongo, self.on_commit, case_number, Step.COMPILE, actor,
+            return await take_step(self.transact, case_number, Step.COMPILE, actor,
                                    detail=f"档号 {code}，{staged.document_count} 件 {staged.page_count} 页",
                                    set_fields={"archival_code": code, "compile": compile_doc})
         except DuplicateKeyError:
-            raise Problem(409, "archival-code-taken", "档号已被占用", f"档号 {code} 已用于其他案件",
-                          errors=[FieldError(field="archive_serial", reason=f"案卷号 {serial} 已被占用")]) from None
+            raise refusal(Conflict, "archival-code-taken", "档号已被占用", f"档号 {code} 已用于其他案件",
+                          "archive_serial", f"案卷号 {serial} 已被占用") from None
 
     # -------------------------------------------------------------------------- 一键转换
 
@@ -236,9 +258,9 @@ class ArchiveService:
                 try:
                     data = await self.store.get_bytes(page.bucket, page.pdf_key, max_bytes=200 * 1024 * 1024)
                 except Exception as error:  # noqa: BLE001 - a missing page is a finding of its own
-                    raise findings_problem("page-missing", "页面文件缺失", "电子卷宗的页面文件无法读取",
-                                           [f"页面 {page.page_id}（{page.bucket}/{page.pdf_key}）无法读取：{error}"],
-                                           RULE_REVIEW) from None
+                    raise check_failed("page-missing", "页面文件缺失", "电子卷宗的页面文件无法读取",
+                                   [f"页面 {page.page_id}（{page.bucket}/{page.pdf_key}）无法读取：{error}"],
+                                   RULE_REVIEW) from None
             await asyncio.to_thread(target.write_bytes, data)
             paths[page.page_id] = target
 
@@ -257,29 +279,26 @@ class ArchiveService:
 
     async def convert(self, case_number: str, actor: Actor) -> dict:
         """系统点击归档, 电子卷宗一键转为电子档案 (吉高法〔2020〕11号 第三条(八); 长中法〔2018〕129号 第九条)."""
-        doc = await self.db[ARCHIVES].find_one({"_id": case_number})
+        doc = await self.repos.archives.get(case_number)
         check_step(doc, Step.CONVERT, actor)
-        locked = await self.db[ARCHIVES].update_one(
-            {"_id": case_number, "state": ArchiveState.COMPILED.value,
-             # a conversion left behind by a crashed process does not block the case for ever
-             "$or": [{"converting": {"$ne": True}}, {"converting_since": {"$lt": now() - STALE_CONVERSION}}]},
-            {"$set": {"converting": True, "converting_since": now()}})
-        if locked.modified_count != 1:
-            raise Problem(409, "conversion-running", "转换进行中", f"{case_number} 正在转换，请稍后查看状态")
+        # a conversion left behind by a crashed process does not block the case for ever
+        if not await self.repos.archives.claim_conversion(case_number, ArchiveState.COMPILED.value, now(),
+                                                          now() - STALE_CONVERSION):
+            raise refusal(Conflict, "conversion-running", "转换进行中", f"{case_number} 正在转换，请稍后查看状态")
         try:
             return await self._convert(case_number, actor, doc)
         except BaseException as error:
-            detail = error.detail if isinstance(error, Problem) else f"{type(error).__name__}: {error}"
-            await self.db[ARCHIVES].update_one({"_id": case_number}, {
-                "$set": {"converting": False, "last_conversion_error": {"at": now(), "detail": detail}}})
+            detail = error.detail if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+            await self.repos.archives.update(case_number, {
+                "converting": False, "last_conversion_error": {"at": now(), "detail": detail}})
             raise
 
     async def _convert(self, case_number: str, actor: Actor, doc: dict) -> dict:
         staged = await self.catalog.compiled(case_number)
-        findings = review_findings(staged)
-        if findings:
-            raise findings_problem("dossier-changed", "电子卷宗不符合转换条件",
-                                   "组卷后电子卷宗发生变化且不再符合核查要求，请退回重新组卷", findings, RULE_REVIEW)
+        found = review_findings(staged)
+        if found:
+            raise check_failed("dossier-changed", "电子卷宗不符合转换条件", "组卷后电子卷宗发生变化且不再符合核查要求，请退回重新组卷",
+                           found, RULE_REVIEW)
         compile_doc = doc["compile"]
         case = CaseMetadata.model_validate(compile_doc["case_metadata"])
         code = doc["archival_code"]
@@ -301,15 +320,14 @@ class ArchiveService:
             try:
                 package, report, tarball = await asyncio.to_thread(build_and_check)
             except DossierNotReadyError as error:
-                raise findings_problem("dossier-not-ready", "电子卷宗不符合归档要求", str(error), error.problems,
-                                       RULE_CHECK) from None
+                raise check_failed("dossier-not-ready", "电子卷宗不符合归档要求", str(error), error.problems,
+                               RULE_CHECK) from None
             report = report.model_copy(update={"package_path": f"{ARCHIVE_BUCKET}/archives/{code}/r{revision:02d}"})
             report_id = await self._store_report(case_number, code, "conversion", report, revision)
             if not report.passed or tarball is None:
                 failures = list(iter_failures(report))
-                raise findings_problem("four-property-check-failed", "四性检测不通过",
-                                       f"四性检测{report.conclusion()}，未生成电子档案", failures, RULE_CHECK,
-                                       report_id=report_id)
+                raise check_failed("four-property-check-failed", "四性检测不通过", f"四性检测{report.conclusion()}，未生成电子档案",
+                               failures, RULE_CHECK, report_id=report_id)
             root = Path(package.root)
             prefix = f"archives/{code}/r{revision:02d}"
             retain_until = now() + dt.timedelta(days=self.settings.archive_retention_days.get(
@@ -333,7 +351,7 @@ class ArchiveService:
         stat = await self.store.stat(ARCHIVE_BUCKET, keys["tar_key"])
         pkg["size"] = stat.size if stat else None
         return await take_step(
-            self.mongo, self.on_commit, case_number, Step.CONVERT, actor,
+            self.transact, case_number, Step.CONVERT, actor,
             detail=f"生成电子档案 {code}（第 {revision} 版），四性检测{report.conclusion()}",
             set_fields={"package": pkg, "converting": False, "report_id": report_id,
                         "fixity": {"status": "passed", "checked_at": report.checked_at, "problems": [],
@@ -399,8 +417,7 @@ class ArchiveService:
         archive.fixity.failed emitted; a failing check never reports success."""
         doc = await self.record(case_number)
         if not doc.get("package"):
-            raise Problem(409, "no-package", "尚无电子档案", f"{case_number} 尚未转换为电子档案",
-                          allowed=[], state=doc.get("state"))
+            raise no_package(case_number, allowed=[], state=doc.get("state"))
         with self._workdir() as tmp_name:
             report, problems, _ = await self._fetch_and_check(doc, Path(tmp_name))
         return await self._record_verification(doc, report, problems, scheduled)
@@ -414,15 +431,15 @@ class ArchiveService:
         fixity = {"status": "passed" if passed else "failed", "checked_at": report.checked_at, "problems": problems,
                   "report_id": report_id, "scheduled": scheduled}
 
-        async def work(uow: UnitOfWork) -> None:
-            await uow.db[ARCHIVES].update_one({"_id": doc["_id"]}, {"$set": {"fixity": fixity}}, session=uow.session)
+        async def work(uow: UnitOfWork[Repositories]) -> None:
+            await uow.repos.archives.update(doc["_id"], {"fixity": fixity})
             if not passed:
-                uow.emit(REGISTRY.create("archive.fixity.failed", {
-                    "case_number": doc["_id"], "archival_code": doc["archival_code"], "problems": problems[:200],
-                    "package_key": pkg.get("tar_key"), "detected_at": report.checked_at, "scheduled": scheduled},
-                    court=court_of(doc, doc["_id"]), case_id=doc["_id"]))
+                uow.emit(FixityFailed(case_number=doc["_id"], archival_code=doc["archival_code"],
+                                      problems=problems[:200], package_key=pkg.get("tar_key"),
+                                      detected_at=report.checked_at, scheduled=scheduled),
+                         court=court_of(doc, doc["_id"]), case_number=doc["_id"])
 
-        await transact(self.mongo, work, on_commit=self.on_commit)
+        await self.transact(work)
         if not passed:
             log.warning("fixity check failed", case_number=doc["_id"], problems=problems[:5])
         return VerifyOutcome(passed=passed, problems=problems, report_id=report_id, report=report)
@@ -430,18 +447,29 @@ class ArchiveService:
     async def fixity_round(self) -> int:
         """One round of the scheduled fixity audit: the archives checked longest ago first."""
         interval = dt.timedelta(seconds=self.settings.archive_fixity_interval_seconds)
-        due = now() - interval
-        cursor = self.db[ARCHIVES].find(
-            {"package": {"$exists": True}, "$or": [{"fixity.checked_at": {"$lt": due}}, {"fixity": {"$exists": False}}]},
-            projection={"_id": 1}).sort("fixity.checked_at", 1).limit(self.settings.archive_fixity_batch)
         count = 0
-        async for doc in cursor:
+        for case_number in await self.repos.archives.due_for_fixity(now() - interval,
+                                                                   self.settings.archive_fixity_batch):
             try:
-                await self.verify(doc["_id"], scheduled=True)
+                await self.verify(case_number, scheduled=True)
                 count += 1
             except Exception as error:  # noqa: BLE001 - one archive must not stop the audit
-                log.warning("fixity audit error", case_number=doc["_id"], error=str(error))
+                log.warning("fixity audit error", case_number=case_number, error=str(error))
         return count
+
+    async def fixity_audit(self) -> None:
+        """The scheduled fixity audit over stored archives (DA/T 70-2018 长期保存; 青法〔2021〕116号), round after
+        round until cancelled; off when the interval is 0."""
+        interval = self.settings.archive_fixity_interval_seconds
+        if interval <= 0:
+            return
+        while True:
+            await asyncio.sleep(min(interval, 3600.0) if interval > 60 else interval)
+            try:
+                if checked := await self.fixity_round():
+                    log.info("fixity audit round", checked=checked)
+            except Exception as error:  # noqa: BLE001 - keep auditing
+                log.warning("fixity audit failed", error=str(error))
 
     # -------------------------------------------------------------------------- backup and transfer
 
@@ -450,7 +478,7 @@ class ArchiveService:
         or a tar.gz (+ .sha256) — never over an existing backup."""
         doc = await self.record(case_number)
         if not doc.get("package"):
-            raise Problem(409, "no-package", "尚无电子档案", f"{case_number} 尚未转换为电子档案")
+            raise no_package(case_number)
         if destination is None:
             base = self.settings.archive_backup_dir or (Path(self.settings.data_dir or tempfile.gettempdir()) / "backups")
             destination = Path(base) / now().strftime("%Y%m%d")
@@ -458,17 +486,17 @@ class ArchiveService:
             report, problems, result = await self._fetch_and_check(doc, Path(tmp_name))
             if problems or result is None or not result.package_root:
                 await self._record_verification(doc, report, problems, False)
-                raise findings_problem("package-corrupt", "电子档案校验不通过", "存储的电子档案校验不通过，未备份",
-                                       problems, RULE_BACKUP, status=409)
+                raise check_failed("package-corrupt", "电子档案校验不通过", "存储的电子档案校验不通过，未备份", problems,
+                               RULE_BACKUP, kind=Conflict)
             try:
                 target = await asyncio.to_thread(export_package, Path(result.package_root), destination, fmt)
             except PackageExistsError as error:
-                raise Problem(409, "backup-exists", "备份已存在", str(error), rule=RULE_BACKUP) from None
+                raise refusal(Conflict, "backup-exists", "备份已存在", str(error), rule=RULE_BACKUP) from None
         out = {"case_number": case_number, "archival_code": doc["archival_code"], "path": str(target),
                "format": fmt.value, "at": now()}
         if fmt is ExportFormat.TARBALL:
             out["sha256"] = await asyncio.to_thread(sha256_file, target)
-        await self.db[ARCHIVES].update_one({"_id": case_number}, {"$push": {"backups": out}})
+        await self.repos.archives.update(case_number, {}, push={"backups": out})
         return out
 
     async def transfer_export(self, case_number: str, folder: Path) -> tuple[Path, str]:
@@ -476,12 +504,12 @@ class ArchiveService:
         (法〔2016〕264号 三(五)): only after the stored package passes the check."""
         doc = await self.record(case_number)
         if not doc.get("package"):
-            raise Problem(409, "no-package", "尚无电子档案", f"{case_number} 尚未转换为电子档案")
+            raise no_package(case_number)
         report, problems, result = await self._fetch_and_check(doc, folder)
         if problems or result is None or not result.accepted:
             await self._record_verification(doc, report, problems, False)
-            raise findings_problem("transfer-refused", "不予移交", "电子档案检测不通过，不予移交", problems, RULE_TRANSFER,
-                                   status=409)
+            raise check_failed("transfer-refused", "不予移交", "电子档案检测不通过，不予移交", problems, RULE_TRANSFER,
+                           kind=Conflict)
         tar = folder / f"{doc['archival_code']}.tar.gz"
         return tar, doc["package"]["sha256"]
 
@@ -511,12 +539,12 @@ class ArchiveService:
                 try:
                     await self.put_once(key, source, "application/gzip", now() + dt.timedelta(days=days))
                 except ObjectExists:
-                    raise Problem(409, "exists", "已存在", f"{key} 已存在，拒绝覆盖") from None
+                    raise refusal(Conflict, "exists", "已存在", f"{key} 已存在，拒绝覆盖") from None
                 entry |= {"bucket": ARCHIVE_BUCKET, "key": key, "sha256": sha256_file(source)}
         report_id = await self._store_report(f"transfer:{transfer_id}", result.archival_code, "transfer-import",
                                              result.report, None)
         entry["report_id"] = report_id
-        await self.db[TRANSFERS].insert_one(entry)
+        await self.repos.transfers.add(entry)
         return entry
 
 
@@ -530,6 +558,3 @@ def _package_case_number(package_root: str | None) -> str | None:
         return None
     return record.case.case_number.strip() or None
 
-
-def remove_tree(path: str) -> None:
-    shutil.rmtree(path, ignore_errors=True)

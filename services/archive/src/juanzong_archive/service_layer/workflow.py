@@ -8,14 +8,16 @@ needs: court, cause, panel, dates); a redelivered event changes nothing (ledger 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from juanzong_shared.auth import Identity
-from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY, Event
-from juanzong_shared.outbox import UnitOfWork, transact
+from juanzong_shared.bus import Delivery, Subscription, handles
+from juanzong_shared.events.archive import Archived, ArchiveStepChanged
+from juanzong_shared.events.intake import CaseClosed, CaseRegistered
+from juanzong_shared.outbox import UnitOfWork
 
+from juanzong_archive.adapters.repository import Repositories
 from juanzong_archive.domain.case_facts import court_code
 from juanzong_archive.domain.workflow import (
     RULES,
@@ -27,10 +29,8 @@ from juanzong_archive.domain.workflow import (
     decide,
 )
 
-ARCHIVES = "archives"
-REPORTS = "reports"
-SERIALS = "serials"
-TRANSFERS = "transfers"
+# runs ``work`` in a unit of work holding the archive's repositories (Runtime.transact, FakeUnitOfWork.transact)
+Transact = Callable[[Callable[[UnitOfWork[Repositories]], Awaitable[Any]]], Awaitable[Any]]
 
 
 def now() -> dt.datetime:
@@ -61,85 +61,74 @@ def check_step(doc: dict | None, step: Step, actor: Actor, reasons: list[str] | 
     return decide(state_of(doc), step, actor, reasons, at=now(), responsibles=responsibles_of(doc))
 
 
-def step_event(entry: HistoryEntry, case_number: str, court: str | None, *, archival_code: str | None = None,
-               package_key: str | None = None, archived_automatically: bool = True) -> Event:
-    rule = RULES[Step(entry.step)]
-    if rule.event_type == "archive.archived":
-        payload: dict[str, Any] = {"case_number": case_number, "archival_code": archival_code or "",
-                                   "package_key": package_key or "", "at": entry.at,
-                                   "automatic": archived_automatically}
-    else:
-        payload = {"case_number": case_number, "step": entry.step, "at": entry.at, "actor": entry.actor,
-                   "reasons": list(entry.reasons), "state": entry.to_state.value, "actor_name": entry.actor_name,
-                   "rule": entry.rule, "archival_code": archival_code, "package_key": package_key}
-    return REGISTRY.create(rule.event_type, payload, court=court, case_id=case_number)
+def step_payload(entry: HistoryEntry, case_number: str, *, archival_code: str | None,
+                 package_key: str | None) -> ArchiveStepChanged | Archived:
+    if RULES[Step(entry.step)].event_type == "archive.archived":
+        return Archived(case_number=case_number, archival_code=archival_code or "", package_key=package_key or "",
+                        at=entry.at)
+    return ArchiveStepChanged(case_number=case_number, step=entry.step, at=entry.at, actor=entry.actor,
+                              reasons=list(entry.reasons), state=entry.to_state.value, actor_name=entry.actor_name,
+                              rule=entry.rule, archival_code=archival_code, package_key=package_key)
 
 
-async def take_step(mongo: Mongo, on_commit: Callable[[], None] | None, case_number: str, step: Step,
-                    actor: Actor, reasons: list[str] | tuple[str, ...] = (), *, detail: str = "",
+async def take_step(transact: Transact, case_number: str, step: Step, actor: Actor,
+                    reasons: list[str] | tuple[str, ...] = (), *, detail: str = "",
                     set_fields: dict[str, Any] | None = None, unset_fields: tuple[str, ...] = (),
                     push_fields: dict[str, Any] | None = None) -> dict:
     """Apply one workflow step: decide, store the new state and history entry, emit the event."""
 
-    async def work(uow: UnitOfWork) -> dict:
-        coll = uow.db[ARCHIVES]
-        doc = await coll.find_one({"_id": case_number}, session=uow.session)
+    async def work(uow: UnitOfWork[Repositories]) -> dict:
+        archives = uow.repos.archives
+        doc = await archives.get(case_number)
         entry = decide(state_of(doc), step, actor, reasons, at=now(), responsibles=responsibles_of(doc),
                        detail=detail)
         fields = {"state": entry.to_state.value, "updated_at": entry.at, **(set_fields or {})}
-        update: dict[str, Any] = {"$set": fields,
-                                  "$push": {"history": entry.model_dump(mode="json"), **(push_fields or {})}}
-        if unset_fields:
-            update["$unset"] = {name: "" for name in unset_fields}
-        await coll.update_one({"_id": case_number}, update, session=uow.session)
+        await archives.update(case_number, fields, push={"history": entry.model_dump(mode="json"), **(push_fields or {})},
+                              unset=unset_fields)
         merged = {**(doc or {}), **fields}
-        package = merged.get("package") or {}
-        uow.emit(step_event(entry, case_number, court_of(doc, case_number),
-                            archival_code=merged.get("archival_code"), package_key=package.get("tar_key")))
-        return await coll.find_one({"_id": case_number}, session=uow.session)
+        uow.emit(step_payload(entry, case_number, archival_code=merged.get("archival_code"),
+                              package_key=(merged.get("package") or {}).get("tar_key")),
+                 court=court_of(doc, case_number), case_number=case_number, event_type=RULES[step].event_type)
+        return await archives.get(case_number)
 
-    return await transact(mongo, work, on_commit=on_commit)
+    return await transact(work)
 
 
 # ------------------------------------------------------------------------------ intake's events
 
 
-async def case_registered(event: Event, uow: UnitOfWork) -> None:
+@handles("case.registered")
+async def on_case_registered(payload: CaseRegistered, delivery: Delivery) -> None:
     """case.registered: keep court, cause, panel and 立案 date; the case is 审理中."""
-    p = event.payload
-    cn = p["case_number"]
-    intake = {"court": p.get("court"), "court_code": event.court or court_code(cn), "case_type": p.get("case_type"),
-              "category": p.get("category"), "cause": p.get("cause"), "secret": bool(p.get("secret")),
-              "department": p.get("department"), "panel": p.get("panel") or [],
-              "parties": p.get("parties") or [], "registered_at": p.get("registered_at")}
-    await uow.db[ARCHIVES].update_one(
-        {"_id": cn},
-        {"$set": {f"intake.{k}": v for k, v in intake.items()} | {"updated_at": now()},
-         "$setOnInsert": {"case_number": cn, "state": ArchiveState.OPEN.value, "history": [], "created_at": now()}},
-        upsert=True, session=uow.session)
+    cn = payload.case_number
+    intake = {"court": payload.court, "court_code": delivery.court or court_code(cn), "case_type": payload.case_type,
+              "category": payload.category, "cause": payload.cause, "secret": payload.secret,
+              "department": payload.department, "panel": [p.model_dump() for p in payload.panel],
+              "parties": [p.model_dump() for p in payload.parties], "registered_at": payload.registered_at}
+    await delivery.uow.repos.archives.update(
+        cn, {f"intake.{k}": v for k, v in intake.items()} | {"updated_at": now()},
+        set_on_insert={"case_number": cn, "state": ArchiveState.OPEN.value, "history": [], "created_at": now()})
 
 
-async def case_closed(event: Event, uow: UnitOfWork) -> None:
+@handles("case.closed")
+async def on_case_closed(payload: CaseClosed, delivery: Delivery) -> None:
     """case.closed: 结案 starts the archiving clock (吉高法〔2020〕11号 第七条: one natural month)."""
-    p = event.payload
-    cn = p["case_number"]
-    closed_at = dt.datetime.fromisoformat(str(p["closed_at"]))
-    coll = uow.db[ARCHIVES]
-    doc = await coll.find_one({"_id": cn}, session=uow.session)
-    fields: dict[str, Any] = {"intake.closed_at": closed_at, "intake.result": p.get("result"), "updated_at": now()}
-    if event.court:
-        fields["intake.court_code"] = event.court
+    cn, closed_at, court = payload.case_number, payload.closed_at, delivery.court
+    archives = delivery.uow.repos.archives
+    doc = await archives.get(cn)
     if doc is None:
-        await coll.insert_one({"_id": cn, "case_number": cn, "state": ArchiveState.CLOSED.value, "history": [
-            _closing_entry(closed_at)], "created_at": now(), "intake": {"closed_at": closed_at, "result": p.get("result"),
-                                                                         "court_code": event.court or court_code(cn)}},
-                              session=uow.session)
+        await archives.insert({"_id": cn, "case_number": cn, "state": ArchiveState.CLOSED.value,
+                               "history": [_closing_entry(closed_at)], "created_at": now(),
+                               "intake": {"closed_at": closed_at, "result": payload.result,
+                                          "court_code": court or court_code(cn)}})
         return
-    update: dict[str, Any] = {"$set": fields}
-    if state_of(doc) is ArchiveState.OPEN:
+    fields: dict[str, Any] = {"intake.closed_at": closed_at, "intake.result": payload.result, "updated_at": now()}
+    if court:
+        fields["intake.court_code"] = court
+    opened = state_of(doc) is ArchiveState.OPEN
+    if opened:
         fields["state"] = ArchiveState.CLOSED.value
-        update["$push"] = {"history": _closing_entry(closed_at)}
-    await coll.update_one({"_id": cn}, update, session=uow.session)
+    await archives.update(cn, fields, push={"history": _closing_entry(closed_at)} if opened else None)
 
 
 def _closing_entry(closed_at: dt.datetime) -> dict:
@@ -148,4 +137,4 @@ def _closing_entry(closed_at: dt.datetime) -> dict:
                         rule="吉高法〔2020〕11号 第三条(六)、第七条").model_dump(mode="json")
 
 
-HANDLERS = {"case.registered": [case_registered], "case.closed": [case_closed]}
+SUBSCRIPTION = Subscription([on_case_registered, on_case_closed])
