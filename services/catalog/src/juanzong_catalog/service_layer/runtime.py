@@ -1,4 +1,4 @@
-"""What catalog's handlers need beyond the unit of work: object storage and the classifier.
+"""What catalog's handlers need beyond the unit of work: the classifier (and the process's dossier views).
 
 The classifier's statistical model is fitted ahead of time (``juanzong-train page-model``) and loaded from
 the file the ``JZ_CATALOG_PAGE_MODEL`` setting names (``adapters/classifier_model.py``). Loading starts in a
@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from juanzong_shared.logging import get_logger
 
@@ -38,9 +37,8 @@ def _log_failure(future: concurrent.futures.Future) -> None:
 
 @dataclass
 class CatalogRuntime:
-    """Filled in by the app's start-up hook; handlers read it at call time."""
+    """Made by ``bootstrap``; the model loads in a thread from start-up on."""
 
-    store: Any = None  # juanzong_shared.storage.ObjectStore (or FakeStore)
     model_path: Path | None = None  # the JZ_CATALOG_PAGE_MODEL setting
     search: DossierSearchCache = field(default_factory=DossierSearchCache)  # in-memory dossier search
     _future: concurrent.futures.Future | None = field(default=None, repr=False)
