@@ -16,7 +16,6 @@ from juanzong_access_control.domain.audit import (
     append,
     canonical_json,
     verify,
-    verify_all,
 )
 
 pytestmark = pytest.mark.unit
@@ -102,8 +101,8 @@ def test_reordered_records_detected_第九条():
     records[2], records[3] = records[3], records[2]
     result = verify(records)
     assert not result.ok and result.first_bad_seq == 4 and result.problem is AuditProblem.SEQ_ORDER
-    # storage order alone is not tampering: verify_all reads by seq
-    assert verify_all(records).ok
+    # storage order alone is not tampering: read by seq
+    assert verify(sorted(records, key=lambda r: r.seq)).ok
 
 
 def test_inserted_record_detected_第九条():
@@ -120,7 +119,7 @@ def test_inserted_record_detected_第九条():
     result = verify(records)
     assert not result.ok and result.first_bad_seq == 4
     assert result.problem in (AuditProblem.SEQ_ORDER, AuditProblem.BROKEN_LINK)
-    assert not verify_all(records).ok
+    assert not verify(sorted(records, key=lambda r: r.seq)).ok
 
 
 def test_truncated_tail_needs_a_checkpoint():

@@ -325,6 +325,10 @@ async def _replace(collection, doc: dict[str, Any], session: AsyncClientSession 
     await collection.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
 
 
+class CounterRace(Exception):
+    """A parallel transaction started the same borrowing counter: run the whole request again."""
+
+
 class Borrowings(_Repository):
     """Paper borrowings (第八条) and the per-case counters of their limits."""
 
@@ -367,9 +371,11 @@ class Borrowings(_Repository):
             return int(doc["used"])
         if await counters.find_one({"_id": key}, session=self.session) is not None or counted >= limit:
             return None
-        # first borrowing of this kind since counters exist: DuplicateKeyError when a parallel one started it
-        await counters.insert_one({"_id": key, "case_id": case_number, "kind": kind, "used": counted + 1},
-                                  session=self.session)
+        try:  # the first borrowing of this kind since counters exist
+            await counters.insert_one({"_id": key, "case_id": case_number, "kind": kind, "used": counted + 1},
+                                      session=self.session)
+        except DuplicateKeyError:
+            raise CounterRace(key) from None
         return counted + 1
 
     async def release_slot(self, case_number: str, kind: str) -> None:

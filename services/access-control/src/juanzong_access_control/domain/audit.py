@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -202,12 +202,6 @@ def verify(
     if last_anchor and (last is None or last.seq < last_anchor):
         return VerifyResult.bad(checked, expected_seq, AuditProblem.TRUNCATED)
     return VerifyResult(ok=True, checked=checked)
-
-
-def verify_all(records: Sequence[AuditRecord]) -> VerifyResult:
-    """``verify`` over records fetched in any order: sorted by seq first, so storage order does not
-    matter but a repeated or missing seq still does."""
-    return verify(sorted(records, key=lambda r: r.seq))
 
 
 # -- checkpoints kept outside the database ------------------------------------------------------------------

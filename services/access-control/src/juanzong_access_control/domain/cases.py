@@ -42,10 +42,6 @@ class Action(StrEnum):
         return Target.ARCHIVE if self in ARCHIVE_ACTIONS else Target.DOSSIER
 
     @property
-    def is_read(self) -> bool:
-        return self in READ_ACTIONS
-
-    @property
     def scope(self) -> str:
         """The OAuth scope a service account needs for this action."""
         return _SCOPES[self]

@@ -96,12 +96,21 @@ async def revoke(ac: AcDep, token: Annotated[str, Form()],
         raise _problem(refusal) from None
 
 
-@router.get("/.well-known/jwks.json", summary="Public signing keys (JWKS)")
+def _example(body: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {"application/json": {"example": body}}}}
+
+
+@router.get("/.well-known/jwks.json", summary="Public signing keys (JWKS)", responses=_example(
+    {"keys": [{"kty": "RSA", "n": "0vx7agoebGcQSuu…", "e": "AQAB", "kid": "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+               "use": "sig", "alg": "RS256"}]}))
 async def jwks(ac: AcDep) -> dict[str, Any]:
     return ac.tokens.jwks()
 
 
-@router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata")
+@router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata", responses=_example(
+    {"issuer": "juanzong-access-control", "jwks_uri": "https://ac.court.example/.well-known/jwks.json",
+     "token_endpoint": "https://ac.court.example/v1/token",
+     "grant_types_supported": ["password", "client_credentials", "refresh_token"]}))
 async def openid_configuration(request: Request, ac: AcDep) -> dict[str, Any]:
     base = (ac.settings.public_base_url or str(request.base_url)).rstrip("/")
     doc = discovery_document(ac.settings.jwt_issuer, jwks_uri=f"{base}/.well-known/jwks.json",

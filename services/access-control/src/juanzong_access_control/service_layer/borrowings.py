@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 
 from juanzong_shared.errors import Conflict, Forbidden, Invalid
 from juanzong_shared.events.access_control import BorrowingChanged
-from pymongo.errors import DuplicateKeyError
 
 from ..adapters.audit_chain import AuditChain
-from ..adapters.repository import Accounts
+from ..adapters.repository import Accounts, CounterRace
 from ..adapters.repository import Borrowings as BorrowingRepository
 from ..domain import borrowing as bw
 from ..domain import rules
@@ -161,7 +160,7 @@ class Borrowings:
             try:
                 step = await self.transact(work)
                 break
-            except DuplicateKeyError:  # a parallel request started the same counter: read everything again
+            except CounterRace:  # a parallel request started the same counter: read everything again
                 if attempt == 9:
                     raise
         await self._audit(step)
