@@ -95,9 +95,11 @@ INTAKE = {"cause": "买卖合同纠纷", "registered_at": "2025-01-05T02:00:00Z"
 def test_case_metadata_from_intake_catalog_and_entries():
     """青法〔2021〕116号 一: 案号, 案由, 当事人, 审判程序, 结果, 合议庭, 承办人, 书记员, 保管期限, 密级, dates."""
     assert court_code(CN) == "吉01" and procedure_of(CN) == "二审"
-    case = assemble_case(CN, intake=INTAKE, catalog={"parties": [{"role": "上诉人", "name": "张三"}]},
-                         entered={"retention_period": "长期", "secrecy_level": "非密"}, courts=COURTS)
+    case = assemble_case(CN, intake={**INTAKE, "cause": None, "parties": [{"role": "上诉人", "name": "张三"}]},
+                         catalog={"cause": "买卖合同纠纷"}, entered={"retention_period": "长期", "secrecy_level": "非密"},
+                         courts=COURTS)
     assert case.judge == "王芳" and case.clerk == "陈晓" and case.panel[0].role == "审判长"
+    assert case.cause == "买卖合同纠纷" and case.parties[0].name == "张三"
     assert case.court.fonds_code == "J011" and str(case.closing_date) == "2025-06-01"
 
 

@@ -89,44 +89,20 @@ def _panel_from_intake(panel: list[dict]) -> tuple[list[PanelMember], str | None
 
 
 def _parties(value: Any) -> list[Party]:
-    out = []
-    for item in value or []:
-        if isinstance(item, dict):
-            name = item.get("name")
-            role = item.get("role") or item.get("status") or item.get("诉讼地位") or "当事人"
-            if name:
-                out.append(Party(role=role, name=name))
-        elif isinstance(item, str) and item.strip():
-            out.append(Party(role="当事人", name=item.strip()))
-    return out
+    return [Party(role=p.get("role") or "当事人", name=p["name"]) for p in value or [] if p.get("name")]
 
 
 def _panel(value: Any) -> list[PanelMember]:
-    out = []
-    for item in value or []:
-        if isinstance(item, dict) and item.get("name"):
-            role = PANEL_ROLES.get(item.get("role", ""), item.get("role") or "审判员")
-            out.append(PanelMember(role=role, name=item["name"]))
-    return out
+    return [PanelMember(role=PANEL_ROLES.get(p.get("role", ""), p.get("role") or "审判员"), name=p["name"])
+            for p in value or [] if p.get("name")]
 
 
 def assemble_case(case_number: str, *, intake: dict, catalog: dict, entered: dict,
                   courts: dict[str, dict]) -> CaseMetadata:
     """Merge the sources (entered > intake > catalog) into :class:`CaseMetadata`, or name what is missing."""
     facts: dict[str, Any] = {"case_number": case_number}
-    # catalog first (lowest precedence)
-    for key in ("cause", "outcome", "procedure", "judge", "clerk"):
-        if catalog.get(key):
-            facts[key] = catalog[key]
-    if catalog.get("result") and "outcome" not in facts:
-        facts["outcome"] = catalog["result"]
-    if _parties(catalog.get("parties")):
-        facts["parties"] = _parties(catalog.get("parties"))
-    if _panel(catalog.get("panel")):
-        facts["panel"] = _panel(catalog.get("panel"))
-    for key in ("filing_date", "closing_date"):
-        if _date(catalog.get(key)):
-            facts[key] = _date(catalog.get(key))
+    if catalog.get("cause"):  # the case as catalog was told of it (lowest precedence)
+        facts["cause"] = catalog["cause"]
     # intake's announcements
     if _parties(intake.get("parties")):
         facts["parties"] = _parties(intake.get("parties"))

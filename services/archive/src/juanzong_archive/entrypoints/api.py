@@ -345,11 +345,14 @@ async def transfer_package(case_number: CaseNumberParam, identity: CurrentIdenti
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
+Sha256Header = Annotated[str | None, Header(pattern=r"^[0-9a-fA-F]{64}$", examples=["e3b0c442" * 8])]
+
+
 @router.post("/transfers", status_code=201,
              summary="接收 a transfer package (tar.gz body): quarantine, four-property check, keep only if it passes "
                      "(吉高法〔2020〕11号 第十二条; DA/T 70-2018 接收检测)", responses=_responses(403, 413, 422))
 async def import_transfer(request: Request, identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep,
-                          x_content_sha256: Annotated[str | None, Header(pattern=r"^[0-9a-fA-F]{64}$")] = None) -> dict:
+                          x_content_sha256: Sha256Header = None) -> dict:
     if not (identity.kind == "user" and identity.has_role("archives_office_staff", "filing_division_staff")
             or identity.kind == "service" and "archive:transfer" in identity.scopes):
         raise Problem(403, "forbidden", "无权办理", "移交接收由档案科或立案庭办理", rule="吉高法〔2020〕11号 第十二条")
@@ -383,7 +386,8 @@ async def import_transfer(request: Request, identity: CurrentIdentity, decider: 
 
 @router.get("/transfers/{transfer_id}", summary="A received transfer package and its check (移交 record: "
             "decided per case, transfer_archive)", responses=_responses(403, 404))
-async def get_transfer(transfer_id: Annotated[str, PathParam(max_length=64, pattern=r"^[0-9a-f]{1,64}$")],
+async def get_transfer(transfer_id: Annotated[str, PathParam(max_length=64, pattern=r"^[0-9a-f]{1,64}$",
+                                                          examples=["9f86d081884c7d659a2feaa0c55ad015"])],
                        identity: CurrentIdentity, decider: DeciderDep, service: ServiceDep) -> dict:
     doc = await service.transfer(transfer_id)
     missing = Problem(404, "not-found", "未找到", f"移交信息包 {transfer_id} 不存在")
