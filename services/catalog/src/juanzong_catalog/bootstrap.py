@@ -34,5 +34,5 @@ def bootstrap(runtime: Runtime) -> Wiring:
     return Wiring(
         subscriptions=[Subscription(handlers=cataloguing.handlers)],
         background=[load_model], on_shutdown=[close],
-        services={"catalog": Dossiers(db, cache), "corrections": Corrections(runtime.transact),
-                  "reading": Reading(runtime.transact, Repository(db), runtime.store), "page_model": catalog})
+        services={"catalog": catalog, "dossiers": Dossiers(db, cache), "corrections": Corrections(runtime.transact),
+                  "reading": Reading(runtime.transact, Repository(db), runtime.store)})

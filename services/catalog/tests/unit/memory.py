@@ -92,9 +92,9 @@ class MemoryRepository:
     async def insert_read(self, read: dict[str, Any]) -> None:
         self.reads.append(read)
 
-    async def marks_of(self, case_number: str, user: str) -> list[dict[str, Any]]:
+    async def marks_of(self, case_number: str, user: str, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
         return sorted((m for m in self.marks.values() if m["case_number"] == case_number and m["user"] == user),
-                      key=lambda m: m["created_at"])
+                      key=lambda m: (m["created_at"], m["_id"]))[offset:offset + limit]
 
     async def insert_mark(self, mark: dict[str, Any]) -> None:
         self.marks[mark["_id"]] = mark

@@ -85,14 +85,6 @@ def test_search_is_scoped_to_the_dossiers_the_caller_may_read(index: InMemorySea
     assert index.search("借款", []) == []
 
 
-def test_removed_and_reassigned_pages(index: InMemorySearchIndex) -> None:
-    index.reassign(["p2"], "complaint")
-    assert {h.document_id for h in index.search("借款", ["dos1"])} == {"complaint"}
-    index.remove_page("p2")
-    assert [h.page_id for h in index.search("借款", ["dos1"])] == ["p1"]
-    assert index.search("民间借贷") == []
-
-
 def test_every_occurrence_in_a_line_is_highlighted_along_a_skewed_line() -> None:
     page = PageText(page_id="s", seq=0, text="借款借款", lines=(
         Line(text="借款和借款", polygon=((0.0, 0.0), (500.0, 50.0), (500.0, 150.0), (0.0, 100.0))),))

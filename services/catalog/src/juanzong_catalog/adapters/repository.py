@@ -105,10 +105,11 @@ async def pages_for_search(db: AsyncDatabase, page_ids: Sequence[str], *,
         yield [d async for d in db[PAGES].find({"_id": {"$in": ids}}, projection=_SEARCH_FIELDS)]
 
 
-async def pages_by_id(db: AsyncDatabase, page_ids: Iterable[str], *, with_text: bool = False) -> dict[str, dict]:
-    projection = None if with_text else {"lines": 0, "text": 0}
+async def pages_by_id(db: AsyncDatabase, page_ids: Iterable[str]) -> dict[str, dict]:
+    """The stored pages without their text and lines."""
     ids = list(page_ids)
-    return {d["_id"]: d async for d in db[PAGES].find({"_id": {"$in": ids}}, projection=projection)} if ids else {}
+    return {d["_id"]: d async for d in db[PAGES].find({"_id": {"$in": ids}}, projection={"lines": 0, "text": 0})
+            } if ids else {}
 
 
 # --------------------------------------------------------------------------------------- dossiers
@@ -128,6 +129,26 @@ async def load_dossier(db: AsyncDatabase, case_number: str,
 
 def empty_dossier(case_number: str, kind: CaseKind) -> Dossier:
     return new_dossier(case_number, case_number, kind)
+
+
+async def save_dossier(db: AsyncDatabase, dossier: Dossier, session: AsyncClientSession | None = None, *,
+                       extra: Mapping[str, Any] | None = None) -> int:
+    """Replace the dossier; ``review_count`` and ``pages`` are kept beside it for listings. Returns the
+    dossier's new ``version`` (1 for a new dossier, +1 on every save)."""
+    body = dossier.model_dump(mode="json")
+    body.update(extra or {})
+    body["review_count"] = sum(1 for d in dossier.documents if d.category is None)
+    body["page_count"] = len(dossier.page_ids)
+    body["updated_at"] = now()
+    body.pop("version", None)
+    saved = await db[DOSSIERS].find_one_and_update(
+        {"_id": dossier.case_number}, {"$set": body, "$inc": {"version": 1}, "$setOnInsert": {"created_at": now()}},
+        upsert=True, projection={"version": 1}, return_document=ReturnDocument.AFTER, session=session)
+    version = int((saved or {}).get("version") or 0)
+    await db[STAMPS].update_one({"_id": dossier.case_number},
+                                {"$set": {"version": version, "updated_at": body["updated_at"]}},
+                                upsert=True, session=session)
+    return version
 
 
 def dossier_stamp(doc: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -242,23 +263,7 @@ class Repository:
         return await load_dossier(self.db, case_number, self.session)
 
     async def save_dossier(self, dossier: Dossier, *, extra: Mapping[str, Any] | None = None) -> int:
-        """Replace the dossier; ``review_count`` and ``pages`` are kept beside it for listings. Returns the
-        dossier's new ``version`` (1 for a new dossier, +1 on every save)."""
-        body = dossier.model_dump(mode="json")
-        body.update(extra or {})
-        body["review_count"] = sum(1 for d in dossier.documents if d.category is None)
-        body["page_count"] = len(dossier.page_ids)
-        body["updated_at"] = now()
-        body.pop("version", None)
-        saved = await self.db[DOSSIERS].find_one_and_update(
-            {"_id": dossier.case_number}, {"$set": body, "$inc": {"version": 1},
-                                           "$setOnInsert": {"created_at": now()}},
-            upsert=True, projection={"version": 1}, return_document=ReturnDocument.AFTER, session=self.session)
-        version = int((saved or {}).get("version") or 0)
-        await self.db[STAMPS].update_one({"_id": dossier.case_number},
-                                         {"$set": {"version": version, "updated_at": body["updated_at"]}},
-                                         upsert=True, session=self.session)
-        return version
+        return await save_dossier(self.db, dossier, self.session, extra=extra)
 
     # batches and their progress
     async def is_catalogued(self, batch_id: str) -> bool:
@@ -308,9 +313,9 @@ class Repository:
     async def insert_read(self, read: dict[str, Any]) -> None:
         await self.db[READS].insert_one(read, session=self.session)
 
-    async def marks_of(self, case_number: str, user: str) -> list[dict[str, Any]]:
+    async def marks_of(self, case_number: str, user: str, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
         cursor = self.db[MARKS].find({"case_number": case_number, "user": user}, session=self.session)
-        return [m async for m in cursor.sort("created_at", ASCENDING)]
+        return [m async for m in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)]
 
     async def insert_mark(self, mark: dict[str, Any]) -> None:
         await self.db[MARKS].insert_one(mark, session=self.session)

@@ -223,18 +223,6 @@ class InMemorySearchIndex:
     def add_page(self, dossier_id: str, document_id: str, page: PageText) -> None:
         self.add(line_entries(dossier_id, document_id, page))
 
-    def remove_page(self, page_id: str) -> None:
-        for lid in self._by_page.pop(page_id, []):
-            self._lines[lid] = None  # postings keep the id; dead lines are skipped on read
-
-    def reassign(self, page_ids: Iterable[str], document_id: str) -> None:
-        """Pages moved to another document by a correction."""
-        for page_id in page_ids:
-            for lid in self._by_page.get(page_id, []):
-                line = self._lines[lid]
-                if line is not None:
-                    self._lines[lid] = line.model_copy(update={"document_id": document_id})
-
     def search(self, query: str, dossier_ids: Sequence[str] | None = None, limit: int = 200) -> list[SearchHit]:
         """Lines holding the whole query, in indexing order (reading order when pages were added so)."""
         grams = query_grams(query)

@@ -18,6 +18,7 @@ from fastapi import Path as PathParam
 from juanzong_shared.auth import CurrentIdentity, Decision, Identity, enforce
 from juanzong_shared.case_numbers import MAX_LENGTH, case_number_shape_error
 from juanzong_shared.contracts import CompiledDossier
+from juanzong_shared.pagination import Limit, Offset, Page
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem, not_found
 
 from juanzong_catalog.domain.categories import Volume
@@ -101,7 +102,7 @@ def _service(name: str):
 
 
 AccessDep = Annotated[Access, Depends(get_access)]
-DossiersDep = Annotated[Dossiers, Depends(_service("catalog"))]
+DossiersDep = Annotated[Dossiers, Depends(_service("dossiers"))]
 CorrectionsDep = Annotated[Corrections, Depends(_service("corrections"))]
 ReadingDep = Annotated[Reading, Depends(_service("reading"))]
 
@@ -235,11 +236,13 @@ async def page_image(page_id: str, dossiers: DossiersDep, reading: ReadingDep, a
 # ------------------------------------------------------------------------------- marks and notes
 
 
-@router.get("/dossiers/{case_number}/marks", response_model=list[MarkOut], responses=R,
-            summary="The caller's own marks and notes in this dossier")
-async def list_marks(case_number: CaseNumber, reading: ReadingDep, access: AccessDep) -> list[dict[str, Any]]:
+@router.get("/dossiers/{case_number}/marks", response_model=Page[MarkOut], responses=R,
+            summary="The caller's own marks and notes in this dossier (oldest first)")
+async def list_marks(case_number: CaseNumber, reading: ReadingDep, access: AccessDep, limit: Limit = 50,
+                     offset: Offset = 0) -> Page[dict[str, Any]]:
     await access.require("read_pages", case_number, resource="marks")
-    return await reading.marks(case_number, access.identity.subject)
+    marks = await reading.marks(case_number, access.identity.subject, limit=limit + 1, offset=offset)
+    return Page.of(marks, limit=limit, offset=offset)
 
 
 @router.post("/dossiers/{case_number}/marks", status_code=201, response_model=MarkOut, responses=R,

@@ -170,11 +170,6 @@ async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, A
 # ----------------------------------------------------------------------------------------- search
 
 
-# The process's dossier views and in-memory line indexes (``search_cache``); the app sizes it from its
-# settings at start-up (``JZ_SEARCH_CACHE_DOSSIERS``). Keyed by database and case number.
-SEARCH = DossierSearchCache()
-
-
 async def _hits(lines: AsyncIterator[dict[str, Any]], dossier: Dossier, where: dict[str, tuple[str, int | None]],
                 query: str, limit: int) -> list[dict[str, Any]]:
     titles: dict[str, str] | None = None
@@ -214,12 +209,11 @@ def _shown_hits(hits: list[dict[str, Any]], vis: Visibility | None, limit: int) 
 
 
 async def search_dossier(db: AsyncDatabase, case_number: str, query: str, limit: int = 200, *,
-                         cache: DossierSearchCache | None = None,
+                         cache: DossierSearchCache,
                          withholding: Withholding | None = None) -> list[dict[str, Any]]:
     """Lines of one dossier holding the whole query, in reading order, with the boxes to highlight:
     from the dossier's in-memory index (``search_cache``), or on MongoDB when that is switched off.
     No hit on a page ``withholding`` withholds (法〔2016〕264号 三(六))."""
-    cache = cache or SEARCH
     withheld = withholding is not None and withholding.any
     wanted = WITHHELD_SEARCH_LIMIT if withheld else limit
     if cache.enabled:
@@ -233,11 +227,11 @@ async def search_dossier(db: AsyncDatabase, case_number: str, query: str, limit:
 
 
 async def search_dossier_mongo(db: AsyncDatabase, case_number: str, query: str, limit: int = 200, *,
-                               cache: DossierSearchCache | None = None) -> list[dict[str, Any]]:
+                               cache: DossierSearchCache) -> list[dict[str, Any]]:
     """The same search on the ``search_lines`` collection (rarest gram on the index, ``match_line`` on
     each candidate). With more than ``limit`` hits, which ``limit`` come back follows the server's
     candidate order; the in-memory path returns the first ``limit`` in reading order."""
-    dossier, where = await (cache or SEARCH).view(db, case_number)
+    dossier, where = await cache.view(db, case_number)
     return await _hits(repo.find_lines(db, query, [case_number]), dossier, where, query, limit)
 
 
@@ -251,7 +245,7 @@ SearchPermission = Callable[[str], Awaitable[Withholding | None]]
 
 
 async def search_all(db: AsyncDatabase, query: str, may_search: SearchPermission, limit: int = 200, *,
-                     cache: DossierSearchCache | None = None, concurrency: int = 16) -> list[dict[str, Any]]:
+                     cache: DossierSearchCache, concurrency: int = 16) -> list[dict[str, Any]]:
     """Hits across the dossiers the caller may search, and nothing about the others (issue 20 item 8).
 
     ``may_search(case_number)`` answers None for a dossier the caller may not search, else what its decision
@@ -276,13 +270,13 @@ async def search_all(db: AsyncDatabase, query: str, may_search: SearchPermission
     hits: list[dict[str, Any]] = []
     for case_number in sorted(by_dossier):
         try:
-            dossier, where = await (cache or SEARCH).view(db, case_number)
+            dossier, where = await cache.view(db, case_number)
         except NotFound:
             continue
         withholding = permitted[case_number]
         vis = visibility(dossier, withholding) if withholding.any else None
 
-        async def lines(items=by_dossier[case_number]) -> AsyncIterator[dict[str, Any]]:
+        async def lines(items=by_dossier[case_number], vis=vis) -> AsyncIterator[dict[str, Any]]:
             for item in items:
                 if vis is None or not vis.page_hidden(item["page_id"]):
                     yield item

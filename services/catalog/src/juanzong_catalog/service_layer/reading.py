@@ -59,8 +59,9 @@ class Reading:
         data = await self._file(page, key, "page image")
         return data, IMAGE_TYPES.get("." + key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
-    async def marks(self, case_number: str, user: str) -> list[dict[str, Any]]:
-        return [_mark_out(m) for m in await self.repos.marks_of(case_number, user)]
+    async def marks(self, case_number: str, user: str, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+        """``user``'s own marks in the dossier, oldest first."""
+        return [_mark_out(m) for m in await self.repos.marks_of(case_number, user, limit=limit, offset=offset)]
 
     async def add_mark(self, case_number: str, user: str, mark: dict[str, Any]) -> dict[str, Any]:
         record = {"_id": uuid.uuid4().hex, "case_number": case_number, "user": user, **mark, "created_at": now()}

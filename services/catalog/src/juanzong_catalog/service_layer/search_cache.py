@@ -124,19 +124,9 @@ class DossierSearchCache:
         self.builds = 0  # full index builds (first search of a dossier), for tests and metrics
         self.top_ups = 0  # pages added to an existing index
 
-    def configure(self, max_indexes: int, *, warm: bool | None = None) -> None:
-        self.max_indexes = max(0, max_indexes)
-        self.max_views = max(self.max_views, self.max_indexes)
-        if warm is not None:
-            self.warm_enabled = warm
-        self._evict()
-
     @property
     def enabled(self) -> bool:
         return self.max_indexes > 0
-
-    def clear(self) -> None:
-        self._items.clear()
 
     def indexed(self, db: AsyncDatabase, case_number: str) -> PageLineIndex | None:
         view = self._items.get((db.name, case_number))

@@ -192,7 +192,7 @@
 
   // ------------------------------------------------------------------ marks and notes
   async function loadMarks() {
-    state.marks = await getJson("/v1/dossiers/" + cn + "/marks");
+    state.marks = (await getJson("/v1/dossiers/" + cn + "/marks?limit=500")).items;
     const list = $("marks"); list.textContent = "";
     for (const m of state.marks) {
       const p = state.pages.findIndex((x) => x.page_id === m.page_id);
