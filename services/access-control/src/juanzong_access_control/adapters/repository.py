@@ -256,31 +256,14 @@ class CaseRepository(_Repository):
 
 
 # -- requests, grants, borrowings -----------------------------------------------------------------
-def request_doc(r: AccessRequest) -> dict[str, Any]:
-    doc = r.model_dump(mode="json")
-    doc["_id"] = r.request_id
-    doc["q"] = {"status": r.status.value, "decide_by": r.decide_by, "expires_at": r.expires_at,
-                "next_step": r.next_step.value if r.next_step else None}
-    return doc
-
-
 def _model_of(model, doc: dict[str, Any]):
     return model.model_validate({k: v for k, v in doc.items() if k not in ("_id", "q")})
 
 
-def grant_doc(g: Grant) -> dict[str, Any]:
-    doc = g.model_dump(mode="json")
-    doc["_id"] = g.grant_id
-    doc["q"] = {"expires_at": g.expires_at, "revoked": g.revoked_at is not None}
-    return doc
-
-
-def borrowing_doc(b: Borrowing) -> dict[str, Any]:
-    doc = b.model_dump(mode="json")
-    doc["_id"] = b.borrowing_id
-    doc["q"] = {"status": b.status.value, "due_at": b.due_at, "explanation_due_at": b.explanation_due_at,
-                "explained": b.explained_at is not None}
-    return doc
+async def _replace(collection, key: str, item, session: AsyncClientSession | None, **q: Any) -> None:
+    """Store ``item`` as its JSON form under ``key``, with the fields queries need (``q``) in native types."""
+    doc = item.model_dump(mode="json") | {"_id": key, "q": q}
+    await collection.replace_one({"_id": key}, doc, upsert=True, session=session)
 
 
 def _where(**fields: Any) -> dict[str, Any]:
@@ -295,9 +278,12 @@ class Requests(_Repository):
         return _model_of(AccessRequest, doc) if doc is not None else None
 
     async def save(self, r: AccessRequest, grant: Grant | None) -> None:
-        await _replace(self.db[REQUESTS], request_doc(r), self.session)
+        await _replace(self.db[REQUESTS], r.request_id, r, self.session, status=r.status.value,
+                       decide_by=r.decide_by, expires_at=r.expires_at,
+                       next_step=r.next_step.value if r.next_step else None)
         if grant is not None:
-            await _replace(self.db[GRANTS], grant_doc(grant), self.session)
+            await _replace(self.db[GRANTS], grant.grant_id, grant, self.session, expires_at=grant.expires_at,
+                           revoked=grant.revoked_at is not None)
 
     async def due(self, now: datetime) -> list[str]:
         """Requests nobody decided in time, and grants past their end."""
@@ -321,10 +307,6 @@ class Requests(_Repository):
         return [_model_of(Grant, d) async for d in cursor]
 
 
-async def _replace(collection, doc: dict[str, Any], session: AsyncClientSession | None) -> None:
-    await collection.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
-
-
 class CounterRace(Exception):
     """A parallel transaction started the same borrowing counter: run the whole request again."""
 
@@ -337,7 +319,8 @@ class Borrowings(_Repository):
         return _model_of(Borrowing, doc) if doc is not None else None
 
     async def save(self, b: Borrowing) -> None:
-        await _replace(self.db[BORROWINGS], borrowing_doc(b), self.session)
+        await _replace(self.db[BORROWINGS], b.borrowing_id, b, self.session, status=b.status.value, due_at=b.due_at,
+                       explanation_due_at=b.explanation_due_at, explained=b.explained_at is not None)
 
     async def of_case(self, case_number: str) -> list[Borrowing]:
         return [_model_of(Borrowing, d)
