@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from juanzong_archive.domain.archival_code import ArchivalCode, parse_volume_code
+from juanzong_archive.domain.archival_code import ArchivalCode
 from juanzong_archive.domain.case_facts import court_code, procedure_of
 from juanzong_archive.domain.dossier import (
     CaseMetadata,
@@ -99,7 +99,6 @@ def test_archival_code_follows_da_t_13_fonds_year_retention_serial() -> None:
     assert code.volume_code(VolumeKind.SECONDARY, 2) == "J011-2020-Y-0007-F02"
     assert code.document_code(VolumeKind.MAIN, 1, 12) == "J011-2020-Y-0007-Z01-012"
     assert ArchivalCode.parse(str(code)) == code
-    assert parse_volume_code("J011-2020-Y-0007-F02") == (code, VolumeKind.SECONDARY, 2)
 
 
 @pytest.mark.parametrize(

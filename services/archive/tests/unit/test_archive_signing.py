@@ -11,7 +11,6 @@ from juanzong_archive.adapters.dev_pki import (
     DOCUMENT_SIGNING,
     generate_dev_credentials,
     generate_dev_pki,
-    load_credentials_from_pem,
     load_credentials_from_pkcs12,
 )
 from juanzong_archive.adapters.signing import CourtSealSigner, SignatureVerifier
@@ -47,10 +46,8 @@ def test_dev_pki_seal_certificate_is_for_signing_and_chains_to_ca(tmp_path: Path
 
 def test_dev_pki_files_load_back_and_are_never_overwritten(tmp_path: Path) -> None:
     pki = generate_dev_pki(tmp_path, "测试法院", p12_password=b"secret")
-    from_pem = load_credentials_from_pem(pki.seal_key_path, pki.seal_cert_path, (pki.ca_cert_path,))
     from_p12 = load_credentials_from_pkcs12(pki.seal_p12_path, b"secret")
-    assert from_pem.certificate == pki.seal.certificate == from_p12.certificate
-    assert from_pem.chain == (pki.ca_certificate,) == from_p12.chain
+    assert from_p12.certificate == pki.seal.certificate and from_p12.chain == (pki.ca_certificate,)
     assert from_p12.key.private_numbers() == pki.seal.key.private_numbers()
     before = pki.seal_key_path.read_bytes()
     with pytest.raises(FileExistsError):

@@ -179,16 +179,6 @@ def load_certificates(path: Path) -> tuple[x509.Certificate, ...]:
     return (x509.load_der_x509_certificate(data),)
 
 
-def load_credentials_from_pem(
-    key_path: Path, cert_path: Path, chain_paths: tuple[Path, ...] = (), password: bytes | None = None
-) -> SealCredentials:
-    """Seal credentials from a PEM private key, the seal certificate and chain certificate files."""
-    key = _check_key(serialization.load_pem_private_key(key_path.read_bytes(), password=password))
-    certs = load_certificates(cert_path)
-    chain = tuple(c for p in chain_paths for c in load_certificates(p)) + certs[1:]
-    return SealCredentials(key=key, certificate=certs[0], chain=chain)
-
-
 def load_credentials_from_pkcs12(path: Path, password: bytes | None = None) -> SealCredentials:
     """Seal credentials from a PKCS#12 bundle (key, certificate and chain)."""
     key, cert, extra = pkcs12.load_key_and_certificates(path.read_bytes(), password)

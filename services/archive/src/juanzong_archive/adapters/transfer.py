@@ -1,4 +1,4 @@
-"""Transfer packages (移交信息包) between courts: export after a passing check, import only after one.
+"""Transfer packages (移交信息包) between courts: import only after a passing check.
 
 吉高法〔2020〕11号 第十二条: before a case goes to a higher court the sending department checks the quality
 of the e-archive and e-dossier (完整性, 实用性); the receiving side checks again before accepting
@@ -21,18 +21,10 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
-from juanzong_archive.adapters.bagit_package import ExportFormat, PackageExistsError, export_package
+from juanzong_archive.adapters.bagit_package import PackageExistsError
 from juanzong_archive.adapters.checks import PackageChecker
 from juanzong_archive.adapters.signing import sha256_file
 from juanzong_archive.domain.report import FourPropertyReport
-
-
-class TransferRefusedError(ValueError):
-    """The package failed its check and is not sent (吉高法〔2020〕11号 第十二条)."""
-
-    def __init__(self, report: FourPropertyReport) -> None:
-        super().__init__(f"信息包 {report.archival_code} 四性检测{report.conclusion()}，不予移交")
-        self.report = report
 
 
 class TransferImportResult(BaseModel):
@@ -45,14 +37,6 @@ class TransferImportResult(BaseModel):
     package_root: str | None
     report: FourPropertyReport
     reasons: tuple[str, ...] = ()
-
-
-def export_transfer_package(package_root: Path, destination_dir: Path, checker: PackageChecker) -> Path:
-    """Check the package, then write ``<档号>.tar.gz`` (+ ``.sha256``) for the receiving court."""
-    report = checker.check(package_root)
-    if not report.passed:
-        raise TransferRefusedError(report)
-    return export_package(package_root, destination_dir, ExportFormat.TARBALL)
 
 
 class _UnsafeArchive(ValueError):

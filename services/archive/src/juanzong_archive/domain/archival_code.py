@@ -27,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from juanzong_archive.domain.dossier import CompiledDossier, RetentionPeriod, VolumeKind
 
 _CODE = re.compile(r"^(?P<fonds>[A-Z0-9]{1,12})-(?P<year>\d{4})-(?P<ret>[YCD])-(?P<serial>\d{4,6})$")
-_VOLUME = re.compile(r"^(?P<base>.+)-(?P<kind>[ZF])(?P<book>\d{2})$")
 
 
 class ArchivalCode(BaseModel):
@@ -73,12 +72,3 @@ class ArchivalCode(BaseModel):
     def document_code(self, kind: VolumeKind, book_number: int, item_number: int) -> str:
         """件档号: 卷档号 + three-digit 件号."""
         return f"{self.volume_code(kind, book_number)}-{item_number:03d}"
-
-
-def parse_volume_code(text: str) -> tuple[ArchivalCode, VolumeKind, int]:
-    """Split a 卷档号 into (档号, 卷别, 册号); raises ValueError on a malformed code."""
-    match = _VOLUME.match(text)
-    if match is None:
-        raise ValueError(f"not a volume code: {text!r}")
-    kind = VolumeKind.MAIN if match["kind"] == "Z" else VolumeKind.SECONDARY
-    return ArchivalCode.parse(match["base"]), kind, int(match["book"])
