@@ -204,6 +204,8 @@ async def test_one_month_into_2027_is_provisional_and_moves_when_the_2027_table_
         assert loaded.status_code == 201, loaded.text
         moved = [c for c in loaded.json()["recomputed"] if c["rule"] == "close_to_archive"]
         assert len(moved) == 1 and moved[0]["after"]["provisional"] is False
+        tables = (await client.get("/v1/holiday-tables?limit=500")).json()  # the shared list shape
+        assert tables["total"] == len(tables["items"]) and tables["items"][-1]["year"] == 2027
 
         d = await deadline_of(client, case, "close_to_archive", provisional=False)
         assert datetime.fromisoformat(d["due"]).date().isoformat() == "2027-01-04"
@@ -252,6 +254,8 @@ async def test_an_overdue_step_escalates_to_the_department_head_by_inbox_email_a
         r = await client.put("/v1/admin/department-heads", headers=admin(),
                              json={"court": COURT, "department": "民一庭", "user_id": "u-head"})
         assert r.status_code == 200
+        heads = (await client.get("/v1/admin/department-heads", headers=admin())).json()["items"]
+        assert {"court": COURT, "department": "民一庭", "user_id": "u-head"} in heads
         prefs = {"channels": ["inbox", "email", "webhook"], "email": "head@court.test", "webhook_url": url}
         r = await client.put("/v1/admin/preferences/u-head", headers=admin(), json=prefs)
         assert r.status_code == 403, r.text  # the addresses a notice goes to are set by their owner only

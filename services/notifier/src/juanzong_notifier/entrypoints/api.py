@@ -7,12 +7,13 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from juanzong_shared.auth import CurrentIdentity, Identity
 from juanzong_shared.case_numbers import CaseNumberPath
 from juanzong_shared.deps import DeciderDep
 from juanzong_shared.events.notifier import ExternalUsage
+from juanzong_shared.pagination import Limit, Offset, Page
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem, forbidden, invalid
 from pydantic import ValidationError
 
@@ -50,6 +51,8 @@ router = APIRouter(prefix="/v1", tags=["notifier"])
 ADMIN = ("technology_office_staff",)
 LEADERS = ("department_head", "supervising_leader", "presiding_judge", "technology_office_staff")
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+Court = Annotated[str, Path(examples=["吉01"])]
+Period = Annotated[str, Path(description="YYYY-MM", examples=["2026-10"])]
 
 
 def _state(name: str):
@@ -86,6 +89,10 @@ def _problem_from(error: ValidationError) -> Problem:
     errors = [FieldError(field=".".join(str(p) for p in e["loc"]) or "body", reason=e["msg"]) for e in error.errors()]
     return Problem(422, "validation", "请求参数无效", "; ".join(f"{e.field}: {e.reason}" for e in errors)[:2000],
                    errors=errors)
+
+
+def _page(items: list, limit: int, offset: int) -> Page:
+    return Page.of(items[offset:offset + limit], limit=limit, offset=offset, total=len(items))
 
 
 def _period(value: str) -> tuple[int, int]:
@@ -182,9 +189,9 @@ async def overdue(identity: CurrentIdentity, clocks: Clocks, decider: DeciderDep
                                      visible=lambda cases: readable_cases(decider, identity, cases))
 
 
-@router.get("/rules", summary="The deadline rules with their articles")
-async def rules(cfg: Config) -> list[dict[str, Any]]:
-    return [r.model_dump(mode="json") for r in cfg.rules]
+@router.get("/rules", summary="The deadline rules with their articles", response_model=Page[dict[str, Any]])
+async def rules(cfg: Config, limit: Limit = 50, offset: Offset = 0) -> Page:
+    return _page([r.model_dump(mode="json") for r in cfg.rules], limit, offset)
 
 
 # -- holiday tables --------------------------------------------------------------------------
@@ -205,9 +212,10 @@ async def load_holiday_table(body: HolidayTableIn, identity: CurrentIdentity, cl
     return HolidayTableLoaded(table=table.model_dump(mode="json"), recomputed=changes)
 
 
-@router.get("/holiday-tables", summary="Holiday tables in force (packaged data file and loaded ones)")
-async def holiday_tables(clocks: Clocks) -> list[dict[str, Any]]:
-    return [t.model_dump(mode="json") for t in await clocks.holiday_tables()]
+@router.get("/holiday-tables", summary="Holiday tables in force (packaged data file and loaded ones)",
+            response_model=Page[dict[str, Any]])
+async def holiday_tables(clocks: Clocks, limit: Limit = 50, offset: Offset = 0) -> Page:
+    return _page([t.model_dump(mode="json") for t in await clocks.holiday_tables()], limit, offset)
 
 
 # -- directory -------------------------------------------------------------------------------
@@ -222,10 +230,12 @@ async def set_department_head(body: DepartmentHead, identity: CurrentIdentity,
     return body
 
 
-@router.get("/admin/department-heads", summary="Department heads (admin API over settings)")
-async def department_heads(directory: Directory, identity: CurrentIdentity) -> list[DepartmentHead]:
-    return [DepartmentHead(court=court, department=department, user_id=user)
-            for court, department, user in await directory.department_heads()]
+@router.get("/admin/department-heads", summary="Department heads (admin API over settings)",
+            response_model=Page[DepartmentHead])
+async def department_heads(directory: Directory, identity: CurrentIdentity, limit: Limit = 50,
+                           offset: Offset = 0) -> Page:
+    return _page([DepartmentHead(court=court, department=department, user_id=user)
+                  for court, department, user in await directory.department_heads()], limit, offset)
 
 
 @router.put("/admin/role-holders", summary="Who answers for an office role in a court (立案窗口, 辅助中心, 档案科…)",
@@ -241,7 +251,7 @@ async def set_role_holder(body: RoleHolder, identity: CurrentIdentity, directory
 async def deliveries(identity: CurrentIdentity, reminders: Reminders, decider: DeciderDep,
                      user_id: Annotated[str | None, Query()] = None,
                      state: Annotated[Literal["pending", "sent", "failed", "skipped"] | None, Query()] = None,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+                     limit: Annotated[int, Query(ge=1, le=500, examples=[100])] = 100) -> list[dict[str, Any]]:
     _require(identity, ADMIN, "查看投递日志")
     return await reminders.delivery_log(user_id=user_id, state=state, limit=limit,
                                         visible=lambda cases: readable_cases(decider, identity, cases))
@@ -250,14 +260,15 @@ async def deliveries(identity: CurrentIdentity, reminders: Reminders, decider: D
 # -- indicators (吉高院通报29期) ----------------------------------------------------------------
 
 
-@router.get("/indicators/definitions", summary="The six indicators: numerator and denominator of each")
-async def indicator_definitions() -> list[dict[str, Any]]:
-    return [d.model_dump(mode="json") for d in INDICATORS]
+@router.get("/indicators/definitions", summary="The six indicators: numerator and denominator of each",
+            response_model=Page[dict[str, Any]])
+async def indicator_definitions(limit: Limit = 50, offset: Offset = 0) -> Page:
+    return _page([d.model_dump(mode="json") for d in INDICATORS], limit, offset)
 
 
 @router.get("/indicators/{court}/{period}.csv", summary="A court's six indicators for a month, as CSV",
             response_class=Response, responses=_responses(403, 422))
-async def indicators_csv(court: str, period: str, identity: CurrentIdentity, indicators: Indicators) -> Response:
+async def indicators_csv(court: Court, period: Period, identity: CurrentIdentity, indicators: Indicators) -> Response:
     _require(identity, LEADERS, "查看数据指标")
     _same_court(identity, court)
     report = await indicators.monthly_report(court, *_period(period), datetime.now(UTC))
@@ -267,7 +278,7 @@ async def indicators_csv(court: str, period: str, identity: CurrentIdentity, ind
 
 @router.get("/indicators/{court}/{period}", summary="A court's six indicators for a month (JSON, with definitions)",
             responses=_responses(403, 422))
-async def indicators_json(court: str, period: str, identity: CurrentIdentity,
+async def indicators_json(court: Court, period: Period, identity: CurrentIdentity,
                           indicators: Indicators) -> dict[str, Any]:
     _require(identity, LEADERS, "查看数据指标")
     _same_court(identity, court)
@@ -276,7 +287,7 @@ async def indicators_json(court: str, period: str, identity: CurrentIdentity,
 
 @router.post("/admin/reports/{period}", summary="Make and store the monthly reports now (normally on the 3rd)",
              responses=_responses(403, 422))
-async def run_reports(period: str, identity: CurrentIdentity, indicators: Indicators) -> dict[str, Any]:
+async def run_reports(period: Period, identity: CurrentIdentity, indicators: Indicators) -> dict[str, Any]:
     _require(identity, ADMIN, "生成月度数据指标")
     return reports_to_dict(await indicators.run_monthly_reports(*_period(period)))
 
