@@ -58,9 +58,9 @@ def court_code_of(case_number: str) -> str | None:
     return match.group("court") if match else None
 
 
-# The lexical parts: （年度）法院代字 类型代字 编号 号. 法院代字 is a province's letter with the court's digits (吉01,
-# 吉0102) or 最高法; the 类型代字 is what stands between it and the serial (民终, 刑初, 执恢, 知民初).
-_PARTS = re.compile(r"^[（(](?P<year>\d{4})[）)](?P<court>最高法|[\u4e00-\u9fff]\d+)"
+# The lexical parts: （年度）法院代字 类型代字 编号 号. 法院代字 is a province's letter, alone for its high court (吉)
+# or with the court's digits (吉01, 吉0102), or 最高法; the 类型代字 is what stands between it and the serial (民终, 刑初, 执恢, 知民初).
+_PARTS = re.compile(r"^[（(](?P<year>\d{4})[）)](?P<court>最高法|[\u4e00-\u9fff]\d*)"
                     r"(?P<type>[\u4e00-\u9fff]+)(?P<serial>\d+)号$")
 
 
@@ -78,7 +78,7 @@ class CaseNumber:
     year: int
     court: str
     type_code: str
-    serial: int
+    serial: str  # the digits as written: 刑核 serials keep their zero padding (00000012)
 
     @classmethod
     def parse(cls, text: str, field: str = "case_number") -> CaseNumber:
@@ -86,7 +86,7 @@ class CaseNumber:
         match = _PARTS.match(text.strip()) if reason is None else None
         if match is None:
             raise InvalidCaseNumber(field, reason or "无法识别法院代字或类型代字，例如 " + EXAMPLE)
-        return cls(int(match["year"]), match["court"], match["type"], int(match["serial"]))
+        return cls(int(match["year"]), match["court"], match["type"], match["serial"])
 
     @classmethod
     def read(cls, text: str | None) -> CaseNumber | None:
@@ -97,6 +97,10 @@ class CaseNumber:
             return cls.parse(text)
         except InvalidCaseNumber:
             return None
+
+    @property
+    def number(self) -> int:
+        return int(self.serial)
 
     @property
     def province(self) -> str:
