@@ -108,8 +108,11 @@ def embedded_stack(tmp_path_factory) -> Iterator[EmbeddedStack]:
 
 @pytest.fixture
 def service_env(embedded_stack, request) -> dict[str, str]:
-    """JZ_ environment for an in-process service on the test stack, with a database of its own."""
+    """JZ_ environment for an in-process service on the test stack, with a database of its own (and for the
+    catalog, its page model, built when missing)."""
     def make(service: str, **overrides: str) -> dict[str, str]:
+        if service == "catalog":
+            embedded_stack.ensure_page_model()
         env = embedded_stack.config.service_env(service)
         env["JZ_MONGO_DB"] = "t_" + uuid.uuid4().hex[:12]
         env["JZ_SERVICE_NAME"] = service
