@@ -89,7 +89,7 @@ CMD ["uvicorn", "--factory", "juanzong_scan_ocr.entrypoints.app:create_app", "--
 
 FROM runtime-base AS image-catalog
 # the same scikit-learn (one uv.lock) fitted it; the service checks the sidecar's version and sha256
-COPY --from=page-model /models/ /app/var/models/
+COPY --from=page-model /models/page-model.joblib /models/page-model.joblib.json /app/var/models/
 ENV JZ_CATALOG_PAGE_MODEL=/app/var/models/page-model.joblib
 CMD ["uvicorn", "--factory", "juanzong_catalog.entrypoints.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-server-header"]
 
