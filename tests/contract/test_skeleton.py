@@ -29,7 +29,6 @@ REPO = Path(__file__).resolve().parents[2]
 # Services still moving to the skeleton: their checks are expected to fail until they arrive. Each line is one
 # service's: remove it when that service passes (``pytest tests/contract/test_skeleton.py -k <service>``).
 MOVING = {
-    "scan-ocr",
 }
 NAMES = [pytest.param(name, marks=pytest.mark.xfail(reason="moving to the skeleton", strict=False))
          if name in MOVING else name for name in sorted(SERVICES)]

@@ -150,8 +150,8 @@ async def scan_api(scan_stack, scan_tokens, monkeypatch) -> AsyncIterator[ScanAp
 
     async def service_identity() -> Identity:  # scan-ocr's own account, for station jobs on the bus
         return Identity(subject="scan-ocr", kind="service", token="service-token")
-    app.state.station_job_access = StationJobAccess(lambda: app.state.decider, service_identity)
     async with running_app(app) as client:
+        app.state.station_jobs.access = StationJobAccess(lambda: app.state.decider, service_identity)
         yield ScanApi(app=app, client=client, tokens=scan_tokens[0])
 
 

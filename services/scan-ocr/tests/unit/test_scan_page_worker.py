@@ -17,15 +17,14 @@ class _Pages:
         self.recorded = recorded
         self.lookups = 0
 
-    async def find_one(self, query: dict, *args, **kwargs):
+    async def done_with_content(self, sha: str, *args, **kwargs):
         self.lookups += 1
         return self.recorded
 
 
 def _worker(pages: _Pages) -> PageWorker:
-    mongo = SimpleNamespace(db={"pages": pages})
     pipeline = SimpleNamespace(engine=SimpleNamespace(name="ppocr"))
-    return PageWorker(mongo, None, SimpleNamespace(), pipeline, "w-test")  # type: ignore[arg-type]
+    return PageWorker(SimpleNamespace(pages=pages), None, SimpleNamespace(), pipeline, "w-test")  # type: ignore[arg-type]
 
 
 def _cmd(page_id: str) -> SimpleNamespace:
@@ -108,11 +107,11 @@ async def test_of_two_copies_in_hand_the_page_that_came_first_is_computed(monkey
     async def get_bytes(bucket, key, max_bytes=None):
         return {"p1": b"0.3", "p9": b"0"}[key]
 
-    async def update_one(*args, **kwargs):
-        return None
+    async def set_unless_ended(*args, **kwargs):
+        return True
 
     pages = _Pages()
-    pages.update_one = update_one
+    pages.set_unless_ended = set_unless_ended
     computed: list[str] = []
     worker = _worker(pages)
     worker.store = SimpleNamespace(get_bytes=get_bytes)

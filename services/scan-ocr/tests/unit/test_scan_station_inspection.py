@@ -7,8 +7,8 @@ import struct
 import zlib
 
 import numpy as np
+from juanzong_scan_ocr.config import ServiceSettings
 from juanzong_scan_ocr.service_layer import intake
-from juanzong_scan_ocr.settings import ServiceSettings
 from PIL import Image
 
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from juanzong_shared.app import BucketSpec, ServiceParts, create_service_app
-from juanzong_shared.bus import Subscription
+from juanzong_shared.app import ServiceParts, create_service_app
 from juanzong_shared.settings import load_settings
 
-from juanzong_scan_ocr.adapters.repository import INDEXES
-from juanzong_scan_ocr.bootstrap import close_station_job_access, declare_pages_queue, wire_station_job_access
+from juanzong_scan_ocr.bootstrap import INDEXES, bootstrap, buckets, repositories
+from juanzong_scan_ocr.config import SERVICE, ServiceSettings
 from juanzong_scan_ocr.entrypoints.api import router
-from juanzong_scan_ocr.service_layer.station_jobs import make_accept_station_job
-from juanzong_scan_ocr.settings import SERVICE, ServiceSettings
 
 __all__ = ["SERVICE", "ServiceSettings", "create_app"]
 
@@ -30,12 +27,5 @@ bucket `juanzong-pages`, announced by `scan.page.processed`, `scan.page.failed`,
 
 def create_app() -> FastAPI:
     settings = load_settings(ServiceSettings)
-    holder: dict[str, FastAPI] = {}
-    handlers = {"scan-ocr.job.process": [make_accept_station_job(
-        lambda: holder["app"].state.store, settings, lambda: getattr(holder["app"].state, "station_job_access", None))]}
-    app = create_service_app(settings, title="卷宗 扫描识别服务 (scan-ocr)", description=DESCRIPTION, parts=ServiceParts(
-        routers=[router], subscriptions=[Subscription(handlers)], indexes=INDEXES,
-        buckets=[BucketSpec(settings.pages_bucket), BucketSpec(settings.stations_bucket)],
-        on_startup=[declare_pages_queue, wire_station_job_access], on_shutdown=[close_station_job_access]))
-    holder["app"] = app
-    return app
+    return create_service_app(settings, title="卷宗 扫描识别服务 (scan-ocr)", description=DESCRIPTION, parts=ServiceParts(
+        routers=[router], indexes=INDEXES, buckets=buckets(settings), bootstrap=bootstrap, repositories=repositories))

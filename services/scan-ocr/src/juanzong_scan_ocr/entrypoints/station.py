@@ -166,8 +166,8 @@ class Skipped:
 
 def choose_page_files(files: list[Path], max_bytes: int | None = None) -> tuple[list[Path], list[Skipped]]:
     """The files that are page images by their content, and the others with the reason (what scan-ocr would say)."""
+    from juanzong_scan_ocr.config import ServiceSettings
     from juanzong_scan_ocr.domain.intake import Limits, inspect_file
-    from juanzong_scan_ocr.settings import ServiceSettings
 
     defaults = ServiceSettings.model_fields
     limits = Limits(max_bytes or defaults["max_file_bytes"].default, defaults["max_page_pixels"].default,
@@ -300,6 +300,7 @@ async def _send(files: list[Path], station: str, job_id: str, case: str, task: s
     broker user. Without ``config``: the environment's settings (the benchmark's local stack)."""
     from juanzong_shared.bus import Bus
     from juanzong_shared.events import REGISTRY
+    from juanzong_shared.events.scan_ocr import JobPage, ProcessScanJob
     from juanzong_shared.storage import ObjectStore
 
     if config is None:
@@ -314,14 +315,13 @@ async def _send(files: list[Path], station: str, job_id: str, case: str, task: s
                   console=console) as progress:
         task_id = progress.add_task("upload", total=len(files))
 
-        async def put(seq: int, path: Path) -> dict:
+        async def put(seq: int, path: Path) -> JobPage:
             key = object_key(station, job_id, seq, path)
             async with slots:
                 with path.open("rb") as stream:
                     await store.put_stream(bucket, key, stream, path.stat().st_size, "application/octet-stream")
             progress.advance(task_id)
-            return {"seq": seq, "object_key": key, "name": path.name,
-                    "replaces_page_id": (replaces or {}).get(path.name)}
+            return JobPage(seq=seq, object_key=key, name=path.name, replaces_page_id=(replaces or {}).get(path.name))
 
         try:
             async with asyncio.TaskGroup() as group:  # one failed upload stops the others; no job is sent
@@ -329,9 +329,8 @@ async def _send(files: list[Path], station: str, job_id: str, case: str, task: s
         except ExceptionGroup as failed:
             raise failed.exceptions[0] from None
     pages = [u.result() for u in uploads]  # in page order, whichever finished first
-    event = REGISTRY.create("scan-ocr.job.process", {
-        "job_id": job_id, "scan_task_id": task, "case_number": case, "station_id": station, "operator": operator,
-        "bucket": bucket, "pages": pages}, court=court, case_id=case)
+    event = REGISTRY.event(ProcessScanJob(job_id=job_id, scan_task_id=task, case_number=case, station_id=station,
+                                          operator=operator, bucket=bucket, pages=pages), court=court, case_number=case)
     bus = Bus(config.amqp_url, config.bus_namespace, "scan-station", passive_exchange=True)
     await bus.connect(timeout=30)
     try:

@@ -18,25 +18,28 @@ import signal
 import socket
 import sys
 import time
-from datetime import timedelta
 
 from juanzong_shared.logging import configure_logging, get_logger
 from juanzong_shared.settings import load_settings
 
-from juanzong_scan_ocr.settings import ServiceSettings
+from juanzong_scan_ocr.config import ServiceSettings
 
 log = get_logger(__name__)
 
 
 async def run(settings: ServiceSettings) -> int:
-    from juanzong_shared.bus import Bus
-    from juanzong_shared.db import Mongo, wait_for_mongo
-    from juanzong_shared.outbox import OutboxRelay
-    from juanzong_shared.storage import ObjectStore
+    from juanzong_shared.runtime import Runtime
 
     from juanzong_scan_ocr.adapters.allocator import cap_arenas
     from juanzong_scan_ocr.adapters.metrics import WORKER_BUS_CONNECTED
-    from juanzong_scan_ocr.bootstrap import PAGES_SUBSCRIPTION_NAME, build_pipeline, pages_subscription
+    from juanzong_scan_ocr.bootstrap import (
+        INDEXES,
+        PAGES_SUBSCRIPTION_NAME,
+        buckets,
+        build_pipeline,
+        repositories,
+        worker_wiring,
+    )
     from juanzong_scan_ocr.service_layer.pages import PageWorker
 
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
@@ -62,20 +65,11 @@ async def run(settings: ServiceSettings) -> int:
 
         start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
 
-    mongo = Mongo(settings.mongo_url, settings.database_name)
-    await wait_for_mongo(mongo, timeout=settings.startup_timeout_seconds)
-    store = ObjectStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
-                        secure=settings.s3_secure, region=settings.s3_region)
-    bus = Bus(settings.amqp_url, settings.bus_namespace, settings.service_name, mongo=mongo,
-              prefetch=settings.worker_prefetch, max_attempts=settings.bus_max_attempts, retry_delays_ms=settings.bus_retry_delays_ms)
-    await bus.connect(timeout=settings.startup_timeout_seconds)
-    relay = OutboxRelay(mongo, bus.publish, settings.service_name, poll_seconds=settings.outbox_poll_seconds,
-                         retention=timedelta(days=settings.outbox_retention_days))
-    bus.on_commit = relay.notify
-    relay.start()
-    worker = PageWorker(mongo, store, settings, pipeline, worker_id)
-    queue = await bus.subscribe(pages_subscription(worker.handlers, settings.worker_prefetch))
-    log.info("ocr worker consuming", queue=queue, worker=worker_id, subscription=PAGES_SUBSCRIPTION_NAME)
+    runtime = await Runtime.open(settings, indexes=INDEXES, buckets=buckets(settings), repositories=repositories)
+    bus = runtime.bus
+    worker = PageWorker(repositories(runtime.mongo.db), runtime.store, settings, pipeline, worker_id)
+    await runtime.start(worker_wiring(runtime, worker), own_verifier=False)
+    log.info("ocr worker consuming", worker=worker_id, subscription=PAGES_SUBSCRIPTION_NAME)
 
     code = 0
     down_since: float | None = None
@@ -96,10 +90,11 @@ async def run(settings: ServiceSettings) -> int:
         except TimeoutError:
             pass
     log.info("ocr worker stopping: finishing the page in hand", worker=worker_id)
+    # Runtime.close would close the bus again with the default drain: the pieces are closed here instead.
     await bus.close(drain_timeout=settings.worker_drain_seconds)
-    await relay.stop()
     worker.close()
-    await mongo.close()
+    await runtime.relay.stop()
+    await runtime.mongo.close()
     log.info("ocr worker stopped", worker=worker_id)
     return code
 

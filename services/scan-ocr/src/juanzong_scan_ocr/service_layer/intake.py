@@ -9,16 +9,18 @@ the batch in one transaction (outbox) so a page is never queued without its reco
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from juanzong_shared.events import REGISTRY
-from juanzong_shared.events.scan_ocr import ProcessScanJob
+from juanzong_shared.errors import Invalid
+from juanzong_shared.events.scan_ocr import BatchCompleted, PageFailed, ProcessPage, ProcessScanJob
 from juanzong_shared.outbox import UnitOfWork
 from juanzong_shared.storage import ObjectStore, ObjectTooLarge
 
-from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
+from juanzong_scan_ocr.adapters.repository import Repositories
+from juanzong_scan_ocr.config import ServiceSettings
 from juanzong_scan_ocr.domain import batches as B
 from juanzong_scan_ocr.domain.formats import (
     MediaKind,
@@ -27,7 +29,9 @@ from juanzong_scan_ocr.domain.formats import (
     safe_object_name,
 )
 from juanzong_scan_ocr.domain.intake import Inspection, Limits, check_name, inspect_file, kind_of
-from juanzong_scan_ocr.settings import ServiceSettings
+
+Transact = Callable[[Callable[[UnitOfWork[Repositories]], Awaitable[Any]]], Awaitable[Any]]
+"""Runs a piece of work in a unit of work, again on a transient conflict (``Runtime.transact``)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ async def keep_originals(store: ObjectStore, files: Sequence[FileIn]) -> None:
             f.stored = True
 
 
-async def create_batch(uow: UnitOfWork, spec: BatchSpec, planned: Sequence[B.PlannedPage]) -> dict:
+async def create_batch(uow: UnitOfWork[Repositories], spec: BatchSpec, planned: Sequence[B.PlannedPage]) -> dict:
     """Write the batch and its pages; emit page.failed for refused pages and one page command per page."""
     now = datetime.now(UTC)
     failed = [p for p in planned if not p.accepted]
@@ -128,6 +132,7 @@ async def create_batch(uow: UnitOfWork, spec: BatchSpec, planned: Sequence[B.Pla
         "completed": False, "completed_at": None, **spec.extra,
     }
     pages = []
+    about = {"court": spec.court, "case_number": spec.case_number}
     for p in planned:
         pid = B.page_id(spec.batch_id, p.seq)
         pages.append({
@@ -140,34 +145,92 @@ async def create_batch(uow: UnitOfWork, spec: BatchSpec, planned: Sequence[B.Pla
             "created_at": now, "updated_at": now, "ended_at": None if p.accepted else now,
         })
         if p.accepted:
-            uow.emit(REGISTRY.create("scan-ocr.page.process", {
-                "batch_id": spec.batch_id, "page_id": pid, "seq": p.seq, "bucket": p.bucket,
-                "object_key": p.object_key, "page_index": p.page_index, "file_name": p.file_name,
-                "case_number": spec.case_number, "scan_task_id": spec.scan_task_id, "court": spec.court,
-                "replaces_page_id": p.replaces_page_id,
-            }, court=spec.court, case_id=spec.case_number))
+            uow.emit(ProcessPage(
+                batch_id=spec.batch_id, page_id=pid, seq=p.seq, bucket=p.bucket, object_key=p.object_key,
+                page_index=p.page_index, file_name=p.file_name, case_number=spec.case_number,
+                scan_task_id=spec.scan_task_id, court=spec.court, replaces_page_id=p.replaces_page_id), **about)
         else:
-            uow.emit(REGISTRY.create("scan.page.failed", {
-                "batch_id": spec.batch_id, "page_id": pid, "seq": p.seq, "code": p.failure.code,
-                "reason": p.failure.reason_zh, "reason_en": p.failure.reason_en, "file_name": p.file_name,
-                "page_index": p.page_index, "case_number": spec.case_number, "scan_task_id": spec.scan_task_id,
-            }, court=spec.court, case_id=spec.case_number))
+            uow.emit(PageFailed(
+                batch_id=spec.batch_id, page_id=pid, seq=p.seq, code=p.failure.code, reason=p.failure.reason_zh,
+                reason_en=p.failure.reason_en, file_name=p.file_name, page_index=p.page_index,
+                case_number=spec.case_number, scan_task_id=spec.scan_task_id), **about)
     if planned and B.counts_of(batch).complete:  # nothing left for a worker
         batch.update(completed=True, status=B.BatchStatus.COMPLETED.value, completed_at=now)
-        uow.emit(batch_completed_event(batch))
-    await uow.db[BATCHES].insert_one(batch, session=uow.session)
-    if pages:
-        await uow.db[PAGES].insert_many(pages, session=uow.session)
+        emit_batch_completed(uow, batch)
+    await uow.repos.batches.add(batch)
+    await uow.repos.pages.add_many(pages)
     return batch
 
 
-def batch_completed_event(batch: dict):
-    return REGISTRY.create("scan.batch.completed", {
-        "batch_id": batch["_id"], "scan_task_id": batch.get("scan_task_id"), "case_number": batch["case_number"],
-        "pages_total": batch["pages_total"], "pages_done": batch.get("pages_done", 0),
-        "pages_failed": batch.get("pages_failed", 0), "pages_rescan": batch.get("pages_rescan", 0),
-        "pages_replacing": batch.get("pages_replacing", 0), "station_id": batch.get("station_id"), "job_id": batch.get("job_id"),
-    }, court=batch.get("court"), case_id=batch["case_number"])
+def emit_batch_completed(uow: UnitOfWork, batch: dict) -> None:
+    uow.emit(BatchCompleted(
+        batch_id=batch["_id"], scan_task_id=batch.get("scan_task_id"), case_number=batch["case_number"],
+        pages_total=batch["pages_total"], pages_done=batch.get("pages_done", 0),
+        pages_failed=batch.get("pages_failed", 0), pages_rescan=batch.get("pages_rescan", 0),
+        pages_replacing=batch.get("pages_replacing", 0), station_id=batch.get("station_id"),
+        job_id=batch.get("job_id")), court=batch.get("court"), case_number=batch["case_number"])
+
+
+async def check_replacement(uow: UnitOfWork[Repositories], page_id: str, case_number: str) -> B.Failure | None:
+    """A re-scan may only replace a page of the same case that this service processed."""
+    old = await uow.repos.pages.get(page_id)
+    if old is None or old.get("case_number") != case_number:
+        return B.Failure("unknown_replaced_page", f"要替换的页面 {page_id[:80]} 不存在或不属于本案，请核对页面编号。",
+                         f"page {page_id[:80]!r} to replace is unknown or belongs to another case")
+    return None
+
+
+def page_failure(page_id: str, seq: int, file_name: str | None, page_index: int | None, failure: dict) -> dict:
+    """A page that will not be processed, as a problem object naming the page (``PageFailure`` in the API)."""
+    return {"type": f"https://juanzong.court/problems/page/{failure['code']}", "title": "页面被拒收",
+            "code": failure["code"], "detail": failure["reason_zh"], "detail_en": failure["reason_en"],
+            "page_id": page_id, "seq": seq, "file_name": file_name, "page_index": page_index}
+
+
+class TooManyPages(Invalid):
+    title = "批次页数超过上限"
+
+
+class NoProcessablePage(Invalid):
+    code = "no-processable-page"
+    title = "没有可处理的页面"
+
+
+def nothing_processable(failures: list[dict]) -> NoProcessablePage:
+    return NoProcessablePage(
+        "", "; ".join(f"第{f['seq']}页 {f['file_name'] or ''}: {f['detail']}" for f in failures)[:2000],
+        errors=[(f"pages[{f['seq']}]" + (f" {f['file_name']}" if f["file_name"] else ""),
+                 f"{f['code']}: {f['detail']} ({f['detail_en']})") for f in failures],
+        failures=[{k: v for k, v in f.items() if k != "page_id"} for f in failures])
+
+
+class BatchIntake:
+    """A batch handed in over HTTP (multipart or a completed chunked upload)."""
+
+    def __init__(self, transact: Transact, store: ObjectStore, settings: ServiceSettings) -> None:
+        self.transact = transact
+        self.store = store
+        self.settings = settings
+
+    async def check_replacement(self, page_id: str, case_number: str) -> B.Failure | None:
+        return await self.transact(lambda uow: check_replacement(uow, page_id, case_number))
+
+    async def take_in(self, spec: BatchSpec, files: list[FileIn]) -> tuple[dict, list[dict]]:
+        """Plan the pages; when none can be processed, refuse naming every page and keep nothing (no batch, no
+        original); else store the originals and write the batch with its pages and page commands. The batch
+        and the pages that failed."""
+        try:
+            planned = await plan_files(self.store, self.settings, spec.batch_id, files)
+        except PageRejected as rejected:
+            raise TooManyPages("", rejected.reason_zh, code=rejected.code.value,
+                               detail_en=rejected.reason_en) from None
+        failures = [page_failure(B.page_id(spec.batch_id, p.seq), p.seq, p.file_name, p.page_index,
+                                 p.failure.as_dict()) for p in planned if not p.accepted]
+        if planned and len(failures) == len(planned):
+            raise nothing_processable(failures)
+        await keep_originals(self.store, files)
+        batch = await self.transact(lambda uow: create_batch(uow, spec, planned))
+        return batch, failures
 
 
 # ----------------------------------------------------------------------------- station jobs

@@ -9,24 +9,21 @@ once, and ``scan.batch.completed`` goes out once, by whoever ends the last page.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from juanzong_shared.bus import PermanentError
+from juanzong_shared.bus import Delivery, PermanentError, handles
 from juanzong_shared.contracts import PageOcrDocument
-from juanzong_shared.db import Mongo
-from juanzong_shared.events import REGISTRY, Event
-from juanzong_shared.events.scan_ocr import ProcessPage
+from juanzong_shared.events import Event
+from juanzong_shared.events.scan_ocr import PageFailed, PageProcessed, ProcessPage, RescanRequired
 from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import UnitOfWork
 from juanzong_shared.storage import ObjectStore, ObjectTooLarge
 from minio.error import S3Error
 from pydantic import ValidationError
-from pymongo import ReturnDocument
 
 from juanzong_scan_ocr.adapters.allocator import trim_heap_above
 from juanzong_scan_ocr.adapters.metrics import OCR_PAGES, OCR_QUEUE_WAIT, OCR_STAGE_SECONDS
@@ -37,12 +34,12 @@ from juanzong_scan_ocr.adapters.pipeline import (
     content_hash,
     decode_page,
 )
-from juanzong_scan_ocr.adapters.repository import BATCHES, PAGES
+from juanzong_scan_ocr.adapters.repository import Repositories
+from juanzong_scan_ocr.config import ServiceSettings
 from juanzong_scan_ocr.domain import batches as B
 from juanzong_scan_ocr.domain.formats import PageRejected
 from juanzong_scan_ocr.domain.intake import Limits
-from juanzong_scan_ocr.service_layer.intake import batch_completed_event, limits_of
-from juanzong_scan_ocr.settings import ServiceSettings
+from juanzong_scan_ocr.service_layer.intake import emit_batch_completed, limits_of
 
 log = get_logger(__name__)
 
@@ -72,44 +69,37 @@ async def end_page(uow: UnitOfWork, cmd: ProcessPage, outcome: Outcome) -> bool:
         changes = {"status": B.PageStatus.FAILED.value, "failure": outcome.as_dict()}
         inc = {"pages_failed": 1}
     changes.update(updated_at=now, ended_at=now)
-    result = await uow.db[PAGES].update_one({"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
-                                            {"$set": changes}, session=uow.session)
-    if result.modified_count == 0:
+    repos: Repositories = uow.repos
+    if not await repos.pages.set_unless_ended(cmd.page_id, changes, B.TERMINAL):
         return False
-    batch = await uow.db[BATCHES].find_one_and_update(
-        {"_id": cmd.batch_id}, {"$inc": inc, "$set": {"updated_at": now}},
-        return_document=ReturnDocument.AFTER, session=uow.session)
+    batch = await repos.batches.count_end(cmd.batch_id, inc, now)
     if batch is None:
         raise PermanentError(f"batch {cmd.batch_id} of page {cmd.page_id} does not exist")
-    kw = {"court": cmd.court, "case_id": cmd.case_number}
+    about = {"court": cmd.court, "case_number": cmd.case_number}
     if isinstance(outcome, Done):
         f = outcome.fields
-        uow.emit(REGISTRY.create("scan.page.processed", {
-            "batch_id": cmd.batch_id, "page_id": cmd.page_id, "seq": cmd.seq,
-            "content_sha256": f["content_sha256"], "engine": f["ocr"]["engine"],
-            "text_chars": f["ocr"]["text_chars"], "mean_confidence": f["ocr"]["mean_confidence"],
-            "needs_rescan": outcome.needs_rescan, "born_digital": f["born_digital"], "bucket": f["bucket"],
-            "ocr_key": f["ocr_key"], "pdf_key": f["pdf_key"], "image_key": f["image_key"],
-            "scan_task_id": cmd.scan_task_id, "case_number": cmd.case_number, "width": f["width"],
-            "height": f["height"], "dpi": f["dpi"], "rotation": f["clean"]["rotation"],
-            "reused_from": outcome.reused_from, "replaces_page_id": cmd.replaces_page_id}, **kw))
+        uow.emit(PageProcessed(
+            batch_id=cmd.batch_id, page_id=cmd.page_id, seq=cmd.seq, content_sha256=f["content_sha256"],
+            engine=f["ocr"]["engine"], text_chars=f["ocr"]["text_chars"],
+            mean_confidence=f["ocr"]["mean_confidence"], needs_rescan=outcome.needs_rescan,
+            born_digital=f["born_digital"], bucket=f["bucket"], ocr_key=f["ocr_key"], pdf_key=f["pdf_key"],
+            image_key=f["image_key"], scan_task_id=cmd.scan_task_id, case_number=cmd.case_number,
+            width=f["width"], height=f["height"], dpi=f["dpi"], rotation=f["clean"]["rotation"],
+            reused_from=outcome.reused_from, replaces_page_id=cmd.replaces_page_id), **about)
         if outcome.needs_rescan:  # 法〔2016〕264号 二(五): 图像文件清晰度
-            uow.emit(REGISTRY.create("scan.page.rescan_required", {
-                "batch_id": cmd.batch_id, "page_id": cmd.page_id, "seq": cmd.seq,
-                "reasons": outcome.rescan_reasons, "codes": outcome.rescan_codes,
-                "effective_dpi": f["qc"]["effective_dpi"], "clarity": f["qc"]["clarity"],
-                "case_number": cmd.case_number, "scan_task_id": cmd.scan_task_id}, **kw))
+            uow.emit(RescanRequired(
+                batch_id=cmd.batch_id, page_id=cmd.page_id, seq=cmd.seq, reasons=outcome.rescan_reasons,
+                codes=outcome.rescan_codes, effective_dpi=f["qc"]["effective_dpi"], clarity=f["qc"]["clarity"],
+                case_number=cmd.case_number, scan_task_id=cmd.scan_task_id), **about)
     else:
-        uow.emit(REGISTRY.create("scan.page.failed", {
-            "batch_id": cmd.batch_id, "page_id": cmd.page_id, "seq": cmd.seq, "code": outcome.code,
-            "reason": outcome.reason_zh, "reason_en": outcome.reason_en, "file_name": cmd.file_name,
-            "page_index": cmd.page_index, "case_number": cmd.case_number, "scan_task_id": cmd.scan_task_id}, **kw))
+        uow.emit(PageFailed(
+            batch_id=cmd.batch_id, page_id=cmd.page_id, seq=cmd.seq, code=outcome.code, reason=outcome.reason_zh,
+            reason_en=outcome.reason_en, file_name=cmd.file_name, page_index=cmd.page_index,
+            case_number=cmd.case_number, scan_task_id=cmd.scan_task_id), **about)
     if B.counts_of(batch).complete and not batch.get("completed"):
-        await uow.db[BATCHES].update_one(
-            {"_id": cmd.batch_id, "completed": False},
-            {"$set": {"completed": True, "status": B.BatchStatus.COMPLETED.value, "completed_at": now}},
-            session=uow.session)
-        uow.emit(batch_completed_event(batch))
+        await repos.batches.complete(cmd.batch_id, {"completed": True, "status": B.BatchStatus.COMPLETED.value,
+                                                    "completed_at": now})
+        emit_batch_completed(uow, batch)
     return True
 
 
@@ -132,9 +122,9 @@ class PageWorker:
 
     RECENT = 8  # pages of ended content kept for their copies (see ``_settle``)
 
-    def __init__(self, mongo: Mongo, store: ObjectStore, settings: ServiceSettings, pipeline: PagePipeline,
+    def __init__(self, repos: Repositories, store: ObjectStore, settings: ServiceSettings, pipeline: PagePipeline,
                  worker_id: str) -> None:
-        self.mongo = mongo
+        self.repos = repos  # outside any transaction: a page's start, its errors, earlier copies
         self.store = store
         self.settings = settings
         self.pipeline = pipeline
@@ -158,15 +148,12 @@ class PageWorker:
     def close(self) -> None:
         self._side.shutdown(wait=False, cancel_futures=True)
 
-    @property
-    def handlers(self):
-        return {"scan-ocr.page.process": [self.handle]}
-
-    async def handle(self, event: Event, uow: UnitOfWork) -> None:
-        cmd = ProcessPage.model_validate(event.payload)
+    @handles("scan-ocr.page.process")
+    async def handle(self, cmd: ProcessPage, delivery: Delivery) -> None:
+        event = delivery.event
         outcome = self._outcomes.get(cmd.page_id)
         if outcome is None:
-            page = await self.mongo.db[PAGES].find_one({"_id": cmd.page_id}, {"status": 1, "attempts": 1})
+            page = await self.repos.pages.get(cmd.page_id)
             if page is None:
                 raise PermanentError(f"page {cmd.page_id} is not recorded")
             if page["status"] in B.TERMINAL:
@@ -179,13 +166,12 @@ class PageWorker:
                 try:
                     outcome = await self.process(cmd, event)
                 except Exception as error:  # storage or database trouble: the bus retries the page
-                    await self.mongo.db[PAGES].update_one({"_id": cmd.page_id},
-                                                          {"$set": {"last_error": f"{type(error).__name__}: {error}"[:500]}})
+                    await self.repos.pages.note_error(cmd.page_id, f"{type(error).__name__}: {error}"[:500])
                     raise
             self._outcomes[cmd.page_id] = outcome
             while len(self._outcomes) > 8:
                 self._outcomes.popitem(last=False)
-        ended = await end_page(uow, cmd, outcome)
+        ended = await end_page(delivery.uow, cmd, outcome)
         if ended:
             kind = "failed" if isinstance(outcome, B.Failure) else ("reused" if outcome.reused_from else "done")
             OCR_PAGES.labels(self.engine, kind).inc()
@@ -217,10 +203,9 @@ class PageWorker:
         timings["load"] = time.perf_counter() - started
         keys = {"bucket": self.settings.pages_bucket, "ocr_key": B.ocr_key(cmd.page_id),
                 "pdf_key": B.pdf_key(cmd.page_id), "image_key": B.image_key(cmd.page_id)}
-        await self.mongo.db[PAGES].update_one(
-            {"_id": cmd.page_id, "status": {"$nin": list(B.TERMINAL)}},
-            {"$inc": {"attempts": 1}, "$set": {"status": B.PageStatus.PROCESSING.value,
-                                               "worker": self.worker_id, "started_at": datetime.now(UTC)}})
+        await self.repos.pages.set_unless_ended(cmd.page_id, {
+            "status": B.PageStatus.PROCESSING.value, "worker": self.worker_id, "started_at": datetime.now(UTC)},
+            B.TERMINAL, inc={"attempts": 1})
         if event is not None:
             OCR_QUEUE_WAIT.labels(self.engine).observe(
                 max(0.0, (datetime.now(UTC) - event.occurred_at).total_seconds()))
@@ -290,9 +275,8 @@ class PageWorker:
             ahead = await asyncio.shield(twin)
             if isinstance(ahead, Done) and ahead.reused_from is None and ahead.page_id != cmd.page_id:
                 return {**ahead.fields, "_id": ahead.page_id, "needs_rescan": ahead.needs_rescan}, None
-        prior = await self.mongo.db[PAGES].find_one(
-            {"content_sha256": sha, "status": B.PageStatus.DONE.value, "_id": {"$ne": cmd.page_id},
-             "reused_from": None, "ocr.engine": {"$in": [self.engine, "pdf-text"]}})
+        prior = await self.repos.pages.done_with_content(sha, B.PageStatus.DONE.value, other_than=cmd.page_id,
+                                                         engines=[self.engine, "pdf-text"])
         if prior is not None or sha in self._in_hand:
             return prior, None
         mine = asyncio.get_running_loop().create_future()
@@ -328,18 +312,12 @@ class PageWorker:
     async def _reuse(self, cmd: ProcessPage, prior: dict, keys: dict) -> Done:
         """Same content as a page already processed: copy its stage outputs instead of OCR again."""
         bucket = prior["bucket"]
-        ocr = json.loads(await self.store.get_bytes(bucket, prior["ocr_key"]))
-        ocr["page_id"] = cmd.page_id
-        if "passed" not in (ocr.get("qc") or {}):  # results stored before the QC verdict travelled with them
-            qc = prior.get("qc") or {}
-            ocr["qc"] = {**qc, "passed": not prior.get("needs_rescan"), "dpi": qc.get("effective_dpi"),
-                         "checked_at": (prior.get("ended_at") or datetime.now(UTC)).isoformat(),
-                         "checked_by": "scan-ocr"}
-        try:  # the copy is written in the contract's shape, whatever version the first page was written in
-            document = PageOcrDocument.model_validate(ocr)
+        try:  # the copy is the contract's document under this page's id
+            document = PageOcrDocument.model_validate_json(await self.store.get_bytes(bucket, prior["ocr_key"]))
         except ValidationError as error:
             raise PermanentError(f"OCR JSON of page {prior['_id']} (reused) does not match page-ocr.v1: "
                                  f"{error}") from error
+        document = document.model_copy(update={"page_id": cmd.page_id})
         image, pdf = await asyncio.gather(self.store.get_bytes(bucket, prior["image_key"]),
                                           self.store.get_bytes(bucket, prior["pdf_key"]))
         await asyncio.gather(

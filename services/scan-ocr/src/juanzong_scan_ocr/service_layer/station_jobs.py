@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from juanzong_shared.auth import AccessDecider, Decision, Identity
-from juanzong_shared.bus import PermanentError, current_publisher
+from juanzong_shared.bus import Delivery, PermanentError, current_publisher, handles
 from juanzong_shared.errors import Unavailable
 from juanzong_shared.events import Event
 from juanzong_shared.events.scan_ocr import ProcessScanJob
@@ -38,16 +38,17 @@ from juanzong_shared.logging import get_logger
 from juanzong_shared.outbox import UnitOfWork
 from juanzong_shared.storage import ObjectStore
 
-from juanzong_scan_ocr.adapters.repository import BATCHES, JOB_REFUSALS, PAGES
+from juanzong_scan_ocr.adapters.repository import Repositories
+from juanzong_scan_ocr.config import ServiceSettings
 from juanzong_scan_ocr.domain import batches as B
 from juanzong_scan_ocr.domain import station_jobs as J
 from juanzong_scan_ocr.service_layer.intake import (
     BatchSpec,
+    check_replacement,
     create_batch,
     load_station_files,
     plan_files,
 )
-from juanzong_scan_ocr.settings import ServiceSettings
 
 log = get_logger(__name__)
 
@@ -84,58 +85,66 @@ class StationJobAccess:
             raise
 
 
-def make_accept_station_job(store: Callable[[], ObjectStore], settings: ServiceSettings,
-                            access: Callable[[], StationJobAccess | None],
-                            publisher: Callable[[], str | None] = current_publisher):
-    checked = settings.auth_required
+class StationJobs:
+    """Takes in the stations' jobs from the bus. ``access`` is None when access-control is not configured (every
+    checked job is then retried, then dead-lettered); ``publisher`` names who published the message in hand."""
 
-    async def accept_station_job(event: Event, uow: UnitOfWork) -> None:
-        job = ProcessScanJob.model_validate(event.payload)
+    def __init__(self, store: ObjectStore, settings: ServiceSettings, access: StationJobAccess | None,
+                 publisher: Callable[[], str | None] = current_publisher) -> None:
+        self.store = store
+        self.settings = settings
+        self.access = access
+        self.publisher = publisher
+
+    @handles("scan-ocr.job.process")
+    async def accept(self, job: ProcessScanJob, delivery: Delivery) -> None:
+        settings, store, uow = self.settings, self.store, delivery.uow
+        repos: Repositories = uow.repos
         if not B.valid_station_id(job.station_id):
             raise PermanentError(f"invalid station id {job.station_id!r}")
         batch_id = B.station_batch_id(job.station_id, job.job_id)
-        if await uow.db[BATCHES].find_one({"_id": batch_id}, {"_id": 1}, session=uow.session) is not None:
+        if await repos.batches.exists(batch_id):
             log.info("station job already accepted", batch_id=batch_id, job_id=job.job_id)
             return  # the same job sent twice is one batch
 
         owner = job.station_id
+        checked = settings.auth_required
         if checked:
-            sender = publisher()
+            sender = self.publisher()
             if refusal := J.check_publisher(settings.bus_namespace, job.station_id, sender):
                 owner = J.station_of_publisher(settings.bus_namespace, sender)
-                await _refuse(uow, store(), job, refusal, owner, sender, event)
+                await _refuse(uow, store, job, refusal, owner, sender, delivery.event)
                 return
-        if await uow.db[JOB_REFUSALS].find_one({"_id": batch_id}, {"_id": 1}, session=uow.session) is not None:
+        if await repos.job_refusals.exists(batch_id):
             log.info("station job already refused", job_id=job.job_id, station=job.station_id)
             return
         keys = [p.object_key for p in job.pages]
         if refusal := J.check_object_keys(job.station_id, job.bucket, settings.stations_bucket, keys):
-            await _refuse(uow, store(), job, refusal, owner, publisher(), event)
+            await _refuse(uow, store, job, refusal, owner, self.publisher(), delivery.event)
             return
         if checked:
-            gate = access()
-            if gate is None:
+            if self.access is None:
                 raise RuntimeError("station jobs cannot be checked: access-control is not configured")
-            decision = await gate.decide(job)
+            decision = await self.access.decide(job)
             if not decision.allowed:
-                await _refuse(uow, store(), job, J.add_pages_refused(decision.reason, decision.rule), owner,
-                              publisher(), event)
+                await _refuse(uow, store, job, J.add_pages_refused(decision.reason, decision.rule), owner,
+                              self.publisher(), delivery.event)
                 return
 
-        files = await load_station_files(store(), settings, job)
+        files = await load_station_files(store, settings, job)
         for f in files:
             if f.replaces_page_id and f.failure is None:
-                f.failure = await check_replacement(uow.db, f.replaces_page_id, job.case_number, uow.session)
-        planned = await plan_files(store(), settings, batch_id, files)
+                f.failure = await check_replacement(uow, f.replaces_page_id, job.case_number)
+        planned = await plan_files(store, settings, batch_id, files)
         if not any(p.accepted for p in planned):
-            await _refuse(uow, store(), job, J.no_processable_page(_failures_of(planned)), owner, publisher(), event)
+            await _refuse(uow, store, job, J.no_processable_page(_failures_of(planned)), owner, self.publisher(),
+                          delivery.event)
             return
-        spec = BatchSpec(batch_id, job.case_number, job.scan_task_id, job.operator, event.court, "station",
+        spec = BatchSpec(batch_id, job.case_number, job.scan_task_id, job.operator, delivery.court, "station",
                          station_id=job.station_id, job_id=job.job_id, created_by=job.station_id)
         batch = await create_batch(uow, spec, planned)
         log.info("station job accepted", batch_id=batch_id, pages=batch["pages_total"],
                  failed=batch["pages_failed"], station=job.station_id)
-    return accept_station_job
 
 
 def _failures_of(planned) -> list[tuple[str, str]]:
@@ -161,7 +170,7 @@ async def _refuse(uow: UnitOfWork, store: ObjectStore, job: ProcessScanJob, refu
            "scan_task_id": job.scan_task_id, "operator": job.operator, "files": len(job.pages),
            "files_deleted": deleted, "event_id": str(event.event_id), "refused_at": datetime.now(UTC),
            **refusal.as_dict()}
-    await uow.db[JOB_REFUSALS].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=uow.session)
+    await uow.repos.job_refusals.put(doc)
     log.warning("station job refused", job_id=job.job_id, station=job.station_id, publisher=sender,
                 code=refusal.code, rule=refusal.rule, reason=refusal.reason_en, files_deleted=deleted)
 
@@ -179,12 +188,3 @@ async def _delete_job_files(store: ObjectStore, job: ProcessScanJob) -> int:
         except Exception as error:  # noqa: BLE001 — a leftover costs space only; the refusal stands
             log.warning("refused job file not deleted", key=key, error=str(error))
     return deleted
-
-
-async def check_replacement(db, page_id: str, case_number: str, session=None) -> B.Failure | None:
-    """A re-scan may only replace a page of the same case that this service processed."""
-    old = await db[PAGES].find_one({"_id": page_id}, {"case_number": 1, "status": 1}, session=session)
-    if old is None or old.get("case_number") != case_number:
-        return B.Failure("unknown_replaced_page", f"要替换的页面 {page_id[:80]} 不存在或不属于本案，请核对页面编号。",
-                         f"page {page_id[:80]!r} to replace is unknown or belongs to another case")
-    return None
