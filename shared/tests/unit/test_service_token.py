@@ -4,7 +4,6 @@ import asyncio
 
 import httpx
 import pytest
-
 from juanzong_shared import service_token as st
 from juanzong_shared.errors import Unavailable
 from juanzong_shared.service_token import ServiceToken, ServiceTokenUnavailable, token_url
@@ -41,7 +40,7 @@ async def test_fetched_once_and_cached_for_concurrent_callers():
 async def test_refreshed_shortly_before_expiry(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(st.time, "monotonic", lambda: now[0])
-    calls, client = issuer(lifetime=300)
+    _calls, client = issuer(lifetime=300)
     token = ServiceToken("http://ac/v1/token", "archive", "x", client=client)
     assert await token.get() == "t1"
     now[0] += 300 - st.REFRESH_BEFORE_SECONDS - 1
@@ -51,7 +50,7 @@ async def test_refreshed_shortly_before_expiry(monkeypatch):
 
 
 async def test_forget_fetches_a_new_one():
-    calls, client = issuer()
+    _calls, client = issuer()
     token = ServiceToken("http://ac/v1/token", "archive", "x", client=client)
     await token.get()
     token.forget()
