@@ -21,22 +21,20 @@ from juanzong_access_control.domain.cases import (
     known_only_by_link,
 )
 from juanzong_access_control.domain.grants import Grant
-from juanzong_access_control.domain.identities import Principal
+from juanzong_access_control.domain.identities import Principal, Role
 
 
 class MemoryAccounts:
     def __init__(self, people: list[Principal] = ()) -> None:
         self.people = {p.id: p for p in people}
 
-    async def user_ids(self, role: str, court: str, **fields: Any) -> list[str]:
-        def matches(p: Principal) -> bool:
-            if role not in {r.value for r in p.roles} or p.court != court:
-                return False
-            if "department" in fields and p.department != fields["department"]:
-                return False
-            return "supervised_departments" not in fields or fields["supervised_departments"] in \
-                p.supervised_departments
-        return [p.id for p in self.people.values() if matches(p)]
+    async def approvers(self, role: Role, court: str, department: str | None, besides: str) -> list[str]:
+        def heads_or_supervises(p: Principal) -> bool:
+            if role is Role.DEPARTMENT_HEAD:
+                return p.department == department
+            return department in p.supervised_departments
+        return sorted(p.id for p in self.people.values() if role in p.roles and p.court == court
+                      and heads_or_supervises(p) and p.id != besides)
 
     async def client_principal(self, client_id: str) -> Principal | None:
         return self.people.get(client_id)

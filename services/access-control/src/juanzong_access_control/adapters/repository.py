@@ -111,10 +111,13 @@ class Accounts(_Repository):
             return principal_of_user(doc)
         return await self.client_principal(subject)
 
-    async def user_ids(self, role: str, court: str, **fields: Any) -> list[str]:
-        """Active users of ``court`` holding ``role`` whose other ``fields`` match (a list field: contains)."""
-        query = {"roles": role, "court": court, **fields, "active": True}
-        return [d["_id"] async for d in self.db[USERS].find(query, projection={"_id": 1})]
+    async def approvers(self, role: Role, court: str, department: str | None, besides: str) -> list[str]:
+        """Active users of ``court`` who head ``department`` (``DEPARTMENT_HEAD``) or supervise it (a leader),
+        but ``besides`` (nobody approves their own request)."""
+        field = "department" if role is Role.DEPARTMENT_HEAD else "supervised_departments"
+        query = {"roles": role.value, "court": court, field: department, "active": True}
+        found = [d["_id"] async for d in self.db[USERS].find(query, projection={"_id": 1})]
+        return sorted(i for i in found if i != besides)
 
     async def seeded_fingerprint(self) -> str | None:
         state = await self.db[SEED].find_one({"_id": "demo"})

@@ -20,7 +20,7 @@ from ..adapters.repository import Accounts, Requests
 from ..domain import approvals as ap
 from ..domain.cases import Action
 from ..domain.grants import ApprovalStep
-from ..domain.identities import Principal
+from ..domain.identities import Principal, Role
 from .decisions import Decisions
 from .identities import Transact
 
@@ -86,12 +86,10 @@ class Approvals:
         if step is ApprovalStep.UNDERTAKING_JUDGE:
             return [request.undertaking_judge_id]
         if step is ApprovalStep.DEPARTMENT_HEAD:
-            found = await self.accounts.user_ids("department_head", request.case_court,
-                                                 department=request.case_department)
-        else:
-            found = await self.accounts.user_ids("supervising_leader", request.route.leader_court,
-                                                 supervised_departments=request.route.leader_department)
-        return sorted(i for i in found if i != request.requester_id)
+            return await self.accounts.approvers(Role.DEPARTMENT_HEAD, request.case_court, request.case_department,
+                                                 request.requester_id)
+        return await self.accounts.approvers(Role.SUPERVISING_LEADER, request.route.leader_court,
+                                             request.route.leader_department, request.requester_id)
 
     async def _emit(self, uow: UnitOfWork, t: ap.Transition) -> None:
         r, e = t.request, t.event

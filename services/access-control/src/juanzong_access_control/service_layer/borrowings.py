@@ -99,12 +99,7 @@ class Borrowings:
         role = bw.rule_for(b.kind).approver
         if role is Role.PRESIDING_JUDGE:
             return [case.panel.presiding_judge] if case.panel.presiding_judge else []
-        if role is Role.DEPARTMENT_HEAD:
-            found = await self.accounts.user_ids("department_head", case.court, department=case.department)
-        else:
-            found = await self.accounts.user_ids("supervising_leader", case.court,
-                                                 supervised_departments=case.department)
-        return sorted(i for i in found if i != b.borrower_id)
+        return await self.accounts.approvers(role, case.court, case.department, b.borrower_id)
 
     async def _store(self, uow, step: bw.BorrowingStep, case: CaseFacts | None) -> None:
         b, e = step
