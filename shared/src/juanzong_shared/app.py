@@ -292,6 +292,7 @@ def create_service_app(settings: Settings, *, title: str, description: str, part
         wiring = await wire(parts.bootstrap, runtime) if parts.bootstrap is not None else Wiring()
         for name, value in wiring.services.items():
             setattr(app.state, name, value)
+        app.state.readiness_checks = dict(wiring.checks)
         # a service that keeps its own revocation list (access-control) installs its own verifier
         own = runtime.verifier is not None and getattr(app.state, "token_verifier", None) is runtime.verifier
         await runtime.start(Wiring(subscriptions=[*parts.subscriptions, *wiring.subscriptions],
@@ -382,4 +383,6 @@ async def readiness(app: FastAPI, uses_storage: bool = True) -> Mapping[str, str
             checks["storage"] = "error: not connected"
         else:
             await probe("storage", store.ping)
+    for name, check in getattr(app.state, "readiness_checks", {}).items():
+        await probe(name, check)
     return checks

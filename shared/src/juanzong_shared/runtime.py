@@ -53,6 +53,8 @@ class Wiring:
     background: Sequence[Callable[[], Awaitable[None]]] = ()
     services: Mapping[str, Any] = field(default_factory=dict)
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = ()
+    # the service's own readiness checks beside database, broker and store: name → a probe that raises when not ready
+    checks: Mapping[str, Callable[[], Awaitable[Any]]] = field(default_factory=dict)
 
     def consumes(self) -> list[str]:
         """Every event type this service's queues are bound to (the contract test reads it)."""
