@@ -73,7 +73,8 @@ async def _publish_batch(bus: Bus, store: ObjectStore, bundle, batch_id: str) ->
             "batch_id": batch_id, "page_id": page.page_id, "seq": page.seq + 1, "content_sha256": "0" * 64,
             "engine": "test-engine", "text_chars": len(page.text), "mean_confidence": 0.97,
             "born_digital": page.born_digital, "bucket": BUCKET, "ocr_key": f"{prefix}/ocr.json",
-            "pdf_key": f"{prefix}/page.pdf", "scan_task_id": "st-1", "case_number": bundle.case_number},
+            "pdf_key": f"{prefix}/page.pdf", "scan_task_id": "st-1", "case_number": bundle.case_number,
+            **({"image_key": f"{prefix}/processed.png"} if i == 0 else {})},
             court="吉01", case_id=bundle.case_number))
     await bus.publish(REGISTRY.create("scan.batch.completed", {
         "batch_id": batch_id, "scan_task_id": "st-1", "case_number": bundle.case_number,

@@ -49,6 +49,8 @@ async def test_page_files_come_from_the_store_or_are_not_found():
     await store.put_bytes(BUCKET, "pages/p1/page.pdf", b"%PDF-1.4")
     await store.put_bytes(BUCKET, "pages/p1/processed.png", b"png", "image/png")
     assert await reading.pdf(page) == b"%PDF-1.4"
-    assert await reading.image(page) == (b"png", "image/png")  # a page stored before scan-ocr named its image
+    with pytest.raises(NotFound):
+        await reading.image(page)  # no image_key: no image (nothing is guessed)
+    assert await reading.image({**page, "image_key": "pages/p1/processed.png"}) == (b"png", "image/png")
     assert await reading.image({**page, "image_key": "pages/p1/page.pdf"}) == (b"%PDF-1.4",
                                                                                "application/octet-stream")

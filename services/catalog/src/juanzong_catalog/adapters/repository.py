@@ -221,11 +221,6 @@ async def find_lines(db: AsyncDatabase, query: str, dossier_ids: Sequence[str] |
         yield doc
 
 
-async def get_case(db: AsyncDatabase, case_number: str,
-                   session: AsyncClientSession | None = None) -> dict[str, Any] | None:
-    return await db[CASES].find_one({"_id": case_number}, session=session)
-
-
 class Repository:
     """catalog's collections for one unit of work (``session`` None: outside a transaction)."""
 
@@ -295,7 +290,7 @@ class Repository:
 
     # cases
     async def get_case(self, case_number: str) -> dict[str, Any] | None:
-        return await get_case(self.db, case_number, self.session)
+        return await self.db[CASES].find_one({"_id": case_number}, session=self.session)
 
     async def set_case(self, case_number: str, fields: Mapping[str, Any]) -> None:
         await self.db[CASES].update_one({"_id": case_number}, {"$set": {"case_number": case_number, **fields}},

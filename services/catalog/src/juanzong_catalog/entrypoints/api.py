@@ -59,6 +59,7 @@ def case_number_path(case_number: Annotated[str, PathParam(description="案号 (
 
 
 CaseNumber = Annotated[str, Depends(case_number_path)]
+PageId = Annotated[str, PathParam(description="The page (scan-ocr's page_id)", examples=["b1-p0001"])]
 
 
 class Access:
@@ -141,7 +142,7 @@ async def get_review(case_number: CaseNumber, dossiers: DossiersDep, access: Acc
 
 @router.get("/review-queue", responses=R, summary="Dossiers with documents awaiting review (that the caller may edit)")
 async def review_queue(dossiers: DossiersDep, access: AccessDep,
-                       limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+                       limit: Annotated[int, Query(ge=1, le=200, examples=[50])] = 50) -> dict[str, Any]:
     return await dossiers.review_queue(lambda cn: access.withholding("write", cn), limit)
 
 
@@ -212,7 +213,7 @@ async def _read_page(dossiers: Dossiers, access: Access, action: str, page_id: s
 
 @router.get("/pages/{page_id}/text", response_model=PageTextOut, responses=R,
             summary="A page's OCR text and lines (the selectable text layer)")
-async def page_text(page_id: str, dossiers: DossiersDep, access: AccessDep) -> dict[str, Any]:
+async def page_text(page_id: PageId, dossiers: DossiersDep, access: AccessDep) -> dict[str, Any]:
     page = await _read_page(dossiers, access, "read_text", page_id)
     return {"page_id": page_id, "case_number": page["case_number"], "text": page.get("text") or "",
             "lines": page.get("lines") or [], "width": page.get("width") or 0, "height": page.get("height") or 0,
@@ -221,14 +222,14 @@ async def page_text(page_id: str, dossiers: DossiersDep, access: AccessDep) -> d
 
 @router.get("/pages/{page_id}/pdf", responses={**R, 200: {"content": {"application/pdf": {}}}},
             summary="The page's searchable PDF (from object storage)", response_class=Response)
-async def page_pdf(page_id: str, dossiers: DossiersDep, reading: ReadingDep, access: AccessDep) -> Response:
+async def page_pdf(page_id: PageId, dossiers: DossiersDep, reading: ReadingDep, access: AccessDep) -> Response:
     data = await reading.pdf(await _read_page(dossiers, access, "read_pages", page_id))
     return Response(data, media_type="application/pdf", headers=DOCUMENT_HEADERS)
 
 
 @router.get("/pages/{page_id}/image", responses={**R, 200: {"content": {"image/png": {}, "image/jpeg": {}}}},
             summary="The page's (cleaned) image", response_class=Response)
-async def page_image(page_id: str, dossiers: DossiersDep, reading: ReadingDep, access: AccessDep) -> Response:
+async def page_image(page_id: PageId, dossiers: DossiersDep, reading: ReadingDep, access: AccessDep) -> Response:
     data, media_type = await reading.image(await _read_page(dossiers, access, "read_pages", page_id))
     return Response(data, media_type=media_type, headers=DOCUMENT_HEADERS)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem
@@ -45,7 +46,7 @@ async def reading_page(case_number: CaseNumber) -> HTMLResponse:
 
 @router.get("/read-assets/{name}", summary="Script and style of the reading page", response_class=Response,
             responses={404: PROBLEM_RESPONSES[404]})
-async def reading_asset(name: str) -> Response:
+async def reading_asset(name: Annotated[str, Path(examples=["reader.js"])]) -> Response:
     if name not in _ASSETS:
         raise Problem(404, "not-found", "未找到", f"阅卷页面没有名为“{name}”的资源",
                       errors=[FieldError(field="name", reason=f"只有 {', '.join(sorted(_ASSETS))}")])

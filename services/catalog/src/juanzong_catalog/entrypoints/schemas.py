@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from juanzong_shared.contracts.compiled_dossier import CataloguingRate, CompiledCatalogueRow
 from pydantic import BaseModel, ConfigDict, Field
 
 CN = "（2025）吉01民终123号"
@@ -13,13 +14,6 @@ class _Open(BaseModel):
     """A view whose nested parts are documented by example (they mirror the domain's structure)."""
 
     model_config = ConfigDict(extra="allow")
-
-
-class CataloguingRateOut(BaseModel):
-    total_pages: int = Field(..., examples=[120])
-    automatic_pages: int = Field(..., examples=[114])
-    rate: float = Field(..., examples=[0.95], description="智能编目率 (吉高院通报29期)")
-    rule: str = "吉高院通报29期 智能编目率"
 
 
 class DossierOut(_Open):
@@ -34,30 +28,14 @@ class DossierOut(_Open):
                        "last_page": 3, "page_count": 3, "confidence": 0.98, "needs_review": False,
                        "pages": [{"page_id": "p-1", "page_number": 1}]}]}]])
     review_queue: list[dict[str, Any]] = Field(default_factory=list)
-    cataloguing_rate: CataloguingRateOut
+    cataloguing_rate: CataloguingRate
     corrections: int = 0
-
-
-class CatalogueRow(BaseModel):
-    """One line of the 卷内目录: 序号, 题名, 责任者, 日期, 页号."""
-
-    volume: str = Field(..., examples=["main"])
-    volume_zh: str = Field(..., examples=["正卷"])
-    sequence: int = Field(..., examples=[1])
-    document_id: str = Field(..., examples=["b1-d001"])
-    title: str = Field(..., examples=["民事上诉状"])
-    issuer: str | None = Field(None, examples=["张三"])
-    date: str | None = Field(None, examples=["2025-03-12"])
-    first_page: int = Field(..., examples=[1])
-    last_page: int = Field(..., examples=[3])
-    page_range: str = Field(..., examples=["1-3"])
-    category: str = Field(..., examples=["appeal_petition"])
-    category_zh: str = Field(..., examples=["上诉状"])
 
 
 class CatalogueOut(BaseModel):
     case_number: str = Field(..., examples=[CN])
-    rows: list[CatalogueRow]
+    rows: list[CompiledCatalogueRow] = Field(..., description="One line of the 卷内目录 each: 序号, 题名, 责任者, "
+                                                            "日期, 页号.")
     review_pending: int = Field(0, description="Documents waiting for review (not in the 目录 yet).")
 
 

@@ -123,7 +123,7 @@ async def compiled_view(db: AsyncDatabase, dossier: Dossier, raw: Mapping[str, A
     compiled = compile_dossier(dossier)
     pages = await repo.pages_by_id(db, dossier.page_ids)
     meta = raw.get("document_meta") or {}
-    case = await repo.get_case(db, dossier.case_number) or {}
+    case = await repo.Repository(db).get_case(dossier.case_number) or {}
     volumes = []
     for vol in compiled.volumes:
         if vis.withholding.hides_volume(vol.volume):

@@ -48,14 +48,8 @@ class Reading:
         return await self._file(page, page.get("pdf_key"), "page pdf")
 
     async def image(self, page: dict[str, Any]) -> tuple[bytes, str]:
-        """The page's (cleaned) image and its media type: ``image_key``, else the likeliest image under
-        ``pages/{page_id}/`` (pages stored before scan-ocr named it)."""
+        """The page's (cleaned) image, as scan-ocr named it (``image_key``), and its media type."""
         key = page.get("image_key")
-        if not key:
-            keys = [k for k in await self.store.list_keys(page["bucket"], f"pages/{page['_id']}/")
-                    if k.lower().endswith(tuple(IMAGE_TYPES))]
-            keys.sort(key=lambda k: (not any(w in k for w in ("processed", "clean", "page")), k))
-            key = keys[0] if keys else None
         data = await self._file(page, key, "page image")
         return data, IMAGE_TYPES.get("." + key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
