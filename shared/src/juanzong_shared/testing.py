@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from juanzong_shared.events import REGISTRY, Event, Payload
+from juanzong_shared.outbox import AlreadyProcessed
 from juanzong_shared.storage import ObjectExists, ObjectInfo, safe_key
 
 
@@ -34,6 +35,8 @@ class FakeUnitOfWork(Generic[R]):
         self.committed: list[Event] = []
         self.commits = 0
         self._events: list[Event] = []
+        self._ledger: list[str] = []
+        self.processed: set[str] = set()
         self._saved: Any = None
         self.session = None
 
@@ -53,20 +56,24 @@ class FakeUnitOfWork(Generic[R]):
         return event
 
     def mark_processed(self, ledger_id: str) -> None:
-        pass
+        """Like the real ledger: a message already handled in a committed unit raises AlreadyProcessed."""
+        if ledger_id in self.processed:
+            raise AlreadyProcessed(ledger_id)
+        self._ledger.append(ledger_id)
 
     async def __aenter__(self) -> FakeUnitOfWork[R]:
         self._saved = copy.deepcopy(self.repos.__dict__) if hasattr(self.repos, "__dict__") else None
-        self._events = []
+        self._events, self._ledger = [], []
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> bool:
         if exc_type is None:
             self.committed.extend(self._events)
+            self.processed.update(self._ledger)
             self.commits += 1
         elif self._saved is not None:
             self.repos.__dict__.update(self._saved)
-        self._events = []
+        self._events, self._ledger = [], []
         return False
 
     async def transact(self, work: Callable[[FakeUnitOfWork[R]], Awaitable[T]], **_: Any) -> T:
