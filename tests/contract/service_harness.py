@@ -20,6 +20,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from juanzong_devstack.pytest_plugin import delete_namespace_queues, running_app
 from juanzong_devstack.stack import SERVICES
+from juanzong_shared.bus import Bus
+from juanzong_shared.db import Mongo
+from juanzong_shared.outbox import OutboxRelay
+from juanzong_shared.runtime import Runtime, Wiring, wire
 from juanzong_shared.testing import FakeDecider, TokenFactory
 
 ROLES = (
@@ -114,3 +118,21 @@ async def run_service(
 def service_names() -> list[str]:
     wanted = os.environ.get("JZ_CONTRACT_SERVICES")
     return sorted(wanted.split(",")) if wanted else sorted(SERVICES)
+
+
+def _unconnected_runtime(service: str) -> Runtime:
+    config = importlib.import_module(f"{SERVICES[service].split('.')[0]}.config")
+    settings = config.ServiceSettings(_env_file=None) if hasattr(config, "ServiceSettings") else None
+    assert settings is not None, f"{config.__name__} has no ServiceSettings"
+    mongo = Mongo("mongodb://127.0.0.1:1", "contract")  # made, never connected
+    bus = Bus("amqp://guest:guest@127.0.0.1:1/", "contract", settings.service_name, mongo=mongo)
+    return Runtime(settings=settings, mongo=mongo, bus=bus, relay=OutboxRelay(mongo, bus.publish, service))
+
+
+def wiring_of(service: str) -> Wiring:
+    """The wiring a service's bootstrap returns, from a runtime whose clients were never connected."""
+    module = importlib.import_module(f"{SERVICES[service].split('.')[0]}.bootstrap")
+    runtime = _unconnected_runtime(service)
+    return asyncio.run(wire(module.bootstrap, runtime))
+
+

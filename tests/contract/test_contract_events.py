@@ -19,8 +19,6 @@ import importlib
 import inspect
 import pkgutil
 import re
-import sys
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from juanzong_devstack.asyncapi import sample_event
 from juanzong_devstack.stack import SERVICES
 from juanzong_shared.bus import Subscription
 from juanzong_shared.events import REGISTRY
+from jz_service_harness import wiring_of
 
 pytestmark = pytest.mark.unit
 
@@ -72,37 +71,16 @@ def _submodules(package: str, sub: str) -> list[str]:
 
 @functools.cache
 def wiring(service: str) -> Wiring:
-    """The subscriptions a service's app wires, captured by spying on ``create_service_app``."""
+    """The subscriptions a service's ``bootstrap(runtime)`` returns (called on a runtime that is never connected),
+    plus module-level subscriptions of its other processes (the OCR worker's)."""
     found = Wiring(service)
     package = _package(service)
     try:
-        app_module = importlib.import_module(SERVICES[service])
-    except Exception as error:  # a service being rebuilt right now
-        found.notes.append(f"cannot import {SERVICES[service]}: {type(error).__name__}: {error}")
-        return found
-    captured: list = []
-    patched: list[tuple[object, Callable]] = []
-    for name, module in list(sys.modules.items()):
-        real = getattr(module, "create_service_app", None) if name.startswith(package) else None
-        if callable(real):
-
-            def spy(settings, *args, _real=real, **kwargs):
-                captured.append(kwargs.get("parts"))
-                return _real(settings, *args, **kwargs)
-
-            patched.append((module, real))
-            module.create_service_app = spy
-    try:
-        app_module.create_app()
+        wired = wiring_of(service)
     except Exception as error:
-        found.notes.append(f"create_app() failed: {type(error).__name__}: {error}")
-    finally:
-        for module, real in patched:
-            module.create_service_app = real
-    for parts in captured:
-        for sub in getattr(parts, "subscriptions", ()) or ():
-            found.subscriptions.append(("create_app", sub))
-    # module-level maps and subscriptions (e.g. an OCR worker's, or a map not wired yet)
+        found.notes.append(f"bootstrap failed: {type(error).__name__}: {error}")
+        return found
+    found.subscriptions += [("bootstrap", sub) for sub in wired.subscriptions]
     for modname in _submodules(package, "entrypoints") + _submodules(package, "service_layer"):
         try:
             module = importlib.import_module(modname)
@@ -110,10 +88,8 @@ def wiring(service: str) -> Wiring:
             found.notes.append(f"cannot import {modname}: {type(error).__name__}: {error}")
             continue
         for attr, value in vars(module).items():
-            if isinstance(value, Subscription):
+            if isinstance(value, Subscription) and not any(value is sub for _, sub in found.subscriptions):
                 found.subscriptions.append((f"{modname}.{attr}", value))
-            elif attr.isupper() and attr.endswith("HANDLERS") and isinstance(value, Mapping):
-                found.subscriptions.append((f"{modname}.{attr}", Subscription(value)))
     return found
 
 
@@ -133,7 +109,7 @@ def test_consumer_binds_only_documented_types_and_accepts_every_version(service)
     problems: list[str] = []
     queue_names: dict[str, str] = {}
     for where, sub in wired.subscriptions:
-        if where == "create_app":
+        if where == "bootstrap":
             queue = sub.queue_name("ns", service)
             if queue in queue_names:
                 problems.append(f"two subscriptions of the app share the queue {queue}")
@@ -160,116 +136,84 @@ def test_consumer_binds_only_documented_types_and_accepts_every_version(service)
                         problems.append(f"{where}: {event_type} v{version} would not be routed to the queue")
                     if not sub.handlers.get(event.event_type):
                         problems.append(f"{where}: {event_type} v{version} has no handler")
-                    REGISTRY.parse_payload(event)  # raises when the consumer's own check would refuse it
+                    REGISTRY.read_payload(event)  # raises when the consumer's own check would refuse it
     assert not problems, "\n".join(problems)
 
 
-def test_app_handler_maps_found_for_services():
-    """Which services expose a handler map today (informational; fails only if none at all)."""
-    summary = {s: [w for w, _ in wiring(s).subscriptions] for s in SERVICES}
-    print("\nhandler maps:", summary)
-    assert any(summary.values())
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_service_wires_its_consumers_through_bootstrap(service):
+    wired = wiring(service)
+    assert not wired.notes, wired.notes
+    assert any(where == "bootstrap" for where, _ in wired.subscriptions), f"{service}: bootstrap wires no consumer"
 
 
 # -- producer side --------------------------------------------------------------------------------
-def _is_registry_create(call: ast.Call) -> bool:
-    f = call.func
-    return (
-        isinstance(f, ast.Attribute)
-        and f.attr == "create"
-        and isinstance(f.value, ast.Name)
-        and f.value.id == "REGISTRY"
-    )
+def _payload_specs() -> dict[str, list]:
+    """Payload model name → the specs (event type, version) it is the payload of."""
+    out: dict[str, list] = {}
+    for spec in REGISTRY:
+        out.setdefault(spec.payload.__name__, []).append(spec)
+    return out
 
 
-def produced_literals(source: str) -> tuple[list[tuple[int, str]], int]:
-    """(line, event type) literals that reach ``REGISTRY.create``; and the count of calls left unresolved."""
-    tree = ast.parse(source)
-    mappings: dict[str, list[tuple[int, str]]] = {}
-    for node in tree.body:
-        target, value = None, None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            target, value = node.targets[0].id, node.value
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            target, value = node.target.id, node.value
-        if target and isinstance(value, ast.Dict):
-            mappings[target] = [
-                (v.lineno, v.value)
-                for v in value.values
-                if isinstance(v, ast.Constant) and isinstance(v.value, str)
-            ]
-    found: list[tuple[int, str]] = []
-    unresolved = 0
-    wrappers: dict[str, int] = {}  # function name → index of the parameter passed to REGISTRY.create
-    for func in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]:
-        params = [a.arg for a in func.args.args]
-        used_maps = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and n.id in mappings}
-        for call in [n for n in ast.walk(func) if isinstance(n, ast.Call) and _is_registry_create(n)]:
-            if not call.args:
-                continue
-            first = call.args[0]
-            if isinstance(first, ast.Constant):
-                continue  # counted below, once, for the whole module
-            if isinstance(first, ast.Name) and first.id in params:
-                wrappers[func.name] = params.index(first.id)
-            elif used_maps:
-                for name in used_maps:
-                    found.extend(mappings[name])
-            else:
-                unresolved += 1
-    for call in [n for n in ast.walk(tree) if isinstance(n, ast.Call)]:
-        if _is_registry_create(call) and call.args and isinstance(call.args[0], ast.Constant):
-            found.append((call.lineno, call.args[0].value))
-        name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
-        if name in wrappers and len(call.args) > wrappers[name]:
-            arg = call.args[wrappers[name]]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                found.append((call.lineno, arg.value))
+def produced_types(source: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(line, event type) of every ``.emit(Model(...))`` / ``.emit(model, event_type="...")`` in ``source``, and
+    (line, why) of those that cannot be resolved to exactly one documented type."""
+    specs = _payload_specs()
+    found, unresolved = [], []
+    for call in ast.walk(ast.parse(source)):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "emit" and call.args):
+            continue
+        named = next((k.value.value for k in call.keywords if k.arg == "event_type"
+                      and isinstance(k.value, ast.Constant)), None)
+        if named is not None:
+            found.append((call.lineno, named))
+            continue
+        first = call.args[0]
+        model = first.func.id if isinstance(first, ast.Call) and isinstance(first.func, ast.Name) else None
+        types = {spec.event_type for spec in specs.get(model or "", [])}
+        if len(types) == 1:
+            found.append((call.lineno, types.pop()))
+        elif any(k.arg == "event_type" for k in call.keywords):
+            unresolved.append((call.lineno, "event_type computed"))
+        else:
+            unresolved.append((call.lineno, f"emits {ast.unparse(first)[:60]}"))
     return found, unresolved
 
 
-def test_producer_scan_finds_literals_through_maps_and_wrappers():
+def test_producer_scan_resolves_models_and_named_types():
     source = """
-EVENT_TYPES = {A: "x.made", B: "x.gone"}
-def emit(uow, e):
-    uow.emit(REGISTRY.create(EVENT_TYPES[type(e)], {}))
-def _emit(uow, event_type, payload):
-    uow.emit(REGISTRY.create(event_type, payload))
-def go(uow):
-    _emit(uow, "x.wrapped", {})
-    REGISTRY.create("x.literal", {})
-def dyn(t):
-    REGISTRY.create(t.lower(), {})
+def go(uow, kind):
+    uow.emit(CaseClosed(case_number="x"), case_number="x")
+    uow.emit(HearingEvent(case_number="x"), event_type="case.hearing.held")
+    uow.emit(HearingEvent(case_number="x"), event_type=kind)
+    uow.emit(payload)
 """
-    found, unresolved = produced_literals(source)
-    assert sorted(t for _, t in found) == ["x.gone", "x.literal", "x.made", "x.wrapped"]
-    assert unresolved == 1  # dyn computes its type: counted, reported, not checked
+    found, unresolved = produced_types(source)
+    assert sorted(t for _, t in found) == ["case.closed", "case.hearing.held"]
+    assert [why for _, why in unresolved] == ["event_type computed", "emits payload"]
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
-def test_producer_creates_only_documented_types(service):
+def test_producer_emits_only_its_documented_types(service):
     src = REPO / "services" / service / "src"
-    files = sorted(src.rglob("*.py"))
-    if not files:
-        pytest.skip(f"{service}: no source yet")
     documented = set(REGISTRY.event_types())
-    unknown, produced, unresolved = [], set(), 0
-    for path in files:
-        found, left = produced_literals(path.read_text(encoding="utf-8"))
-        unresolved += left
+    wrong, produced, unresolved = [], set(), []
+    for path in sorted(src.rglob("*.py")):
+        found, left = produced_types(path.read_text(encoding="utf-8"))
+        unresolved += [f"{path.relative_to(REPO)}:{line}: {why}" for line, why in left]
         for line, event_type in found:
             produced.add(event_type)
-            if event_type not in documented:
-                unknown.append(
-                    f"{path.relative_to(REPO)}:{line}: REGISTRY.create({event_type!r}) — not documented"
-                )
-    print(f"\n{service} produces {sorted(produced)}; {unresolved} create() call(s) with a computed type")
-    assert not unknown, "\n".join(unknown)
-    for event_type in produced:  # a service should only produce what the registry says it produces
-        producers = {REGISTRY.spec(event_type, v).producer for v in REGISTRY.versions(event_type)}
-        assert service in producers or producers & {"external", "scanning-station"}, (
-            f"{service} creates {event_type}, documented as produced by {sorted(producers)}"
-        )
+            producers = ({REGISTRY.spec(event_type, v).producer for v in REGISTRY.versions(event_type)}
+                         if event_type in documented else set())
+            if not producers:
+                wrong.append(f"{path.relative_to(REPO)}:{line}: emits {event_type!r} — not documented")
+            elif service not in producers and not producers & {"external", "scanning-station"}:
+                wrong.append(f"{path.relative_to(REPO)}:{line}: emits {event_type!r}, documented as produced by "
+                             f"{sorted(producers)}")
+    print(f"\n{service} produces {sorted(produced)}; unresolved: {unresolved}")
+    assert not wrong, "\n".join(wrong)
+    assert produced or unresolved or service not in {spec.producer for spec in REGISTRY}, f"{service}: no emit found"
 
 
 def test_topic_matching():

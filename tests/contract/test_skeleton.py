@@ -11,17 +11,13 @@
 from __future__ import annotations
 
 import ast
-import asyncio
-import importlib
 import re
 from pathlib import Path
 
 import pytest
 from juanzong_devstack.stack import SERVICES
-from juanzong_shared.bus import Bus, _typed
-from juanzong_shared.db import Mongo
-from juanzong_shared.outbox import OutboxRelay
-from juanzong_shared.runtime import Runtime, Wiring, wire
+from juanzong_shared.bus import _typed
+from jz_service_harness import wiring_of
 
 pytestmark = pytest.mark.unit
 
@@ -112,22 +108,6 @@ def test_nothing_below_entrypoints_knows_http(service):
                 if any(module == m or module.startswith(m + ".") for m in HTTP_MODULES):
                     found.append(f"{_where(path, node.lineno)} imports {module}")
     assert not found, "\n".join(found)
-
-
-def _unconnected_runtime(service: str) -> Runtime:
-    config = importlib.import_module(f"{SERVICES[service].split('.')[0]}.config")
-    settings = config.ServiceSettings(_env_file=None) if hasattr(config, "ServiceSettings") else None
-    assert settings is not None, f"{config.__name__} has no ServiceSettings"
-    mongo = Mongo("mongodb://127.0.0.1:1", "contract")  # made, never connected
-    bus = Bus("amqp://guest:guest@127.0.0.1:1/", "contract", settings.service_name, mongo=mongo)
-    return Runtime(settings=settings, mongo=mongo, bus=bus, relay=OutboxRelay(mongo, bus.publish, service))
-
-
-def wiring_of(service: str) -> Wiring:
-    """The wiring a service's bootstrap returns, from a runtime whose clients were never connected."""
-    module = importlib.import_module(f"{SERVICES[service].split('.')[0]}.bootstrap")
-    runtime = _unconnected_runtime(service)
-    return asyncio.run(wire(module.bootstrap, runtime))
 
 
 @pytest.mark.parametrize("service", NAMES)
