@@ -165,7 +165,7 @@ def _field_name(loc: Sequence[Any]) -> str:
 
 STATUS_OF_KIND: dict[str, int] = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403,
                                    "unauthenticated": 401, "unavailable": 503, "too_large": 413, "gone": 410,
-                                   "internal": 500}
+                                   "bad_request": 400, "too_many": 429, "internal": 500}
 
 
 def problem_of(error: DomainError) -> Problem:
@@ -173,7 +173,7 @@ def problem_of(error: DomainError) -> Problem:
     extra = dict(error.extra)
     if error.article:
         extra.setdefault("article", error.article)
-    headers = {"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else None
+    headers = dict(error.headers) or ({"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else None)
     return Problem(STATUS_OF_KIND[error.kind], error.code, error.title, error.detail,
                    errors=[FieldError(field=f, reason=r) for f, r in error.errors], headers=headers, **extra)
 
@@ -293,6 +293,8 @@ def create_service_app(settings: Settings, *, title: str, description: str, part
         for name, value in wiring.services.items():
             setattr(app.state, name, value)
         app.state.readiness_checks = dict(wiring.checks)
+        for step in wiring.on_startup:
+            await step()
         # a service that keeps its own revocation list (access-control) installs its own verifier
         own = runtime.verifier is not None and getattr(app.state, "token_verifier", None) is runtime.verifier
         await runtime.start(Wiring(subscriptions=[*parts.subscriptions, *wiring.subscriptions],

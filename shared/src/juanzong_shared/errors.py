@@ -12,14 +12,14 @@ message that raised one to its dead-letter queue with the reason (retrying canno
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
 Kind = Literal["invalid", "not_found", "conflict", "forbidden", "unauthenticated", "unavailable", "too_large",
-               "gone", "internal"]
+               "gone", "bad_request", "too_many", "internal"]
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "Gone", "Invalid", "Kind", "NotFound", "Refused", "TooLarge",
-           "Unauthenticated", "Unavailable"]
+__all__ = ["BadRequest", "Conflict", "DomainError", "Forbidden", "Gone", "Invalid", "Kind", "NotFound", "Refused",
+           "TooLarge", "TooMany", "Unauthenticated", "Unavailable"]
 
 
 class DomainError(Exception):
@@ -33,7 +33,8 @@ class DomainError(Exception):
     title: ClassVar[str] = "请求参数无效"
 
     def __init__(self, field: str, reason: str, *, article: str | None = None, code: str | None = None,
-                 errors: Iterable[tuple[str, str]] = (), detail: str | None = None, **extra: Any) -> None:
+                 errors: Iterable[tuple[str, str]] = (), detail: str | None = None,
+                 headers: Mapping[str, str] | None = None, **extra: Any) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
@@ -41,6 +42,8 @@ class DomainError(Exception):
         self.detail = detail or reason
         self.errors: list[tuple[str, str]] = ([(field, reason)] if field else []) + list(errors)
         self.extra = extra
+        # what the answer must carry for the caller to act (Retry-After, a WWW-Authenticate challenge)
+        self.headers: dict[str, str] = dict(headers or {})
         if code is not None:
             self.code = code  # type: ignore[misc] — an instance may name a finer code than its class
 
@@ -101,6 +104,22 @@ class TooLarge(DomainError):
     kind = "too_large"
     code = "too-large"
     title = "内容过大"
+
+
+class BadRequest(DomainError):
+    """The request cannot be read as the protocol asks (an OAuth token request without its grant, say)."""
+
+    kind = "bad_request"
+    code = "bad-request"
+    title = "请求无效"
+
+
+class TooMany(DomainError):
+    """Too many attempts in too short a time: wait (``headers={"Retry-After": ...}``)."""
+
+    kind = "too_many"
+    code = "too-many-requests"
+    title = "请求过于频繁"
 
 
 class Gone(DomainError):

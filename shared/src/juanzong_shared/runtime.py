@@ -50,6 +50,9 @@ class Wiring:
 
     subscriptions: Sequence[Subscription] = ()
     broadcasts: Sequence[Broadcast] = ()
+    # start-up steps that do I/O (load a cache, seed reference data): awaited once the services are set and before
+    # consuming starts — bootstrap itself only builds
+    on_startup: Sequence[Callable[[], Awaitable[None]]] = ()
     background: Sequence[Callable[[], Awaitable[None]]] = ()
     services: Mapping[str, Any] = field(default_factory=dict)
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = ()

@@ -49,3 +49,15 @@ async def test_a_message_handled_once_is_refused_the_second_time():
             raise RuntimeError("boom")
     async with uow:
         uow.mark_processed("q:2")
+
+
+def test_every_refusal_kind_has_a_status_and_keeps_its_headers():
+    from juanzong_shared import errors
+    from juanzong_shared.app import STATUS_OF_KIND, problem_of
+
+    kinds = {cls.kind for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.DomainError)}
+    assert kinds <= set(STATUS_OF_KIND)
+    problem = problem_of(errors.TooMany("username", "登录尝试过多", headers={"Retry-After": "30"}, rule="login-limit"))
+    assert (problem.status, problem.headers, problem.extra["rule"]) == (429, {"Retry-After": "30"}, "login-limit")
+    assert [(e.field, e.reason) for e in problem.errors] == [("username", "登录尝试过多")]
+    assert problem_of(errors.Unauthenticated("", "令牌无效")).headers == {"WWW-Authenticate": "Bearer"}
