@@ -8,7 +8,6 @@ from juanzong_shared.settings import Settings
 from pydantic import Field
 
 SERVICE = "catalog"
-PAGES_BUCKET = "juanzong-pages"
 
 
 class ServiceSettings(Settings):

@@ -45,10 +45,6 @@ class CorrectionRefused(Conflict):
     title = "更正无法执行"
 
 
-def invalid(field: str, reason: str) -> InvalidCorrection:
-    return InvalidCorrection(field, reason)
-
-
 def parse_category(value: str | None, field: str = "category") -> Category | None:
     if value is None:
         return None
@@ -57,13 +53,13 @@ def parse_category(value: str | None, field: str = "category") -> Category | Non
     except ValueError:
         found = category_by_name(value)
         if found is None:
-            raise invalid(field, f"未知的目录类别 {value!r} (unknown category)") from None
+            raise InvalidCorrection(field, f"未知的目录类别 {value!r} (unknown category)") from None
         return found
 
 
 def _need(value: Any, field: str) -> Any:
     if value is None or value == "" or value == []:
-        raise invalid(field, f"操作需要 {field} (required for this operation)")
+        raise InvalidCorrection(field, f"操作需要 {field} (required for this operation)")
     return value
 
 
@@ -71,16 +67,16 @@ def parse_document_date(value: Any, at: datetime, field: str = "date") -> date:
     """An ISO date (yyyy-mm-dd) a document can bear: a real day, from 1949 up to today (court time)."""
     text = value.strip() if isinstance(value, str) else None
     if not text or not _ISO_DATE.fullmatch(text):
-        raise invalid(field, f"日期须为 yyyy-mm-dd 格式，收到 {value!r} (an ISO date is required)")
+        raise InvalidCorrection(field, f"日期须为 yyyy-mm-dd 格式，收到 {value!r} (an ISO date is required)")
     try:
         parsed = date.fromisoformat(text)
     except ValueError:
-        raise invalid(field, f"日期 {text} 不存在 (no such day)") from None
+        raise InvalidCorrection(field, f"日期 {text} 不存在 (no such day)") from None
     today = at.astimezone(CHINA).date()
     if parsed > today:
-        raise invalid(field, f"日期 {text} 晚于今天 {today.isoformat()} (a date in the future)")
+        raise InvalidCorrection(field, f"日期 {text} 晚于今天 {today.isoformat()} (a date in the future)")
     if parsed.year < 1949:
-        raise invalid(field, f"日期 {text} 早于1949年 (too early for a court dossier)")
+        raise InvalidCorrection(field, f"日期 {text} 早于1949年 (too early for a court dossier)")
     return parsed
 
 
@@ -92,9 +88,9 @@ def _edit(dossier: rules.Dossier, req: dict[str, Any], actor: str,
         raise InvalidCorrection("", reason, errors=[(f, reason) for f in EDIT_FIELDS])
     title, issuing_party = req.get("title"), req.get("issuing_party")
     if title is not None and not str(title).strip():
-        raise invalid("title", "题名不能为空 (title may not be blank)")
+        raise InvalidCorrection("title", "题名不能为空 (title may not be blank)")
     if issuing_party is not None and not str(issuing_party).strip():
-        raise invalid("issuing_party", "责任者不能为空 (issuing_party may not be blank)")
+        raise InvalidCorrection("issuing_party", "责任者不能为空 (issuing_party may not be blank)")
     when = parse_document_date(req["date"], at) if req.get("date") is not None else None
     return rules.edit_entry(dossier, document_id, title=title, date=when, issuing_party=issuing_party,
                             actor=actor, at=at)
@@ -119,7 +115,7 @@ def _apply(dossier: rules.Dossier, op: str, req: dict[str, Any], actor: str,
     if op == "reorder":
         position = req.get("position")
         if position is None:
-            raise invalid("position", "操作需要 position (required for reorder)")
+            raise InvalidCorrection("position", "操作需要 position (required for reorder)")
         return rules.reorder(dossier, _need(req.get("document_id"), "document_id"), int(position), actor=actor,
                              at=at)
     if op == "rename":
@@ -130,10 +126,10 @@ def _apply(dossier: rules.Dossier, op: str, req: dict[str, Any], actor: str,
     if op == "disclosure":
         disclosable = req.get("disclosable")
         if not isinstance(disclosable, bool):
-            raise invalid("disclosable", "操作需要 disclosable (true/false) (required for disclosure)")
+            raise InvalidCorrection("disclosable", "操作需要 disclosable (true/false) (required for disclosure)")
         return rules.set_disclosure(dossier, _need(req.get("document_id"), "document_id"), disclosable, actor=actor,
                                     at=at)
-    raise invalid("operation", f"未知操作 {op!r}，可用: {', '.join(OPERATIONS)}")
+    raise InvalidCorrection("operation", f"未知操作 {op!r}，可用: {', '.join(OPERATIONS)}")
 
 
 class Corrections:
@@ -163,7 +159,7 @@ async def _correct(uow: Any, case_number: str, request: dict[str, Any], *, actor
     except rules.CorrectionError as error:
         raise CorrectionRefused(op, str(error)) from None
     except KeyError as error:
-        raise invalid("operation", f"缺少字段 {error}") from None
+        raise InvalidCorrection("operation", f"缺少字段 {error}") from None
     meta = dict(raw.get("document_meta") or {})
     for doc_id in correction.document_ids:  # a split's new part inherits the batch it came from
         if doc_id not in meta:
