@@ -182,7 +182,7 @@ async def check_replacement(uow: UnitOfWork[Repositories], page_id: str, case_nu
 
 def page_failure(page_id: str, seq: int, file_name: str | None, page_index: int | None, failure: dict) -> dict:
     """A page that will not be processed, as a problem object naming the page (``PageFailure`` in the API)."""
-    return {"type": f"https://juanzong.court/problems/page/{failure['code']}", "title": "页面被拒收",
+    return {"type": f"https://juanzong.court/problems/page/{failure['code']}", "title": "页面被拒收", "status": 422,
             "code": failure["code"], "detail": failure["reason_zh"], "detail_en": failure["reason_en"],
             "page_id": page_id, "seq": seq, "file_name": file_name, "page_index": page_index}
 
