@@ -54,20 +54,18 @@ def station_job_access(runtime: Runtime) -> tuple[StationJobAccess | None, Servi
     return StationJobAccess(lambda: runtime.decider, token.identity, token.forget), token
 
 
-async def bootstrap(runtime: Runtime) -> Wiring:
-    """The API process: its HTTP services, and the consumer of the stations' jobs. With the broker connected it
-    first declares the pages queue, so pages fanned out before any worker has ever started wait in the queue
-    instead of being dropped by the exchange."""
-    if runtime.bus.connected:
-        await runtime.bus.declare(pages_subscription())
+def bootstrap(runtime: Runtime) -> Wiring:
+    """The API process: its HTTP services, and the consumer of the stations' jobs. At start-up it declares the
+    pages queue, so pages fanned out before any worker has ever started wait in the queue instead of being
+    dropped by the exchange."""
     settings: ServiceSettings = runtime.settings
     gate = CaseGate(lambda: runtime.decider, settings.auth_required)
     intake = BatchIntake(runtime.transact, runtime.store, settings)
     access, token = station_job_access(runtime)
     station_jobs = StationJobs(runtime.store, settings, access)
-
     return Wiring(
         subscriptions=[Subscription([station_jobs.accept])],
+        on_startup=[lambda: runtime.bus.declare(pages_subscription())],
         services={"gate": gate, "intake": intake, "station_jobs": station_jobs,
                   "uploads": Uploads(runtime.transact, runtime.store, settings, gate, intake),
                   "progress": Progress(runtime.transact, gate)},
