@@ -34,5 +34,7 @@ def bootstrap(runtime: Runtime) -> Wiring:
     return Wiring(
         subscriptions=[Subscription(handlers=cataloguing.handlers)],
         background=[load_model], on_shutdown=[close],
+        # not ready without the page model: /readyz names the command that builds it
+        checks={"page_model": catalog.classifier},
         services={"catalog": catalog, "dossiers": Dossiers(db, cache), "corrections": Corrections(runtime.transact),
                   "reading": Reading(runtime.transact, Repository(db), runtime.store)})

@@ -8,7 +8,6 @@ from typing import NamedTuple
 
 __all__ = [
     "PageFooter",
-    "cn_date",
     "compact",
     "parse_footer",
     "title_key",
@@ -65,18 +64,3 @@ def parse_footer(lines: list[str], tail: int = 3) -> PageFooter | None:
             return PageFooter(int(m.group(1)), None)
     return None
 
-
-_CN_DIGITS = "〇一二三四五六七八九"
-
-
-def _cn_number(n: int) -> str:
-    if n < 10:
-        return _CN_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 1 else _CN_DIGITS[tens]
-    return head + "十" + (_CN_DIGITS[ones] if ones else "")
-
-
-def cn_date(year: int, month: int, day: int) -> str:
-    """The way court documents write a date: ``二〇二五年三月十二日``."""
-    return "".join(_CN_DIGITS[int(c)] for c in str(year)) + f"年{_cn_number(month)}月{_cn_number(day)}日"
