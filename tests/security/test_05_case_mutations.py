@@ -34,7 +34,7 @@ def audited(api, sec, case_number: str, actor: str, action: str, timeout: float 
     """The decision records access-control kept for ``actor`` asking ``action`` on the case (read as 技术处)."""
     deadline = time.monotonic() + timeout
     while True:
-        records = api.get("access-control", f"/v1/audit?case_number={sec.cn_path(case_number)}", sec.TECH)
+        records = api.get("access-control", f"/v1/audit?case_number={sec.cn_path(case_number)}", sec.TECH)["items"]
         found = [r for r in records if r["actor"] == actor and r["action"] == "decision"
                  and r["detail"].get("action") == action]
         if found or time.monotonic() > deadline:

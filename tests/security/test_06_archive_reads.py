@@ -30,7 +30,7 @@ def _trail(api, sec, case_number: str, until=lambda records: True) -> list[dict]
     deadline = time.monotonic() + 15
     while True:
         records = api.get("access-control", "/v1/audit", sec.JUDGE, params={"case_number": case_number,
-                                                                            "limit": 5000})
+                                                                            "limit": 500})["items"]
         if until(records) or time.monotonic() > deadline:
             return records
         time.sleep(0.3)

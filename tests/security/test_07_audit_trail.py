@@ -29,7 +29,7 @@ def known_to_access_control(api, sec, case_number: str, timeout: float = 30.0) -
 
 
 def reads_of(api, sec, case_number: str) -> list[dict]:
-    records = api.get("access-control", f"/v1/audit?case_number={sec.cn_path(case_number)}", sec.TECH)
+    records = api.get("access-control", f"/v1/audit?case_number={sec.cn_path(case_number)}", sec.TECH)["items"]
     return [r for r in records if r["action"].startswith("read.read_")]
 
 

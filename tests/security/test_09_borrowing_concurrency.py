@@ -59,6 +59,6 @@ def test_six_parallel_borrowings_of_one_case_store_exactly_two(api, sec, kind, m
     assert len(stored) == 2, answers
     for status, b in refused:
         sec.assert_refused(status, b, (409,), rule=rule)
-    listed = api.get("access-control", f"/v1/borrowings?case_number={sec.cn_path(case_number)}", sec.JUDGE)
+    listed = api.get("access-control", f"/v1/borrowings?case_number={sec.cn_path(case_number)}", sec.JUDGE)["items"]
     assert sorted(b["borrowing_id"] for b in listed if b["kind"] == kind) == \
         sorted(b["borrowing_id"] for b in stored)

@@ -36,7 +36,7 @@ def borrow(api, sec, case_number: str) -> dict:
 
 
 def borrowing_reads(api, sec, case_number: str) -> list[str]:
-    records = api.get("access-control", f"/v1/audit?case_number={sec.cn_path(case_number)}", sec.TECH)
+    records = api.get("access-control", f"/v1/audit?case_number={sec.cn_path(case_number)}", sec.TECH)["items"]
     return [r["actor"] for r in records if r["action"] == "read.borrowings"]
 
 
@@ -49,14 +49,14 @@ def test_a_cases_borrowings_are_read_only_on_a_need_to_know_and_each_read_is_rec
     b = borrow(api, sec, case_number)
     path = f"/v1/borrowings?case_number={sec.cn_path(case_number)}"
 
-    assert [x["borrowing_id"] for x in api.get("access-control", path, sec.MEMBER)] == [b["borrowing_id"]]
+    assert [x["borrowing_id"] for x in api.get("access-control", path, sec.MEMBER)["items"]] == [b["borrowing_id"]]
     assert borrowing_reads(api, sec, case_number) == ["u-" + sec.MEMBER]
 
     status, body = api.status_of("access-control", "GET", path, sec.OUTSIDER)
     sec.assert_refused(status, body, (403,), rule=ART9)
     status, body = api.status_of("access-control", "GET", f"/v1/borrowings/{b['borrowing_id']}", sec.OUTSIDER)
     sec.assert_refused(status, body, (403,), rule=ART9)
-    listed = api.get("access-control", "/v1/borrowings", sec.OUTSIDER)
+    listed = api.get("access-control", "/v1/borrowings", sec.OUTSIDER)["items"]
     assert b["borrowing_id"] not in [x["borrowing_id"] for x in listed]
     status, body = api.status_of("access-control", "GET", path, "notifier")
     sec.assert_refused(status, body, (403,))
@@ -82,4 +82,5 @@ def test_a_classified_cases_borrowings_do_not_exist_outside_its_team(api, sec):
             "case_number": case_number, "kind": "emergency", "materials": ["current_case_materials"], "days": 1,
             "purpose": "庭审中", "session": "hearing", "cause": "网络中断"})
         sec.assert_refused(status, body, (404,))
-    assert api.get("access-control", f"/v1/borrowings?case_number={sec.cn_path(case_number)}", sec.FILING) == []
+    assert api.get("access-control", f"/v1/borrowings?case_number={sec.cn_path(case_number)}",
+                   sec.FILING)["items"] == []

@@ -126,12 +126,9 @@ async def bootstrap(runtime: Runtime) -> Wiring:
         durable_queue=cases.queue_name(runtime.settings.bus_namespace, runtime.settings.service_name),
         committed=lambda ledger_id: already_processed(runtime.mongo, ledger_id),
         hold_limit_seconds=runtime.settings.invalidation_hold_seconds)
-    if runtime.bus.connected:
-        # TODO(issue 21): a Wiring start-up step in shared/ (run before consuming); until then the I/O runs here,
-        # and only on a connected runtime (the contract test builds the wiring on an unconnected one)
-        await ac.start()
     # Our own verifier uses the in-process public key: this service cannot fetch its JWKS before it is up.
     verifier = TokenVerifier(issuer=runtime.settings.jwt_issuer, audience=runtime.settings.jwt_audience,
                              public_key_pem=ac.signing_key.public_pem())
-    return Wiring(subscriptions=[cases], broadcasts=[invalidation.broadcast()], background=[ac.housekeeping],
-                  services={"ac": ac, "token_verifier": verifier}, on_shutdown=[ac.stop])
+    return Wiring(subscriptions=[cases], broadcasts=[invalidation.broadcast()], on_startup=[ac.start],
+                  background=[ac.housekeeping], services={"ac": ac, "token_verifier": verifier},
+                  on_shutdown=[ac.stop])

@@ -395,7 +395,7 @@ async def test_audit_chain_records_decisions_and_detects_an_edit(ac_service, tok
     await app.state.ac.audit.flush()
     trail = await client.get("/v1/audit", params={"case_number": registered_case}, headers=await tokens("head-sun"))
     assert trail.status_code == 200
-    denied = [r for r in trail.json() if r["action"] == "decision" and r["actor"] == "u-judge-chen"]
+    denied = [r for r in trail.json()["items"] if r["action"] == "decision" and r["actor"] == "u-judge-chen"]
     assert denied and denied[-1]["detail"]["allowed"] is False and "第九条" in denied[-1]["detail"]["rule"]
     nope = await client.get("/v1/audit", params={"case_number": registered_case}, headers=await tokens("judge-chen"))
     assert nope.status_code == 403

@@ -162,7 +162,7 @@ async def test_borrowing_records_are_read_by_who_may_read_the_case_and_each_read
     path = f"/v1/borrowings?case_number={case_number}"
 
     team = await client.get(path, headers=await tokens("judge-li"))
-    assert team.status_code == 200 and [x["borrowing_id"] for x in team.json()] == [b["borrowing_id"]]
+    assert team.status_code == 200 and [x["borrowing_id"] for x in team.json()["items"]] == [b["borrowing_id"]]
     reads = await trail(app, case_number, "read.borrowings")
     assert [r["actor"] for r in reads] == ["u-judge-li"] and reads[0]["detail"]["borrowings"] == [b["borrowing_id"]]
 
@@ -172,9 +172,9 @@ async def test_borrowing_records_are_read_by_who_may_read_the_case_and_each_read
     one = await client.get(f"/v1/borrowings/{b['borrowing_id']}", headers=await tokens("judge-chen"))
     assert one.status_code == 403
     mine = await client.get("/v1/borrowings", headers=await tokens("judge-chen"))
-    assert b["borrowing_id"] not in [x["borrowing_id"] for x in mine.json()]
+    assert b["borrowing_id"] not in [x["borrowing_id"] for x in mine.json()["items"]]
     filing = await client.get("/v1/borrowings", headers=await tokens("filing-qian"))
-    assert b["borrowing_id"] in [x["borrowing_id"] for x in filing.json()]
+    assert b["borrowing_id"] in [x["borrowing_id"] for x in filing.json()["items"]]
     assert [r["actor"] for r in await trail(app, case_number, "read.borrowings")] == ["u-judge-li", "u-filing-qian"]
 
 

@@ -117,13 +117,10 @@ class MemoryRequests:
                 if (r.status.value == "pending" and r.decide_by <= now)
                 or (r.status.value == "approved" and r.expires_at is not None and r.expires_at <= now)]
 
-    async def find(self, *, case_number=None, requester=None, status=None, limit=200) -> list[AccessRequest]:
+    async def find(self, *, case_number=None, requester=None, status=None, limit, offset=0) -> list[AccessRequest]:
         found = [r for r in self.requests.values() if (not case_number or r.case_id == case_number)
                  and (not requester or r.requester_id == requester) and (not status or r.status.value == status)]
-        return sorted(found, key=lambda r: r.requested_at, reverse=True)[:limit]
-
-    async def pending(self, limit: int = 2000) -> list[AccessRequest]:
-        return await self.find(status="pending", limit=limit)
+        return sorted(found, key=lambda r: r.requested_at, reverse=True)[offset:offset + limit]
 
     async def grants(self, case_number: str, grantee: str) -> list[Grant]:
         return [g for g in self.grant_by_id.values() if g.case_id == case_number and g.grantee_id == grantee]
@@ -143,11 +140,12 @@ class MemoryBorrowings:
     async def of_case(self, case_number: str) -> list[Borrowing]:
         return [b for b in self.items.values() if b.case_id == case_number]
 
-    async def find(self, *, case_number=None, borrower=None, court=None, status=None, limit=200) -> list[Borrowing]:
+    async def find(self, *, case_number=None, borrower=None, court=None, status=None, limit,
+                   offset=0) -> list[Borrowing]:
         found = [b for b in self.items.values() if (not case_number or b.case_id == case_number)
                  and (not borrower or b.borrower_id == borrower) and (not court or b.court == court)
                  and (not status or b.status.value == status)]
-        return sorted(found, key=lambda b: b.requested_at, reverse=True)[:limit]
+        return sorted(found, key=lambda b: b.requested_at, reverse=True)[offset:offset + limit]
 
     async def reminders_due(self, now: datetime, emergency_kind: str) -> list[Borrowing]:
         return [b for b in self.items.values() if b.is_overdue(now) or b.explanation_overdue(now)]

@@ -82,7 +82,7 @@ async def test_an_unknown_account_costs_the_same_hash_check_as_a_wrong_password(
     for login in ("judge-wang", "nobody-at-all"):
         with pytest.raises(OAuthError) as refused:
             await ids.password(login, "wrong", None, "10.0.0.1")
-        assert refused.value.status == 400 and refused.value.error == "invalid_grant"
+        assert refused.value.kind == "bad_request" and refused.value.error == "invalid_grant"
     assert len(checked) == 2 and checked[0] is not None and checked[1] is None  # both paths ran the check
     # ... and with no stored hash the check is a full PBKDF2 against the dummy hash of the same strength
     assert dummy_hash().split("$")[:2] == checked[0].split("$")[:2]
@@ -131,4 +131,4 @@ async def test_a_success_clears_the_accounts_failures(setup):
     for _ in range(4):
         with pytest.raises(OAuthError) as refused:
             await ids.password("judge-wang", "wrong", None, "10.0.0.1")
-        assert refused.value.status == 400
+        assert refused.value.kind == "bad_request"

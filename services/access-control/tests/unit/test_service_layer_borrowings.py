@@ -69,3 +69,18 @@ async def test_a_station_borrows_nothing(world, people):
         await ask(world, people.station)
     body = problem_of(refused.value).body()
     assert body["status"] == 403 and body["title"] == "无权访问" and body["rule"] == rules.ART4_1_3
+
+
+async def test_a_list_is_paged_and_only_the_page_shown_is_traced(world, people):
+    """The list answers a page, newest first, with one borrowing more when another page follows; the audit trail
+    records the reads of the page's borrowings only (法〔2016〕264号 一(三))."""
+    older, newer = await ask(world, people.member), await ask(world, people.judge)
+    bws = world.borrowings
+    for read in (lambda **page: bws.read_visible(people.filing, **page),
+                 lambda **page: bws.read_of_case(people.filing, CASE, **page)):
+        world.audit.records.clear()
+        first = await read(limit=1)
+        assert [b.borrowing_id for b in first] == [newer.borrowing_id, older.borrowing_id]  # the second: more follow
+        assert [r["detail"]["borrowings"] for r in world.audit.records if r["action"] == "read.borrowings"] == \
+            [[newer.borrowing_id]]
+        assert [b.borrowing_id for b in await read(limit=1, offset=1)] == [older.borrowing_id]

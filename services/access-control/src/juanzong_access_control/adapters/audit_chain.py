@@ -180,9 +180,10 @@ class AuditChain:
         return (doc["seq"], doc["hash"]) if doc else None
 
     async def records(self, query: Mapping[str, Any] | None = None, *, after_seq: int = 0,
-                      limit: int | None = None, upto_seq: int | None = None) -> AsyncIterator[AuditRecord]:
+                      limit: int | None = None, offset: int = 0,
+                      upto_seq: int | None = None) -> AsyncIterator[AuditRecord]:
         seq: dict[str, int] = {"$gt": after_seq} if upto_seq is None else {"$gt": after_seq, "$lte": upto_seq}
-        cursor = self.db[AUDIT].find({**(query or {}), "seq": seq}, sort=SORT_SEQ)
+        cursor = self.db[AUDIT].find({**(query or {}), "seq": seq}, sort=SORT_SEQ, skip=offset)
         if limit:
             cursor = cursor.limit(limit)
         async for doc in cursor:

@@ -296,13 +296,10 @@ class Requests(_Repository):
         return [d["_id"] async for d in cursor]
 
     async def find(self, *, case_number: str | None = None, requester: str | None = None, status: str | None = None,
-                   limit: int = 200) -> list[AccessRequest]:
+                   limit: int, offset: int = 0) -> list[AccessRequest]:
+        """Newest first."""
         query = _where(case_id=case_number, requester_id=requester, **{"q.status": status})
-        cursor = self.db[REQUESTS].find(query, session=self.session).sort("requested_at", -1).limit(limit)
-        return [_model_of(AccessRequest, d) async for d in cursor]
-
-    async def pending(self, limit: int = 2000) -> list[AccessRequest]:
-        cursor = self.db[REQUESTS].find({"q.status": "pending"}, session=self.session).limit(limit)
+        cursor = self.db[REQUESTS].find(query, session=self.session, sort=NEWEST, skip=offset, limit=limit)
         return [_model_of(AccessRequest, d) async for d in cursor]
 
     async def grants(self, case_number: str, grantee: str) -> list[Grant]:
@@ -330,9 +327,10 @@ class Borrowings(_Repository):
                 async for d in self.db[BORROWINGS].find({"case_id": case_number}, session=self.session)]
 
     async def find(self, *, case_number: str | None = None, borrower: str | None = None, court: str | None = None,
-                   status: str | None = None, limit: int = 200) -> list[Borrowing]:
+                   status: str | None = None, limit: int, offset: int = 0) -> list[Borrowing]:
+        """Newest first."""
         query = _where(case_id=case_number, borrower_id=borrower, court=court, **{"q.status": status})
-        cursor = self.db[BORROWINGS].find(query, session=self.session).sort("requested_at", -1).limit(limit)
+        cursor = self.db[BORROWINGS].find(query, session=self.session, sort=NEWEST, skip=offset, limit=limit)
         return [_model_of(Borrowing, d) async for d in cursor]
 
     async def reminders_due(self, now: datetime, emergency_kind: str) -> list[Borrowing]:
@@ -451,3 +449,4 @@ def repositories(db: AsyncDatabase, session: AsyncClientSession | None) -> Repos
 
 SORT_SEQ = [("seq", ASCENDING)]
 SORT_SEQ_DESC = [("seq", DESCENDING)]
+NEWEST = [("requested_at", DESCENDING)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Query
+from juanzong_shared.pagination import Limit, Offset, Page
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.approvals import AccessRequest
@@ -71,22 +72,22 @@ async def open_request(body: AccessRequestIn, caller: CallerDep, ac: AcDep) -> A
     return AccessRequestOut.of(await ac.approvals.open(caller, body.case_number, body.actions, body.purpose, body.days))
 
 
-@router.get("", response_model=list[AccessRequestOut], summary="Access requests (mine, by case, or awaiting me)",
+@router.get("", response_model=Page[AccessRequestOut], summary="Access requests (mine, by case, or awaiting me)",
             responses=responses(401))
 async def list_requests(caller: CallerDep, ac: AcDep,
                         case_number: str | None = Query(None, examples=["（2025）吉01民终123号"]),
                         status: str | None = Query(None, examples=["pending"]),
-                        awaiting_me: bool = Query(False, description="Pending requests whose next step is mine.")
-                        ) -> list[AccessRequestOut]:
+                        awaiting_me: bool = Query(False, description="Pending requests whose next step is mine."),
+                        limit: Limit = 50, offset: Offset = 0) -> Page[AccessRequestOut]:
     if awaiting_me:
-        found = await ac.approvals.awaiting(caller)
+        found = await ac.approvals.awaiting(caller, limit=limit, offset=offset)
     elif case_number:
         decision, _ = await ac.decisions.decide(caller, Action.MANAGE, case_number, record=False)
-        found = await ac.approvals.list(case_number=case_number, status=status,
+        found = await ac.approvals.list(case_number=case_number, status=status, limit=limit, offset=offset,
                                         requester=None if decision.allowed else caller.id)
     else:
-        found = await ac.approvals.list(requester=caller.id, status=status)
-    return [AccessRequestOut.of(r) for r in found]
+        found = await ac.approvals.list(requester=caller.id, status=status, limit=limit, offset=offset)
+    return Page.of([AccessRequestOut.of(r) for r in found], limit=limit, offset=offset)
 
 
 @router.get("/{request_id}", response_model=AccessRequestOut, summary="One access request",

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from juanzong_shared.logging import get_logger
+from juanzong_shared.pagination import Limit, Offset, Page
 from juanzong_shared.problems import Problem, forbidden
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -102,17 +103,19 @@ def _auditor(caller: Principal) -> None:
         raise forbidden("全院留痕记录的查看、校验和导出限于技术处和院领导。", rules.SPC_1_3)
 
 
-@router.get("", response_model=list[AuditRecordOut], summary="Audit records, by case (全程留痕)",
+@router.get("", response_model=Page[AuditRecordOut], summary="Audit records, by case (全程留痕), oldest first",
             responses=responses(401, 403))
 async def list_records(caller: CallerDep, ac: AcDep,
                        case_number: str | None = Query(None, examples=["（2025）吉01民终123号"]),
-                       after_seq: int = Query(0, ge=0, le=2**63 - 1, description="Records after this sequence number."), limit: int = Query(500, ge=1, le=5000)) -> list[AuditRecordOut]:
+                       after_seq: int = Query(0, ge=0, le=2**63 - 1, description="Records after this sequence number."),
+                       limit: Limit = 500, offset: Offset = 0) -> Page[AuditRecordOut]:
     if case_number:
         await _may_read_case_trail(ac, caller, case_number)
     else:
         _auditor(caller)
-    query = {"case_id": case_number} if case_number else {}
-    return [AuditRecordOut(**r.model_dump()) async for r in ac.audit.records(query, after_seq=after_seq, limit=limit)]
+    found = ac.audit.records({"case_id": case_number} if case_number else {}, after_seq=after_seq, limit=limit + 1,
+                             offset=offset)
+    return Page.of([AuditRecordOut(**r.model_dump()) async for r in found], limit=limit, offset=offset)
 
 
 def _storage_away(error: Exception) -> Problem:

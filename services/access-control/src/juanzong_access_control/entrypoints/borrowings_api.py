@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Query
+from juanzong_shared.pagination import Limit, Offset, Page
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.borrowing import Borrowing, BorrowingKind, PaperMaterial, SessionKind, VerificationPurpose
@@ -79,18 +80,19 @@ async def request_borrowing(body: BorrowingIn, caller: CallerDep, ac: AcDep) -> 
     return BorrowingOut.of(b)
 
 
-@router.get("", response_model=list[BorrowingOut],
+@router.get("", response_model=Page[BorrowingOut],
             summary="Borrowings of a case (whoever may read the case), or those I may see (mine; my court's for the "
                     "staff who handle paper). Every read is audited.", responses=responses(401, 403, 404))
 async def list_borrowings(caller: CallerDep, ac: AcDep,
                           case_number: str | None = Query(None, min_length=1, max_length=100,
                                                           examples=["（2025）吉01民终123号"]),
-                          status: str | None = Query(None, max_length=20, examples=["lent"])) -> list[BorrowingOut]:
+                          status: str | None = Query(None, max_length=20, examples=["lent"]),
+                          limit: Limit = 50, offset: Offset = 0) -> Page[BorrowingOut]:
     if case_number:
-        found = await ac.borrowings.read_of_case(caller, case_number, status=status)
+        found = await ac.borrowings.read_of_case(caller, case_number, status=status, limit=limit, offset=offset)
     else:
-        found = await ac.borrowings.read_visible(caller, status=status)
-    return [BorrowingOut.of(b) for b in found]
+        found = await ac.borrowings.read_visible(caller, status=status, limit=limit, offset=offset)
+    return Page.of([BorrowingOut.of(b) for b in found], limit=limit, offset=offset)
 
 
 @router.get("/{borrowing_id}", response_model=BorrowingOut, summary="One borrowing (its borrower, or who may read "

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
-from juanzong_shared.auth import TokenVerifier, bearer_token, unauthorized
+from juanzong_shared.auth import TokenVerifier, bearer_token
+from juanzong_shared.errors import Unauthenticated
 from juanzong_shared.problems import Problem
 
 from ..bootstrap import AccessControl
@@ -33,20 +34,25 @@ async def get_caller(request: Request) -> Principal:
                                       ac.verified_tokens)
 
 
+def _invalid_token(reason: str) -> Unauthenticated:  # as the shared verifier answers (RFC 6750)
+    return Unauthenticated("", reason, code="unauthorized",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
 async def principal_from_token(verifier: TokenVerifier, revocations: Revocations, token: str | None,
                                cache: VerifiedTokens | None = None) -> Principal:
     """The verified caller as the decision point sees it; 401 problem+json when the token is not good."""
     if token is None:
-        raise unauthorized("缺少 Bearer 令牌 (missing bearer token)")
+        raise _invalid_token("缺少 Bearer 令牌 (missing bearer token)")
     hit = cache.get(token) if cache is not None else None
     if hit is not None:
         jti, principal = hit
         if revocations.is_revoked(jti):
-            raise unauthorized("令牌已被撤销 (token revoked)")
+            raise _invalid_token("令牌已被撤销 (token revoked)")
         return principal
     identity = await verifier.verify(token)  # signature, issuer, audience, expiry
     if revocations.is_revoked(identity.token_id):
-        raise unauthorized("令牌已被撤销 (token revoked)")
+        raise _invalid_token("令牌已被撤销 (token revoked)")
     claims = jwt.decode(token, options={"verify_signature": False})
     known = {r.value for r in Role}
     try:
@@ -57,7 +63,7 @@ async def principal_from_token(verifier: TokenVerifier, revocations: Revocations
                               scopes=frozenset(identity.scopes),
                               supervised_departments=frozenset(claims.get("supervised_depts") or ()))
     except ValueError as error:
-        raise unauthorized(f"令牌声明不一致 (inconsistent claims: {error})") from None
+        raise _invalid_token(f"令牌声明不一致 (inconsistent claims: {error})") from None
     if cache is not None:
         # cached only up to the verifier's own expiry check (no leeway beyond it)
         cache.put(token, float(claims["exp"]), identity.token_id, principal)

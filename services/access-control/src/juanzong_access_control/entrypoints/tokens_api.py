@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
-from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem
+from juanzong_shared.problems import PROBLEM_RESPONSES
 from pydantic import BaseModel, Field
 
 from ..adapters.tokens import discovery_document
-from ..service_layer.identities import LoginsLimited, OAuthError
+from ..service_layer.identities import OAuthError
 from .deps import AcDep, CallerDep
 from .problems_doc import responses
 
@@ -29,20 +29,6 @@ class TokenResponse(BaseModel):
 class RevokeResponse(BaseModel):
     revoked: bool = Field(..., examples=[True])
     jti: str | None = Field(None, examples=["4f1c0a..."])
-
-
-def _problem(refusal: OAuthError | LoginsLimited) -> Problem:
-    """An OAuth error (RFC 6749 5.2 ``error``/``error_description``) in a problem+json body; 429 with Retry-After
-    while logins are limited."""
-    if isinstance(refusal, LoginsLimited):
-        wait = refusal.wait_seconds
-        return Problem(429, "too-many-login-failures", "登录失败次数过多",
-                       f"{refusal.window_minutes}分钟内登录失败次数过多，请{wait}秒后再试 (too many failed logins)",
-                       headers={"Retry-After": str(wait)}, retry_after_seconds=wait)
-    errors = [FieldError(field=refusal.field, reason=refusal.description)] if refusal.field else None
-    headers = {"WWW-Authenticate": 'Basic realm="juanzong"'} if refusal.error == "invalid_client" else None
-    return Problem(refusal.status, refusal.error.replace("_", "-"), "令牌申请被拒绝", refusal.description,
-                   errors=errors, headers=headers, error=refusal.error, error_description=refusal.description)
 
 
 def _basic_auth(request: Request) -> tuple[str | None, str | None]:
@@ -70,30 +56,23 @@ async def token(request: Request, ac: AcDep,
                 refresh_token: Annotated[str | None, Form()] = None,
                 scope: Annotated[str | None, Form(examples=["dossier:read_text"])] = None) -> dict[str, Any]:
     ids = ac.identities
-    try:
-        if grant_type == "password":
-            # the peer's address, not a forwarded header a client could set: the failure limit counts per address
-            return await ids.password(username, password, scope, request.client.host if request.client else None)
-        if grant_type == "client_credentials":
-            basic_id, basic_secret = _basic_auth(request)
-            return await ids.client_credentials(client_id or basic_id, client_secret or basic_secret, scope)
-        if grant_type == "refresh_token":
-            return await ids.refresh(refresh_token, scope)
-        raise OAuthError("unsupported_grant_type",
-                         f"不支持的授权方式 {grant_type!r} (use password, client_credentials or refresh_token)",
-                         "grant_type")
-    except (OAuthError, LoginsLimited) as refusal:
-        raise _problem(refusal) from None
+    if grant_type == "password":
+        # the peer's address, not a forwarded header a client could set: the failure limit counts per address
+        return await ids.password(username, password, scope, request.client.host if request.client else None)
+    if grant_type == "client_credentials":
+        basic_id, basic_secret = _basic_auth(request)
+        return await ids.client_credentials(client_id or basic_id, client_secret or basic_secret, scope)
+    if grant_type == "refresh_token":
+        return await ids.refresh(refresh_token, scope)
+    raise OAuthError("unsupported_grant_type",
+                     f"不支持的授权方式 {grant_type!r} (use password, client_credentials or refresh_token)", "grant_type")
 
 
 @router.post("/v1/token/revoke", response_model=RevokeResponse, summary="Revoke an access or refresh token (RFC 7009)",
              responses=responses(400, 422))
 async def revoke(ac: AcDep, token: Annotated[str, Form()],
                  token_type_hint: Annotated[str | None, Form(examples=["refresh_token"])] = None) -> dict[str, Any]:
-    try:
-        return await ac.identities.revoke(token)
-    except OAuthError as refusal:
-        raise _problem(refusal) from None
+    return await ac.identities.revoke(token)
 
 
 def _example(body: dict[str, Any]) -> dict[int | str, dict[str, Any]]:

@@ -186,16 +186,18 @@ class Approvals:
         return request
 
     async def list(self, *, case_number: str | None = None, requester: str | None = None,
-                   status: str | None = None, limit: int = 200) -> list[ap.AccessRequest]:
-        return await self.requests.find(case_number=case_number, requester=requester, status=status, limit=limit)
+                   status: str | None = None, limit: int = 50, offset: int = 0) -> list[ap.AccessRequest]:
+        """The page from ``offset``, newest first, with one request more when another page follows."""
+        return await self.requests.find(case_number=case_number, requester=requester, status=status,
+                                        limit=limit + 1, offset=offset)
 
-    async def awaiting(self, principal: Principal, limit: int = 200) -> list[ap.AccessRequest]:
-        """Pending requests whose next step ``principal`` may take."""
+    async def awaiting(self, principal: Principal, limit: int = 50, offset: int = 0) -> list[ap.AccessRequest]:
+        """Pending requests whose next step ``principal`` may take: the page from ``offset``, as :meth:`list`."""
         out = []
-        for r in await self.requests.pending():
+        for r in await self.requests.find(status="pending", limit=2000):
             step = r.next_step
             if step is not None and principal.id != r.requester_id and ap.may_act(step, principal, r):
                 out.append(r)
-                if len(out) >= limit:
+                if len(out) > offset + limit:
                     break
-        return out
+        return out[offset:]

@@ -218,33 +218,37 @@ class Borrowings:
             "borrowings": [b.borrowing_id for b in found], "kind": caller.kind.value})
 
     async def read_of_case(self, caller: Principal, case_number: str, *, status: str | None = None,
-                           limit: int = 200) -> list[bw.Borrowing]:
-        """The case's borrowings, for whoever may read the case."""
+                           limit: int = 50, offset: int = 0) -> list[bw.Borrowing]:
+        """The case's borrowings, for whoever may read the case: the page from ``offset``, newest first, with one
+        more when another page follows (not traced: it is not shown)."""
         await self._need_to_know(caller, case_number)
-        found = await self.list(case_number=case_number, status=status, limit=limit)
-        await self._trace(caller, case_number, found)
+        found = await self.borrowings.find(case_number=case_number, status=status, limit=limit + 1, offset=offset)
+        await self._trace(caller, case_number, found[:limit])
         return found
 
-    async def read_visible(self, caller: Principal, *, status: str | None = None,
-                           limit: int = 200) -> list[bw.Borrowing]:
+    async def read_visible(self, caller: Principal, *, status: str | None = None, limit: int = 50,
+                           offset: int = 0) -> list[bw.Borrowing]:
         """Without a case: the caller's own borrowings, and for the staff who handle paper (立案庭, approvers,
-        档案科) those of their court — each case's only if the caller may read that case."""
+        档案科) those of their court — each case's only if the caller may read that case. Paged as
+        :meth:`read_of_case`."""
         _refuse_station(caller)
-        if caller.kind is PrincipalKind.USER and caller.roles & PAPER_STAFF:
-            candidates = await self.borrowings.find(court=caller.court, status=status, limit=limit)
-        else:
-            candidates = await self.borrowings.find(borrower=caller.id, status=status, limit=limit)
-        by_case: dict[str, list[bw.Borrowing]] = {}
+        staff = caller.kind is PrincipalKind.USER and caller.roles & PAPER_STAFF
+        candidates = await self.borrowings.find(**({"court": caller.court} if staff else {"borrower": caller.id}),
+                                                status=status, limit=2000)
+        readable: dict[str, bool] = {}
+        shown: list[bw.Borrowing] = []
         for b in candidates:
-            by_case.setdefault(b.case_id, []).append(b)
-        shown: set[str] = set()
-        for case_number, found in by_case.items():
-            decision, _ = await self.decisions.decide(caller, Action.READ_CASE, case_number)
-            readable = found if decision.allowed else [b for b in found if b.borrower_id == caller.id]
-            if readable:
-                shown.update(b.borrowing_id for b in readable)
-                await self._trace(caller, case_number, readable)
-        return [b for b in candidates if b.borrowing_id in shown]
+            if b.case_id not in readable:
+                decision, _ = await self.decisions.decide(caller, Action.READ_CASE, b.case_id)
+                readable[b.case_id] = decision.allowed
+            if readable[b.case_id] or b.borrower_id == caller.id:
+                shown.append(b)
+                if len(shown) > offset + limit:
+                    break
+        page = shown[offset:offset + limit]
+        for case_number in dict.fromkeys(b.case_id for b in page):
+            await self._trace(caller, case_number, [b for b in page if b.case_id == case_number])
+        return shown[offset:]
 
     async def read_one(self, caller: Principal, borrowing_id: str) -> bw.Borrowing:
         """One borrowing: its borrower, or whoever may read its case (else 404/403 as for the case)."""
@@ -260,10 +264,6 @@ class Borrowings:
         if b is None:
             raise not_found("借阅", borrowing_id)
         return b
-
-    async def list(self, *, case_number: str | None = None, borrower: str | None = None,
-                   status: str | None = None, limit: int = 200) -> list[bw.Borrowing]:
-        return await self.borrowings.find(case_number=case_number, borrower=borrower, status=status, limit=limit)
 
     async def chase(self, now: datetime | None = None) -> int:
         """Overdue notices for unreturned paper, and chases of missing emergency explanations

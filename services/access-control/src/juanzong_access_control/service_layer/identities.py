@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import jwt
+from juanzong_shared.errors import BadRequest, TooMany
 from juanzong_shared.events.access_control import TokenRevoked
 from juanzong_shared.outbox import UnitOfWork
 
@@ -27,22 +28,37 @@ from ..domain.identities import Principal
 Transact = Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
 
 
-class OAuthError(Exception):
-    """A refusal of the token endpoint (RFC 6749 5.2 ``error``; ``description`` for people), answered as
-    problem+json at the edge (``entrypoints.tokens_api``). ``field``: the form field concerned."""
+class OAuthError(BadRequest):
+    """A refusal of the token endpoint: RFC 6749 5.2 ``error`` (the problem's ``type`` too) and its description,
+    both in the answer (``error``, ``error_description``); ``field``: the form field concerned."""
 
-    def __init__(self, error: str, description: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(description)
-        self.error, self.description, self.field, self.status = error, description, field, status
+    title = "令牌申请被拒绝"
+
+    def __init__(self, error: str, description: str, field: str = "", **more: Any) -> None:
+        super().__init__(field, description, code=error.replace("_", "-"), error=error, error_description=description,
+                         **more)
+        self.error = error
 
 
-class LoginsLimited(Exception):
-    """The account or the address has used up its failed logins in the window: refused whatever the password
-    (429 with Retry-After at the edge)."""
+class InvalidClient(OAuthError):
+    """The client's credentials are missing or wrong: 401 with the Basic challenge (RFC 6749 5.2)."""
+
+    kind = "unauthenticated"
+
+    def __init__(self, description: str, field: str) -> None:
+        super().__init__("invalid_client", description, field, headers={"WWW-Authenticate": 'Basic realm="juanzong"'})
+
+
+class LoginsLimited(TooMany):
+    """The account or the address has used up its failed logins in the window: refused whatever the password."""
+
+    code = "too-many-login-failures"
+    title = "登录失败次数过多"
 
     def __init__(self, wait_seconds: int, window_minutes: int) -> None:
-        super().__init__(f"too many failed logins: wait {wait_seconds} s")
-        self.wait_seconds, self.window_minutes = wait_seconds, window_minutes
+        super().__init__("", f"{window_minutes}分钟内登录失败次数过多，请{wait_seconds}秒后再试 (too many failed logins)",
+                         headers={"Retry-After": str(wait_seconds)}, retry_after_seconds=wait_seconds)
+        self.wait_seconds = wait_seconds
 
 
 # -- failed logins ----------------------------------------------------------------------------------------------
@@ -179,11 +195,10 @@ class Identities:
 
     async def client_credentials(self, client_id: str | None, secret: str | None, scope: str | None) -> dict[str, Any]:
         if not client_id or not secret:
-            raise OAuthError("invalid_client", "缺少客户端凭据 (client_id and client_secret required)",
-                             "client_id", 401)
+            raise InvalidClient("缺少客户端凭据 (client_id and client_secret required)", "client_id")
         doc = await self.accounts.client(client_id)
         if not await self._matches(secret, doc.get("secret_hash") if doc is not None else None):
-            raise OAuthError("invalid_client", "客户端凭据错误 (wrong client credentials)", "client_secret", 401)
+            raise InvalidClient("客户端凭据错误 (wrong client credentials)", "client_secret")
         principal = principal_of_client(doc)
         issued = self._access(principal, scope)
         return {"access_token": issued.token, "token_type": "Bearer",
