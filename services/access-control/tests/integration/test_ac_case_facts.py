@@ -291,7 +291,7 @@ async def test_service_adds_pages_for_a_station_job_of_a_task_of_the_case_第三
     await register(app_a, publisher, other_case)
     task, other_task = f"st-{uuid.uuid4().hex[:8]}", f"st-{uuid.uuid4().hex[:8]}"
     for task_id, cn in ((task, case_number), (other_task, other_case)):
-        await publisher.publish(event("scan.task.created", cn, task_id=task_id, case_number=cn, state="created",
+        await publisher.publish(event("scan.task.created", cn, scan_task_id=task_id, case_number=cn, state="created",
                                       at=datetime.now(UTC), court="吉01", sequence=1))
         await stored(app_a, "scan_tasks", {"_id": task_id})
     for client in (a, b):

@@ -107,7 +107,7 @@ async def test_unlinking_one_record_keeps_the_original_open_through_the_other(wo
 
 async def test_a_scan_task_belongs_to_its_first_case(world):
     ev = world.case_events
-    task = {"task_id": "st-1", "court": HIGH, "at": NOW}
+    task = {"scan_task_id": "st-1", "court": HIGH, "at": NOW}
     for case_number in (CASE, ORIGINAL):
         await world.deliver(ev.on_scan_task_created, ScanTaskChanged(case_number=case_number, **_task(task)),
                             event_type="scan.task.created")

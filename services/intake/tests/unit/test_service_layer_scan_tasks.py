@@ -60,7 +60,7 @@ async def test_a_task_moves_through_the_cabinet_and_the_check_第五条三():
     assert world.uow.published_types() == ["case.registered", "scan.task.created", "scan.task.in_cabinet",
                                            "scan.task.picked_up", "scan.task.check_failed"]
     [returned] = world.uow.payloads("scan.task.check_failed")
-    assert returned.task_id == "ST-1" and returned.counted_pages == 14 and returned.mismatches
+    assert returned.scan_task_id == "ST-1" and returned.counted_pages == 14 and returned.mismatches
 
 
 async def test_an_illegal_move_names_the_allowed_states_and_changes_nothing():

@@ -31,7 +31,7 @@ def test_case_closed_counts_from_closed_at_not_from_publication():
 
 def test_scan_task_events_name_their_task_and_count_as_filing_stage():
     """吉高法〔2020〕11号 第五条(一)/(三): scan-task clocks are keyed by the task."""
-    e = (make("scan.task.in_cabinet", {"task_id": "t1", "case_number": CASE, "state": "in_cabinet",
+    e = (make("scan.task.in_cabinet", {"scan_task_id": "t1", "case_number": CASE, "state": "in_cabinet",
                                                  "at": "2026-03-02T09:00:00+08:00"}))
     assert e.scan_task_id == "t1" and e.stage == "filing"
 

@@ -89,8 +89,7 @@ class HearingEvent(Payload):
     paperless: bool = Field(True, description="False for 涉密 (第十条) or out-of-scope (第十四条) cases: no staged scanning")
 
 
-class ScanTaskChanged(Payload):
-    task_id: str
+class _ScanTaskMove(Payload):
     case_number: str
     state: str
     at: datetime
@@ -99,7 +98,7 @@ class ScanTaskChanged(Payload):
     department: str | None = None
     court: str | None = Field(None, description="法院代字 of the case")
     from_state: str | None = None
-    sequence: int | None = Field(None, description="1 for creation; with task_id an idempotency key")
+    sequence: int | None = Field(None, description="1 for creation; with the task's id an idempotency key")
     deadline_clock: str | None = Field(None, examples=["scan_task.pick_up_and_check"],
                                        description="The clock this state starts (第五条(二)(三)), if any")
     deadline_amount: int | None = None
@@ -109,6 +108,24 @@ class ScanTaskChanged(Payload):
     expected_pages: int | None = Field(None, description="Pages on the material list (材料清单)")
     counted_pages: int | None = Field(None, description="Pages counted at the check or scanned by scan-ocr")
     mismatches: list[str] = Field(default_factory=list, description="Each mismatch's reason (第五条(三))")
+
+
+class ScanTaskChanged(_ScanTaskMove):
+    """A scan task (扫描任务) entered a state. v2 names the task ``scan_task_id``, as every other event does."""
+
+    scan_task_id: str
+
+
+class ScanTaskChangedV1(_ScanTaskMove):
+    """Superseded by v2, which renames ``task_id`` to ``scan_task_id``; a consumer reads a v1 event as v2."""
+
+    task_id: str
+
+
+def _scan_task_v2(v1: dict) -> dict:
+    data = dict(v1)
+    data["scan_task_id"] = data.pop("task_id")
+    return data
 
 
 class DossierRequested(Payload):
@@ -131,7 +148,9 @@ SPECS = [
     EventSpec("case.hearing.scheduled", 1, HearingEvent, PRODUCER, "A hearing was scheduled."),
     EventSpec("case.hearing.held", 1, HearingEvent, PRODUCER, "A hearing was held."),
     EventSpec("dossier.requested", 1, DossierRequested, PRODUCER, "An original court was asked for an e-dossier."),
-    *[EventSpec(f"scan.task.{state}", 1, ScanTaskChanged, PRODUCER, f"Scan task (扫描任务) entered state {state}.")
+    *[EventSpec(f"scan.task.{state}", version, model, PRODUCER, f"Scan task (扫描任务) entered state {state}.",
+                upgrade=_scan_task_v2 if version == 1 else None)
       for state in ("created", "in_cabinet", "picked_up", "check_passed", "check_failed", "scanning",
-                    "scanned", "catalogued")],
+                    "scanned", "catalogued")
+      for version, model in ((1, ScanTaskChangedV1), (2, ScanTaskChanged))],
 ]

@@ -85,7 +85,7 @@ class CaseEvents:
     @handles("scan.task.created")
     async def on_scan_task_created(self, p: ScanTaskChanged, delivery: Delivery) -> None:
         self._changing(p.case_number, delivery)
-        await delivery.uow.repos.cases.scan_task_created(p.task_id, p.case_number, p.court, p.at)
+        await delivery.uow.repos.cases.scan_task_created(p.scan_task_id, p.case_number, p.court, p.at)
 
     @property
     def handlers(self) -> list:

@@ -31,7 +31,7 @@ from juanzong_intake.service_layer.common import Actor, UseCases, canonical, loa
 def _changed(task: ScanTask, event: ScanTaskTransitioned, check: MaterialCheck | None = None) -> ScanTaskChanged:
     deadline = event.deadline
     return ScanTaskChanged(
-        task_id=task.task_id, case_number=event.case_number, state=event.to_state.value, at=event.at,
+        scan_task_id=task.task_id, case_number=event.case_number, state=event.to_state.value, at=event.at,
         actor=event.actor, reason=event.reason, department=event.department, court=event.court_code,
         from_state=event.from_state.value if event.from_state else None, sequence=event.sequence,
         deadline_clock=deadline.clock if deadline else None, deadline_amount=deadline.amount if deadline else None,

@@ -7,8 +7,8 @@ rules were written against:
 * the moment a step happened is the payload's business time (``closed_at``, ``registered_at``, ``at``) when it has
   one, else the envelope's — except ``case.hearing.scheduled``, whose ``at`` is the hearing itself (→ ``hearing_at``,
   长中法〔2018〕129号 第七条 counts back from it);
-* ``scan.task.*`` name their task ``task_id`` (→ ``scan_task_id``) and carry no ``stage``: a scan task counts as the
-  filing stage for the 立案材料交付 rule (吉高法〔2020〕11号 第五条(一)) — that clock stops at the first one anyway;
+* ``scan.task.*`` carry no ``stage``: a scan task counts as the filing stage for the 立案材料交付 rule
+  (吉高法〔2020〕11号 第五条(一)) — that clock stops at the first one anyway;
 * hearings without ``hearing_id`` are keyed by their date in Asia/Shanghai, so ``case.hearing.scheduled``/``held``
   and the external 智能庭审 event meet;
 * ``catalog.dossier.catalogued`` counts ``documents`` (→ ``documents_total``), a missing ``stage`` is the filing
@@ -91,7 +91,7 @@ def to_inbound(event_type: str, payload: Payload, *, event_id: str, occurred_at:
         occurred = next((m for m in (_aware(getattr(payload, f, None)) for f in _TIME_FIELDS) if m), occurred)
     facts: dict[str, Any] = {}
     if isinstance(payload, ScanTaskChanged):
-        facts.update(scan_task_id=payload.task_id, stage="filing")
+        facts.update(scan_task_id=payload.scan_task_id, stage="filing")
     elif isinstance(payload, BatchCompleted):
         facts.update(scan_task_id=payload.scan_task_id)
     elif isinstance(payload, DossierCatalogued):
