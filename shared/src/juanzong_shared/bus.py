@@ -440,8 +440,11 @@ class _Consumer:
                 log.info("duplicate message ignored", event_id=str(event.event_id), event_type=event.event_type)
                 await message.ack()
                 return
-            except (PermanentError, DomainError) as error:  # retrying cannot change a refusal
-                await self._dead_letter(message, f"{type(error).__name__}: {error}", attempt)
+            except (PermanentError, DomainError) as error:
+                if isinstance(error, DomainError) and error.kind == "unavailable":  # a dependency is down: retry
+                    await self._retry_or_dead_letter(message, error, attempt)
+                else:  # retrying cannot change a refusal
+                    await self._dead_letter(message, f"{type(error).__name__}: {error}", attempt)
                 return
             except Exception as error:
                 await self._retry_or_dead_letter(message, error, attempt)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -13,6 +14,16 @@ from juanzong_shared.outbox import UnitOfWork
 from juanzong_shared.problems import Problem
 from juanzong_shared.settings import Settings
 from juanzong_shared.storage import ObjectStore
+
+
+def from_state(name: str) -> Callable[[Request], Any]:
+    """A dependency that hands a route what ``bootstrap`` put in ``Wiring.services`` under ``name``:
+    ``CasesDep = Annotated[Cases, Depends(from_state("cases"))]``."""
+
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+    get.__name__ = f"state_{name}"
+    return get
 
 
 def get_settings(request: Request) -> Settings:

@@ -32,6 +32,14 @@ class DomainError(Exception):
     code: ClassVar[str] = "invalid-input"
     title: ClassVar[str] = "请求参数无效"
 
+    def __init_subclass__(cls, *, code: str | None = None, title: str | None = None, **kwargs: Any) -> None:
+        """``class OverLimit(Forbidden, code="over-limit", title="超出借阅数量"): ...`` — a refusal in one line."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if title is not None:
+            cls.title = title
+
     def __init__(self, field: str, reason: str, *, article: str | None = None, code: str | None = None,
                  errors: Iterable[tuple[str, str]] = (), detail: str | None = None,
                  headers: Mapping[str, str] | None = None, **extra: Any) -> None:

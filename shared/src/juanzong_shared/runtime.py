@@ -173,8 +173,9 @@ class Runtime(Generic[R]):
         for subscription in wiring.subscriptions:
             await self.bus.subscribe(subscription)
 
-    async def close(self) -> None:
-        await self.bus.close()
+    async def close(self, drain_timeout: float = 30.0) -> None:
+        """Stop consuming (waiting up to ``drain_timeout`` for messages in hand), then close every client."""
+        await self.bus.close(drain_timeout=drain_timeout)
         await self.relay.stop()
         if self._confirm is not None:
             await self._confirm.close()

@@ -23,7 +23,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, StreamingResponse
 from juanzong_shared.auth import AccessDecider, CurrentIdentity, Decision, Identity, enforce
 from juanzong_shared.case_numbers import MAX_LENGTH, CaseNumber, InvalidCaseNumber, court_code_of
-from juanzong_shared.deps import DeciderDep
+from juanzong_shared.deps import DeciderDep, from_state
 from juanzong_shared.pagination import Limit, Offset, Page
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem
 from starlette.background import BackgroundTask
@@ -54,11 +54,7 @@ def _responses(*codes: int) -> dict:
     return {c: PROBLEM_RESPONSES[c] for c in codes}
 
 
-def get_service(request: Request) -> ArchiveService:
-    return request.app.state.archive
-
-
-ServiceDep = Annotated[ArchiveService, Depends(get_service)]
+ServiceDep = Annotated[ArchiveService, Depends(from_state("archive"))]
 
 
 # a file served by the archive is never sniffed into something else and never runs anything

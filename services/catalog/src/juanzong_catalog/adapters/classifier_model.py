@@ -26,9 +26,7 @@ __all__ = ["DEFAULT_PATH", "PageModelUnavailable", "SklearnPageModel", "load_pag
 DEFAULT_PATH = Path("var/models/page-model.joblib")  # relative to the working directory (repo root, /app)
 
 
-class PageModelUnavailable(Unavailable):
-    code = "page-model-unavailable"
-    title = "编目模型不可用"
+class PageModelUnavailable(Unavailable, code="page-model-unavailable", title="编目模型不可用"): ...
 
 
 def sidecar_path(artifact: Path) -> Path:

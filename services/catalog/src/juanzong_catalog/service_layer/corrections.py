@@ -34,15 +34,11 @@ CHINA = timezone(timedelta(hours=8), "CST")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class InvalidCorrection(Invalid):
-    code = "validation"
+class InvalidCorrection(Invalid, code="validation"): ...
 
 
-class CorrectionRefused(Conflict):
+class CorrectionRefused(Conflict, code="correction-refused", title="更正无法执行"):
     """The dossier's rules refuse the correction (a page that is not there, the last page of a document …)."""
-
-    code = "correction-refused"
-    title = "更正无法执行"
 
 
 def parse_category(value: str | None, field: str = "category") -> Category | None:

@@ -87,8 +87,7 @@ class OutsidePaperlessFlow(IntakeError):
         self.scope = scope
 
 
-class WrongStage(IntakeError):
-    code = "wrong-stage"
+class WrongStage(IntakeError, code="wrong-stage"): ...
 
 
 class IllegalTransition(IntakeError):
@@ -113,22 +112,16 @@ class IllegalTransition(IntakeError):
                          current=current, requested=requested, allowed=list(self.allowed))
 
 
-class ScanTaskError(IntakeError):
+class ScanTaskError(IntakeError, code="scan-task"):
     """A scan task request that breaks a rule other than the state machine (bad list, missing reason …)."""
 
-    code = "scan-task"
 
-
-class ManifestError(IntakeError):
+class ManifestError(IntakeError, code="manifest"):
     """A lower-court submission manifest (报送清单) that cannot be accepted."""
 
-    code = "manifest"
 
-
-class LinkError(IntakeError):
+class LinkError(IntakeError, code="original-link"):
     """A manual link or unlink of an original-trial record that cannot be done."""
-
-    code = "original-link"
 
 
 class InvalidInput(IntakeError):
@@ -172,7 +165,5 @@ class NotPermitted(IntakeError):
     title = "无权办理"
 
 
-class AccessRefused(NotPermitted):
+class AccessRefused(NotPermitted, title="无权访问"):
     """access-control said no on the case (吉高法〔2020〕11号 第九条); answered as before under its own title."""
-
-    title = "无权访问"

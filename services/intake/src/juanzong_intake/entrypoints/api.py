@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from juanzong_shared.auth import CurrentIdentity, Identity
+from juanzong_shared.deps import from_state
 from juanzong_shared.pagination import Limit, Offset, Page
 from juanzong_shared.problems import PROBLEM_RESPONSES, Problem
 
@@ -59,21 +60,9 @@ def get_access(request: Request, identity: CurrentIdentity) -> CaseAccess:
 AccessDep = Annotated[CaseAccess, Depends(get_access)]
 
 
-def _cases(request: Request) -> Cases:
-    return request.app.state.cases
-
-
-def _originals(request: Request) -> OriginalTrial:
-    return request.app.state.originals
-
-
-def _scan_tasks(request: Request) -> ScanTasks:
-    return request.app.state.scan_tasks
-
-
-CasesDep = Annotated[Cases, Depends(_cases)]
-OriginalsDep = Annotated[OriginalTrial, Depends(_originals)]
-ScanTasksDep = Annotated[ScanTasks, Depends(_scan_tasks)]
+CasesDep = Annotated[Cases, Depends(from_state("cases"))]
+OriginalsDep = Annotated[OriginalTrial, Depends(from_state("originals"))]
+ScanTasksDep = Annotated[ScanTasks, Depends(from_state("scan_tasks"))]
 
 
 def _task_out(doc: dict, access: CaseAccess) -> ScanTaskOut:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from juanzong_shared.errors import Forbidden, Invalid, NotFound
 
 
-class InvalidInput(Invalid):
+class InvalidInput(Invalid, code="validation"):
     """An event or a request the rules cannot take (a hearing without its time, a case without a court)."""
-
-    code = "validation"
 
 
 class AccessRefused(Forbidden):

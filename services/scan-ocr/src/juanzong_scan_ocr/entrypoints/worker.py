@@ -90,11 +90,8 @@ async def run(settings: ServiceSettings) -> int:
         except TimeoutError:
             pass
     log.info("ocr worker stopping: finishing the page in hand", worker=worker_id)
-    # Runtime.close would close the bus again with the default drain: the pieces are closed here instead.
-    await bus.close(drain_timeout=settings.worker_drain_seconds)
+    await runtime.close(drain_timeout=settings.worker_drain_seconds)
     worker.close()
-    await runtime.relay.stop()
-    await runtime.mongo.close()
     log.info("ocr worker stopped", worker=worker_id)
     return code
 

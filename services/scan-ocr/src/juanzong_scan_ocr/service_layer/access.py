@@ -10,13 +10,10 @@ from juanzong_shared.errors import Forbidden, Unavailable
 ADD_PAGES = "add_pages"
 
 
-class Unconfigured(Unavailable):
-    code = "access-control-unconfigured"
-    title = "权限服务未配置"
+class Unconfigured(Unavailable, code="access-control-unconfigured", title="权限服务未配置"): ...
 
 
-class NotAllowed(Forbidden):
-    title = "无权访问"
+class NotAllowed(Forbidden, title="无权访问"): ...
 
 
 class CaseGate:

@@ -187,13 +187,10 @@ def page_failure(page_id: str, seq: int, file_name: str | None, page_index: int 
             "page_id": page_id, "seq": seq, "file_name": file_name, "page_index": page_index}
 
 
-class TooManyPages(Invalid):
-    title = "批次页数超过上限"
+class TooManyPages(Invalid, title="批次页数超过上限"): ...
 
 
-class NoProcessablePage(Invalid):
-    code = "no-processable-page"
-    title = "没有可处理的页面"
+class NoProcessablePage(Invalid, code="no-processable-page", title="没有可处理的页面"): ...
 
 
 def nothing_processable(failures: list[dict]) -> NoProcessablePage:

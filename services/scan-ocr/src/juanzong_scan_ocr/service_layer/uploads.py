@@ -25,28 +25,19 @@ from juanzong_scan_ocr.service_layer.intake import BatchIntake, BatchSpec, FileI
 log = get_logger(__name__)
 
 
-class FileTooLarge(TooLarge):
-    title = "文件过大"
+class FileTooLarge(TooLarge, title="文件过大"): ...
 
 
-class ChunkTooLarge(TooLarge):
-    code = "chunk-too-large"
-    title = "分块过大"
+class ChunkTooLarge(TooLarge, code="chunk-too-large", title="分块过大"): ...
 
 
-class BeyondDeclaredSize(TooLarge):
-    code = "oversize"
-    title = "超过声明的文件大小"
+class BeyondDeclaredSize(TooLarge, code="oversize", title="超过声明的文件大小"): ...
 
 
-class EmptyChunk(Invalid):
-    code = "empty-chunk"
-    title = "分块为空"
+class EmptyChunk(Invalid, code="empty-chunk", title="分块为空"): ...
 
 
-class ChecksumMismatch(Invalid):
-    code = "checksum-mismatch"
-    title = "文件校验失败"
+class ChecksumMismatch(Invalid, code="checksum-mismatch", title="文件校验失败"): ...
 
 
 class Uploads:
