@@ -130,12 +130,10 @@ def _storage_away(error: Exception) -> Problem:
 async def verify(caller: CallerDep, ac: AcDep) -> VerifyOut:
     _auditor(caller)
     await ac.audit.flush()
-    checkpoint: Checkpoint | None = None
-    if ac.checkpoints is not None:
-        try:
-            checkpoint = await ac.checkpoints.latest()
-        except Exception as error:  # noqa: BLE001 — storage away: no verdict rather than an unanchored one
-            raise _storage_away(error) from None
+    try:
+        checkpoint = await ac.checkpoints.latest()
+    except Exception as error:  # noqa: BLE001 — storage away: no verdict rather than an unanchored one
+        raise _storage_away(error) from None
     result, head = await ac.audit.verify(anchors=[checkpoint.anchor] if checkpoint else [])
     return VerifyOut(ok=result.ok, checked=result.checked, first_bad_seq=result.first_bad_seq,
                      problem=result.problem.value if result.problem else None, problem_zh=result.problem_zh,
@@ -150,8 +148,6 @@ async def verify(caller: CallerDep, ac: AcDep) -> VerifyOut:
              responses=responses(401, 403, 409, 503))
 async def export_checkpoint(caller: CallerDep, ac: AcDep) -> CheckpointOut:
     _auditor(caller)
-    if ac.checkpoints is None:
-        raise _storage_away(RuntimeError("no checkpoint storage configured"))
     await ac.audit.flush()
     try:
         checkpoint = await ac.checkpoints.export()
@@ -170,8 +166,6 @@ async def export_checkpoint(caller: CallerDep, ac: AcDep) -> CheckpointOut:
             responses=responses(401, 403, 404, 503))
 async def latest_checkpoint(caller: CallerDep, ac: AcDep) -> CheckpointOut:
     _auditor(caller)
-    if ac.checkpoints is None:
-        raise _storage_away(RuntimeError("no checkpoint storage configured"))
     try:
         checkpoint = await ac.checkpoints.latest()
     except Exception as error:  # noqa: BLE001
