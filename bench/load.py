@@ -218,7 +218,7 @@ async def timed_all(coros_factory, count: int, concurrent: int) -> tuple[float, 
 
 
 async def run_bus(args, mongo_url: str | None) -> list[dict]:
-    from juanzong_shared.bus import Bus, Subscription
+    from juanzong_shared.bus import Bus, Subscription, handles
     from juanzong_shared.db import Mongo
 
     namespace = "jzload" + uuid.uuid4().hex[:6]
@@ -280,13 +280,15 @@ async def run_bus(args, mongo_url: str | None) -> list[dict]:
             handled = []
             done = asyncio.Event()
 
-            async def handle(event, uow):
-                await uow.db["effects"].insert_one({"_id": str(event.event_id)}, session=uow.session)
+            @handles("case.stage.changed")
+            async def handle(payload, delivery):
+                uow = delivery.uow
+                await uow.db["effects"].insert_one({"_id": str(delivery.event.event_id)}, session=uow.session)
                 handled.append(time.perf_counter())
                 if len(handled) >= args.consume_shared:
                     done.set()
 
-            queue = await bus.subscribe(Subscription({"case.stage.changed": [handle]}, prefetch=100))
+            queue = await bus.subscribe(Subscription([handle], prefetch=100))
             for i in range(0, args.consume_shared, 500):  # fill the queue first, then measure the drain
                 await asyncio.gather(
                     *(bus.publish(sample_stage(j)) for j in range(i, min(i + 500, args.consume_shared)))

@@ -22,7 +22,8 @@ import pytest
 from fastapi import APIRouter, Request
 from juanzong_devstack.pytest_plugin import running_app
 from juanzong_shared.app import BucketSpec, ServiceParts, create_service_app
-from juanzong_shared.bus import Subscription
+from juanzong_shared.bus import Delivery, Subscription, handles
+from juanzong_shared.events.intake import CaseClosed, CaseStageChanged
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.outbox import transact
 from juanzong_shared.settings import Settings
@@ -79,8 +80,9 @@ def build_app(stack, *, write_objects: bool):
 
         return {"result": await transact(app.state.mongo, work, on_commit=app.state.outbox.notify)}
 
-    async def on_closed(event, uow):
-        number = event.payload["case_number"]
+    @handles("case.closed")
+    async def on_closed(payload: CaseClosed, delivery: Delivery):
+        event, uow, number = delivery.event, delivery.uow, payload.case_number
         if write_objects:  # a failure here (storage down) retries the whole message
             await app.state.store.put_bytes(
                 BUCKET, f"effects/{event.event_id}.json", event.to_json(), "application/json"
@@ -100,8 +102,10 @@ def build_app(stack, *, write_objects: bool):
             )
         )
 
-    async def on_stage(event, uow):
-        await uow.db["followups"].insert_one({"_id": event.payload["case_number"]}, session=uow.session)
+    @handles("case.stage.changed")
+    async def on_stage(payload: CaseStageChanged, delivery: Delivery):
+        uow = delivery.uow
+        await uow.db["followups"].insert_one({"_id": payload.case_number}, session=uow.session)
         await uow.db["counters"].update_one(
             {"_id": "followups"}, {"$inc": {"n": 1}}, upsert=True, session=uow.session
         )
@@ -114,8 +118,8 @@ def build_app(stack, *, write_objects: bool):
             routers=[router],
             buckets=[BucketSpec(BUCKET)],
             subscriptions=[
-                Subscription({"case.closed": [on_closed]}),
-                Subscription({"case.stage.changed": [on_stage]}, name="followups"),
+                Subscription([on_closed]),
+                Subscription([on_stage], name="followups"),
             ],
         ),
     )

@@ -90,20 +90,21 @@ def handles(*event_types: str) -> Callable[[Callable], Callable]:
 
 
 def _typed(function: Callable) -> bool:
-    return hasattr(function, _HANDLES)
+    return bool(getattr(function, _HANDLES, None))
 
 
 def handler_map(handlers: Mapping[str, Sequence[Callable]] | Sequence[Callable]) -> dict[str, tuple[Callable, ...]]:
-    """Event type → handlers, from a mapping or from handlers marked with :func:`handles`."""
-    if isinstance(handlers, Mapping):
+    """Event type → handlers, from handlers marked with :func:`handles` (or a mapping of marked handlers)."""
+    mapping = isinstance(handlers, Mapping)
+    for function in [f for value in handlers.values() for f in value] if mapping else handlers:
+        if not _typed(function):
+            raise ValueError(f"handler {getattr(function, '__qualname__', function)!r} is not marked: mark it with "
+                             "@handles(...); a handler takes (payload, delivery), a broadcast one (payload, event)")
+    if mapping:
         return {key: tuple(value) for key, value in handlers.items()}
     out: dict[str, tuple[Callable, ...]] = {}
     for function in handlers:
-        types = getattr(function, _HANDLES, None)
-        if not types:
-            raise ValueError(f"{getattr(function, '__qualname__', function)!r} names no event type: mark it "
-                             "with @handles(...)")
-        for event_type in types:
+        for event_type in getattr(function, _HANDLES):
             out[event_type] = (*out.get(event_type, ()), function)
     return out
 
@@ -162,10 +163,10 @@ class Subscription:
 class Broadcast:
     """A per-process subscription: every process of the service receives every event of these types.
 
-    For invalidating in-memory state (caches) that each replica keeps. Handlers take only the event (no unit
-    of work): they must be idempotent and quick. ``on_connect`` runs once the queue is consuming, at first and
-    after every reconnection — events published while this process was disconnected are lost, so it should
-    drop everything that depends on them.
+    For invalidating in-memory state (caches) that each replica keeps. Handlers take the payload and the event
+    (no unit of work): they must be idempotent and quick. ``on_connect`` runs once the queue is consuming, at
+    first and after every reconnection — events published while this process was disconnected are lost, so it
+    should drop everything that depends on them.
     """
 
     handlers: BroadcastHandlerMap | Sequence[BroadcastHandler]
@@ -428,10 +429,7 @@ class _Consumer:
                 async def work(uow: UnitOfWork) -> None:
                     delivery = Delivery(event, uow)
                     for handler in handlers:
-                        if _typed(handler):
-                            await handler(payload, delivery)
-                        else:  # TODO(issue 21): goes once every service's handlers are typed
-                            await handler(event, uow)
+                        await handler(payload, delivery)
                     uow.mark_processed(ledger_id)
                 await transact(bus.mongo, work, on_commit=bus.on_commit, budget_seconds=bus.transaction_budget,
                                repositories=bus.repositories)
@@ -585,10 +583,7 @@ class _BroadcastConsumer:
             handlers = self.spec.handlers.get(event.event_type, ())
             payload = self.bus.registry.read_payload(event) if handlers else None
             for handler in handlers:
-                if _typed(handler):
-                    await handler(payload, event)
-                else:  # TODO(issue 21): goes once every service's handlers are typed
-                    await handler(event)
+                await handler(payload, event)
             CONSUMER_MESSAGES.labels(bus.service, queue, "processed").inc()
         except asyncio.CancelledError:
             raise

@@ -31,13 +31,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 import httpx
 
-from juanzong_shared.bus import Broadcast
-from juanzong_shared.events import REGISTRY, Event
+from juanzong_shared.bus import Broadcast, handles
+from juanzong_shared.events import Event
+from juanzong_shared.events.access_control import TokenRevoked
 from juanzong_shared.logging import get_logger
 from juanzong_shared.problems import Problem
 
@@ -181,13 +181,12 @@ class RevocationList:
     def broadcast(self) -> Broadcast:
         """The per-process subscription that keeps this list: ``access.token.revoked`` from access-control."""
 
-        async def token_revoked(event: Event) -> None:
-            payload = REGISTRY.parse_payload(event)
-            until: datetime = payload.until
-            self.revoke(payload.jti, until.timestamp())
+        @handles(TOKEN_REVOKED)
+        async def token_revoked(payload: TokenRevoked, event: Event) -> None:
+            self.revoke(payload.jti, payload.until.timestamp())
 
         async def connected() -> None:
             self.listening()
 
-        return Broadcast({TOKEN_REVOKED: [token_revoked]}, on_connect=connected, on_disconnect=self.deaf,
+        return Broadcast([token_revoked], on_connect=connected, on_disconnect=self.deaf,
                          name="revocations")

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from juanzong_devstack.pytest_plugin import running_app
 from juanzong_shared.app import ServiceParts, create_service_app
-from juanzong_shared.bus import Subscription
+from juanzong_shared.bus import Subscription, handles
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.settings import Settings, load_settings
 
@@ -20,9 +20,11 @@ async def test_probes_metrics_and_consumer(service_env, apply_env):
     settings = load_settings(Settings)
     handled = []
 
-    async def handle(event, uow):
-        handled.append(event.event_id)
-        await uow.db["seen"].insert_one({"_id": str(event.event_id)}, session=uow.session)
+    @handles("case.closed")
+    async def handle(payload, delivery):
+        handled.append(delivery.event.event_id)
+        uow = delivery.uow
+        await uow.db["seen"].insert_one({"_id": str(delivery.event.event_id)}, session=uow.session)
 
     router = APIRouter()
 
@@ -32,7 +34,7 @@ async def test_probes_metrics_and_consumer(service_env, apply_env):
         return {"ok": True}
 
     app = create_service_app(settings, title="probe", description="probe",
-                             parts=ServiceParts(routers=[router], subscriptions=[Subscription({"case.closed": [handle]})]))
+                             parts=ServiceParts(routers=[router], subscriptions=[Subscription([handle])]))
     async with running_app(app) as client:
         ready = await client.get("/readyz")
         assert ready.status_code == 200

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import aio_pika
 import aiormq
 import pytest
-from juanzong_shared.bus import Broadcast, Bus
+from juanzong_shared.bus import Broadcast, Bus, handles
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.testing import FlakyProxy
 
@@ -50,7 +50,8 @@ class Recorder:
         self.connects = 0
         self.fail_first = fail_first
 
-    async def handle(self, event) -> None:
+    async def handle(self, payload, event) -> None:
+        assert payload.case_number == event.case_number  # the payload as its model, beside the envelope
         self.events.append(event)
         if len(self.events) <= self.fail_first:
             raise RuntimeError("handler broke")
@@ -59,7 +60,8 @@ class Recorder:
         self.connects += 1
 
     def broadcast(self, *keys: str) -> Broadcast:
-        return Broadcast({key: [self.handle] for key in keys}, on_connect=self.on_connect)
+        return Broadcast([handles(*keys)(lambda payload, event: self.handle(payload, event))],
+                         on_connect=self.on_connect)
 
     def ids(self):
         return [e.event_id for e in self.events]

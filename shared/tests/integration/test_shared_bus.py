@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import aio_pika
 import pytest
 
-from juanzong_shared.bus import ATTEMPTS_HEADER, REASON_HEADER, Subscription
+from juanzong_shared.bus import ATTEMPTS_HEADER, REASON_HEADER, Delivery, Subscription, handles
 from juanzong_shared.events import REGISTRY
 from juanzong_shared.outbox import OUTBOX, OutboxRelay, UnitOfWork
 from juanzong_shared.testing import FlakyProxy
@@ -48,12 +48,14 @@ async def wait_for(predicate, timeout=20.0, interval=0.1):
 async def test_publish_consume_round_trip_stores_effect_and_keeps_correlation(make_bus, mongo):
     seen = []
 
-    async def handle(event, uow: UnitOfWork):
-        seen.append(event)
-        await uow.db["effects"].insert_one({"_id": str(event.event_id), "case": event.case_id}, session=uow.session)
+    @handles("case.closed")
+    async def handle(payload, delivery: Delivery):
+        seen.append(delivery.event)
+        await delivery.uow.db["effects"].insert_one(
+            {"_id": str(delivery.event.event_id), "case": payload.case_number}, session=delivery.uow.session)
 
     consumer = await make_bus("consumer")
-    await consumer.subscribe(Subscription({"case.closed": [handle]}))
+    await consumer.subscribe(Subscription([handle]))
     producer = await make_bus("producer")
     event = closed_event().model_copy(update={"correlation_id": "corr-42"})
     await producer.publish(event)
@@ -69,11 +71,13 @@ async def _count(mongo, collection, query, expected):
 
 async def test_duplicate_delivery_changes_nothing(make_bus, mongo):
     """A redelivered event (same event_id) is a no-op thanks to the idempotency ledger."""
-    async def handle(event, uow):
-        await uow.db["counter"].update_one({"_id": "n"}, {"$inc": {"n": 1}}, upsert=True, session=uow.session)
+    @handles("case.closed")
+    async def handle(payload, delivery):
+        await delivery.uow.db["counter"].update_one({"_id": "n"}, {"$inc": {"n": 1}}, upsert=True,
+                                                    session=delivery.uow.session)
 
     consumer = await make_bus("dup")
-    await consumer.subscribe(Subscription({"case.closed": [handle]}))
+    await consumer.subscribe(Subscription([handle]))
     producer = await make_bus("dup-producer")
     event = closed_event()
     for _ in range(3):
@@ -89,12 +93,13 @@ async def test_duplicate_delivery_changes_nothing(make_bus, mongo):
 async def test_poison_message_reaches_dlq_with_reason_after_retry_limit(make_bus, embedded_stack):
     attempts = []
 
-    async def always_fails(event, uow):
+    @handles("case.closed")
+    async def always_fails(payload, delivery):
         attempts.append(datetime.now(UTC))
         raise RuntimeError("卷宗数据不完整 boom")
 
     consumer = await make_bus("poison", max_attempts=3, retry_delays_ms=[100, 200])
-    queue = await consumer.subscribe(Subscription({"case.closed": [always_fails]}))
+    queue = await consumer.subscribe(Subscription([always_fails]))
     producer = await make_bus("poison-producer")
     event = closed_event()
     await producer.publish(event)
@@ -117,11 +122,12 @@ async def test_poison_message_reaches_dlq_with_reason_after_retry_limit(make_bus
 
 
 async def test_undecodable_message_dead_lettered_at_once(make_bus):
-    async def handle(event, uow):
+    @handles("case.closed")
+    async def handle(payload, delivery):
         raise AssertionError("must not be called")
 
     consumer = await make_bus("garbage")
-    queue = await consumer.subscribe(Subscription({"case.closed": [handle]}))
+    queue = await consumer.subscribe(Subscription([handle]))
     channel = await consumer.connection.channel()
     exchange = await channel.get_exchange(consumer.exchange_name)
     await exchange.publish(aio_pika.Message(b"{not json", message_id="m1"), routing_key="case.closed")
@@ -145,7 +151,7 @@ async def test_undecodable_message_dead_lettered_at_once(make_bus):
 
 CONSUMER_SCRIPT = textwrap.dedent('''
     import asyncio, os, sys
-    from juanzong_shared.bus import Bus, Subscription
+    from juanzong_shared.bus import Bus, Subscription, handles
     from juanzong_shared.db import Mongo
 
     async def main():
@@ -153,14 +159,15 @@ CONSUMER_SCRIPT = textwrap.dedent('''
         bus = Bus(os.environ["T_AMQP"], os.environ["T_NS"], os.environ["T_SERVICE"], mongo=mongo, prefetch=1)
         await bus.connect()
 
-        async def handle(event, uow):
-            await uow.db["effects"].insert_one({"event_id": str(event.event_id), "pid": os.getpid()},
-                                               session=uow.session)
+        @handles("case.closed")
+        async def handle(payload, delivery):
+            await delivery.uow.db["effects"].insert_one({"event_id": str(delivery.event.event_id),
+                                                         "pid": os.getpid()}, session=delivery.uow.session)
             if os.environ.get("T_HANG"):
                 print("HANDLING", flush=True)
                 await asyncio.sleep(3600)   # killed here: effect not committed, message not acked
 
-        await bus.subscribe(Subscription({"case.closed": [handle]}))
+        await bus.subscribe(Subscription([handle]))
         print("READY", flush=True)
         await asyncio.Event().wait()
 
@@ -214,11 +221,12 @@ async def test_broker_connection_dropped_mid_run_loses_no_event(embedded_stack, 
     """Events written while the broker is unreachable stay in the outbox and are relayed after recovery."""
     received: list[str] = []
 
-    async def collect(event, uow):
-        received.append(str(event.event_id))
+    @handles("case.closed")
+    async def collect(payload, delivery):
+        received.append(str(delivery.event.event_id))
 
     consumer = await make_bus("outbox-consumer")
-    await consumer.subscribe(Subscription({"case.closed": [collect]}))
+    await consumer.subscribe(Subscription([collect]))
 
     host, port = embedded_stack.config.amqp_host_port
     proxy = FlakyProxy(port)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import REGISTRY as METRICS
 
-from juanzong_shared.bus import PermanentError, Subscription
+from juanzong_shared.bus import PermanentError, Subscription, handles
 from juanzong_shared.events import REGISTRY
 
 pytestmark = pytest.mark.integration
@@ -33,12 +33,13 @@ async def until(predicate, timeout=20.0):
 
 
 async def test_dead_letter_depth_gauge_follows_the_dlq(make_bus):
-    async def refuse(event, uow):
+    @handles("case.closed")
+    async def refuse(payload, delivery):
         raise PermanentError("案号与扫描任务不符")
 
     consumer = await make_bus("dlq-depth")
     consumer.depth_interval = 0.2
-    queue = await consumer.subscribe(Subscription({"case.closed": [refuse]}))
+    queue = await consumer.subscribe(Subscription([refuse]))
     dlq = f"{queue}.dlq"
     assert await until(lambda: gauge("jz_dead_letter_depth", consumer.service, dlq) == 0), \
         "the watcher reports an empty DLQ as 0"

@@ -98,9 +98,10 @@ async def test_a_revocation_heard_on_the_broadcast_is_refused_until_the_token_ex
     await v.verify(token)
     claims = claims_of(token)
     handler = revocations.broadcast().handlers["access.token.revoked"][0]
-    await handler(REGISTRY.create("access.token.revoked", {
+    event = REGISTRY.create("access.token.revoked", {
         "jti": claims["jti"], "until": datetime.fromtimestamp(claims["exp"], UTC), "subject": "u-judge",
-        "token_use": "access", "at": datetime.now(UTC)}))
+        "token_use": "access", "at": datetime.now(UTC)})
+    await handler(REGISTRY.read_payload(event), event)
     problem = await refused(v.verify(token))
     assert problem.body()["detail"].startswith("令牌已撤销")
     assert problem.headers["WWW-Authenticate"].startswith("Bearer")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from juanzong_devstack.dlq import DeadLetters
-from juanzong_shared.bus import Bus, PermanentError, Subscription
+from juanzong_shared.bus import Bus, PermanentError, Subscription, handles
 from juanzong_shared.db import Mongo
 from juanzong_shared.events import REGISTRY
 
@@ -60,8 +60,9 @@ async def test_list_show_replay_and_discard_dead_letters(embedded_stack, mongo):
     failures_after_replay = {"（2025）吉01民终3号": 1}
     handled = []
 
-    async def handle(event, uow):
-        case = event.payload["case_number"]
+    @handles("case.closed")
+    async def handle(payload, delivery):
+        case = payload.case_number
         if broken.get(case) == "permanent":
             raise PermanentError(f"案号 {case} 与扫描任务不符")
         if broken.get(case) == "retry":
@@ -69,14 +70,14 @@ async def test_list_show_replay_and_discard_dead_letters(embedded_stack, mongo):
         if failures_after_replay.get(case):
             failures_after_replay[case] -= 1
             raise RuntimeError("replayed, fails once more")
-        handled.append(str(event.event_id))
+        handled.append(str(delivery.event.event_id))
 
     bus = Bus(config.amqp_url, config.namespace, service, mongo=mongo, max_attempts=2, retry_delays_ms=[50])
     producer = Bus(config.amqp_url, config.namespace, f"producer-{service}")
     await bus.connect()
     await producer.connect()
     try:
-        await bus.subscribe(Subscription({"case.closed": [handle]}))
+        await bus.subscribe(Subscription([handle]))
         events = [closed_event(n) for n in (1, 2, 3)]
         ids = [str(e.event_id) for e in events]
         for event in events:
