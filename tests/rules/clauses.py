@@ -95,7 +95,7 @@ _FILES = {
     "sc_batches": "services/scan-ocr/tests/integration/test_scan_batches_stack.py",
     "sc_jobs": "services/scan-ocr/tests/integration/test_scan_station_jobs_stack.py",
     "sc_qc": "services/scan-ocr/tests/unit/ocr/test_scan_qc.py",
-    "sc_gate": "services/scan-ocr/tests/unit/test_scan_station_job_gate.py",
+    "sc_gate": "services/scan-ocr/tests/unit/test_service_layer_station_jobs.py",
     "e2e_main": "tests/e2e/test_e2e_main_job.py",
     "e2e_unhappy": "tests/e2e/test_e2e_unhappy.py",
     "sec01": "tests/security/test_01_original_links.py",
@@ -766,11 +766,12 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(
         f"{JG}/第十二条", JG, "第十二条", "",
         "向最高法院移送前，移送部门检查电子档案、电子卷宗存在且完整可用。",
-        "archive checks a transfer package before sending; a failing one stays; the receiver accepts only a "
-        "package that passes, never overwrites one, rejects truncated or tampered ones.",
-        "enforced",
-        tests=T("ar_transfer", "test_failing_package_is_not_sent",
-                "test_transfer_package_is_accepted_after_verification_jigaofa_2020_11_article_12",
+        "the receiver accepts only a transfer package that passes its checks, never overwrites one, rejects "
+        "truncated or tampered ones; the sender's own check of the stored package before a transfer has no test.",
+        "partly",
+        reason="the sending side's check before a transfer is not proven by a test",
+        planned=P(JG, "art12", "test_a_stored_package_that_fails_its_check_is_not_transferred_第十二条"),
+        tests=T("ar_transfer", "test_transfer_package_is_accepted_after_verification_jigaofa_2020_11_article_12",
                 "test_tampered_package_inside_transfer_is_rejected", "test_truncated_upload_is_rejected")
         + T("sec06", "test_a_transfer_record_needs_authorisation_and_leaves_a_trace"),
     ),
