@@ -7,11 +7,11 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from juanzong_shared.auth import CurrentIdentity, Identity
 from juanzong_shared.case_numbers import CaseNumberPath
-from juanzong_shared.deps import DeciderDep
+from juanzong_shared.deps import DeciderDep, from_state
 from juanzong_shared.events.notifier import ExternalUsage
 from juanzong_shared.pagination import Limit, Offset, Page
 from juanzong_shared.problems import PROBLEM_RESPONSES, FieldError, Problem, forbidden, invalid
@@ -55,18 +55,12 @@ Court = Annotated[str, Path(examples=["吉01"])]
 Period = Annotated[str, Path(description="YYYY-MM", examples=["2026-10"])]
 
 
-def _state(name: str):
-    def get(request: Request):
-        return getattr(request.app.state, name)
-    return Depends(get)
-
-
-Config = Annotated[NotifierConfig, _state("notifier")]
-Clocks = Annotated[ClockService, _state("clocks")]
-Reminders = Annotated[ReminderService, _state("reminders")]
-Indicators = Annotated[IndicatorService, _state("indicators")]
-Preferences = Annotated[PreferenceService, _state("preferences")]
-Directory = Annotated[DirectoryService, _state("directory")]
+Config = Annotated[NotifierConfig, Depends(from_state("notifier"))]
+Clocks = Annotated[ClockService, Depends(from_state("clocks"))]
+Reminders = Annotated[ReminderService, Depends(from_state("reminders"))]
+Indicators = Annotated[IndicatorService, Depends(from_state("indicators"))]
+Preferences = Annotated[PreferenceService, Depends(from_state("preferences"))]
+Directory = Annotated[DirectoryService, Depends(from_state("directory"))]
 
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:

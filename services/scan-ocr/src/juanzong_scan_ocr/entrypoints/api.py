@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from juanzong_shared.auth import CurrentIdentity
+from juanzong_shared.deps import from_state
 from juanzong_shared.problems import PROBLEM_RESPONSES, invalid
 
 from juanzong_scan_ocr.domain import batches as B
@@ -34,16 +35,10 @@ _R = {k: PROBLEM_RESPONSES[k] for k in (401, 403, 404, 409, 413, 422)}
 
 
 
-def _service(name: str):
-    def get(request: Request):
-        return getattr(request.app.state, name)
-    return Depends(get)
-
-
-Intake = Annotated[BatchIntake, _service("intake")]
-UploadsDep = Annotated[Uploads, _service("uploads")]
-ProgressDep = Annotated[Progress, _service("progress")]
-Gate = Annotated[CaseGate, _service("gate")]
+Intake = Annotated[BatchIntake, Depends(from_state("intake"))]
+UploadsDep = Annotated[Uploads, Depends(from_state("uploads"))]
+ProgressDep = Annotated[Progress, Depends(from_state("progress"))]
+Gate = Annotated[CaseGate, Depends(from_state("gate"))]
 
 
 def _accepted(batch: dict, failures: list[dict]) -> JSONResponse:
