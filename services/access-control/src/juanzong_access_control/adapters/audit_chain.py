@@ -41,6 +41,17 @@ log = get_logger(__name__)
 HEAD_ID = "head"
 
 
+async def _stop_loop(owner: AuditChain | Checkpoints) -> None:
+    """Ask a writer loop to finish what it holds (20 s at most), then stop it."""
+    owner._stopping = True
+    owner._wake.set()
+    if owner._task is not None:
+        try:
+            await asyncio.wait_for(owner._task, timeout=20)
+        except (TimeoutError, asyncio.CancelledError):
+            owner._task.cancel()
+
+
 @dataclass
 class _Pending:
     at: datetime
@@ -84,15 +95,9 @@ class AuditChain:
         self._task = asyncio.create_task(self._run(), name="audit-chain-writer")
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout=20)
-            except (TimeoutError, asyncio.CancelledError):
-                self._task.cancel()
-            if self.backlog:
-                log.error("audit records not stored at shutdown", records=self.backlog)
+        await _stop_loop(self)
+        if self._task is not None and self.backlog:
+            log.error("audit records not stored at shutdown", records=self.backlog)
 
     async def _load_tail(self) -> None:
         doc = await self.db[AUDIT].find_one({}, sort=SORT_SEQ_DESC)
@@ -391,13 +396,7 @@ class Checkpoints:
         self._task = asyncio.create_task(self._run(), name="audit-checkpoints")
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout=20)
-            except (TimeoutError, asyncio.CancelledError):
-                self._task.cancel()
+        await _stop_loop(self)
 
     async def _run(self) -> None:
         while not self._stopping:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..adapters.audit_chain import CheckpointRefused
 from ..adapters.receipts import ReceiptError, verify_receipt
 from ..domain import rules
-from ..domain.audit import Checkpoint
+from ..domain.audit import AuditRecord, Checkpoint
 from ..domain.cases import Action
 from ..domain.identities import Principal, PrincipalKind, Role
 from .deps import AcDep, CallerDep
@@ -35,21 +35,12 @@ RECEIPT_GRACE = timedelta(seconds=float(os.environ.get("JZ_AUDIT_RECEIPT_GRACE_S
 AUDITORS = frozenset({Role.TECHNOLOGY_OFFICE_STAFF, Role.SUPERVISING_LEADER})
 
 
-class AuditRecordOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
+class AuditRecordOut(AuditRecord):
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [
         {"seq": 41, "at": "2026-03-02T09:00:00.123Z", "actor": "u-judge-chen", "action": "decision",
          "case_id": "（2025）吉01民终123号", "detail": {"action": "read_pages", "allowed": False,
                                                     "rule": "吉高法〔2020〕11号 第九条第2项"},
          "prev_hash": "9f…", "hash": "4c…"}]})
-
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    case_id: str | None
-    detail: dict[str, Any]
-    prev_hash: str
-    hash: str
 
 
 class VerifyOut(BaseModel):

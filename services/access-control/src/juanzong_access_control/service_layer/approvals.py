@@ -36,19 +36,14 @@ EVENT_TYPES: dict[type, str] = {
 }
 
 
-class InvalidRequest(Invalid):
-    code = "validation"
+class InvalidRequest(Invalid, code="validation"): ...
 
 
-class ApprovalRefused(Forbidden):
-    code = "approval-refused"
-    title = "不符合审批规定"
+class ApprovalRefused(Forbidden, code="approval-refused", title="不符合审批规定"): ...
 
 
-class NoAccess(Forbidden):
+class NoAccess(Forbidden, title="无权访问"):
     """A refusal of the decision point (its rule named in ``rule``)."""
-
-    title = "无权访问"
 
 
 def not_found(what: str, key: str) -> NotFound:

@@ -42,19 +42,13 @@ _FIELDS = {"at most": "days", "days must be": "days", "materials outside": "mate
            "explanation text": "explanation", "reason required": "reason"}
 
 
-class OverLimit(Conflict):
-    code = "borrowing-limit"
-    title = "超出借阅次数限制"
+class OverLimit(Conflict, code="borrowing-limit", title="超出借阅次数限制"): ...
 
 
-class InvalidBorrowing(Invalid):
-    code = "borrowing-invalid"
-    title = "借阅申请不符合规定"
+class InvalidBorrowing(Invalid, code="borrowing-invalid", title="借阅申请不符合规定"): ...
 
 
-class BorrowingNotAllowed(Forbidden):
-    code = "borrowing-refused"
-    title = "不符合借阅规定"
+class BorrowingNotAllowed(Forbidden, code="borrowing-refused", title="不符合借阅规定"): ...
 
 
 def refused(error: bw.BorrowingRefused) -> Conflict | Invalid | Forbidden:

@@ -81,24 +81,24 @@ class VerifyOutcome:
     report: FourPropertyReport
 
 
+@dataclass
 class ArchiveService:
     """``transact`` runs a unit of work over the archive's repositories; ``repos`` are the same repositories
-    outside a transaction (reads, reports, the conversion lock); ``seal`` loads the court seal when first needed."""
+    outside a transaction (reads, reports, the conversion lock); ``load_seal`` loads the court seal when first
+    needed."""
 
-    def __init__(self, settings: ServiceSettings, transact: Transact, repos: Repositories, store: ObjectStore,
-                 catalog: CatalogClient, seal: Callable[[], SealMaterial]) -> None:
-        self.settings = settings
-        self.transact = transact
-        self.repos = repos
-        self.store = store
-        self.catalog = catalog
-        self._load_seal = seal
+    settings: ServiceSettings
+    transact: Transact
+    repos: Repositories
+    store: ObjectStore
+    catalog: CatalogClient
+    load_seal: Callable[[], SealMaterial]
 
     # -------------------------------------------------------------------------- helpers
 
     @cached_property
     def seal(self) -> SealMaterial:
-        return self._load_seal()
+        return self.load_seal()
 
     @cached_property
     def signer(self):

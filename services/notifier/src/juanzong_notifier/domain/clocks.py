@@ -452,6 +452,15 @@ def _notification(
     )
 
 
+def _running(clock: Clock, rule: DeadlineRule, calendar: WorkingCalendar):
+    """Each running run of ``clock`` with its due date and the prefix of its notification keys."""
+    for run in clock.runs(rule):
+        if run.state is RunState.RUNNING:
+            due = due_of(run, rule, calendar)
+            assert due is not None
+            yield run, due, f"{run.start_event_id}:"
+
+
 def collect_notifications(
     clock: Clock,
     rule: DeadlineRule,
@@ -471,12 +480,7 @@ def collect_notifications(
     now = to_shanghai(now)
     sent = set(clock.sent)
     out: list[Notification] = []
-    for run in clock.runs(rule):
-        if run.state is not RunState.RUNNING:
-            continue
-        due = due_of(run, rule, calendar)
-        assert due is not None
-        prefix = f"{run.start_event_id}:"
+    for run, due, prefix in _running(clock, rule, calendar):
         if now <= due.due:
             ready = [
                 (i, at)
@@ -555,12 +559,7 @@ def next_wakeup(
     policy = policy or NotificationPolicy()
     now = to_shanghai(now)
     moments: list[datetime] = []
-    for run in clock.runs(rule):
-        if run.state is not RunState.RUNNING:
-            continue
-        due = due_of(run, rule, calendar)
-        assert due is not None
-        prefix = f"{run.start_event_id}:"
+    for run, due, prefix in _running(clock, rule, calendar):
         for i, offset in enumerate(policy.reminders_for(rule)):
             at = offset.remind_at(due.due, calendar, policy.workday_start)
             if f"{prefix}reminder:{i}" not in clock.sent and run.started_at < at < due.due and at > now:
