@@ -78,7 +78,8 @@ def test_judge_outside_panel_refused_on_unfinished_case_第九条(people, case_f
 
 def test_roles_alone_open_nothing_on_unfinished_case_第九条(people, case_factory, now):
     case = case_factory()
-    for who in (people.head, people.leader, people.committee, people.meeting, people.filing, people.tech):
+    # (立案庭 reads for its duties: see the duty-read tests below)
+    for who in (people.head, people.leader, people.committee, people.meeting, people.archivist, people.tech):
         assert not decide(who, Action.READ_PAGES, case, [], now).allowed, who.id
 
 
@@ -226,8 +227,53 @@ def test_archives_office_reads_own_court_archives_only(people, case_factory, now
     done = case_factory(finished=True, archived=True)
     assert decide(people.archivist, Action.READ_ARCHIVE, done, [], now).allowed
     assert not decide(people.archivist, Action.READ_PAGES, case_factory(), [], now).allowed
+    # a closed case it audits before archiving: its pages (duty read, 第四条(二)1)
+    d = decide(people.archivist, Action.READ_PAGES, case_factory(finished=True), [], now)
+    assert d.allowed and d.rule == rules.ART4_2_1
     elsewhere = person_factory("u-arch2", Role.ARCHIVES_OFFICE_STAFF, court="长春市中级人民法院")
     assert not decide(elsewhere, Action.READ_ARCHIVE, done, [], now).allowed
+
+
+# -- duty reads (issue 22 item 7): 立案庭 编目/核查/组卷匹配, 档案科 审核归档 -------------------------------
+@pytest.mark.parametrize("action", sorted(DOSSIER_READS))
+def test_filing_division_reads_own_court_dossiers_until_archived_第三条八_第四条一4(
+    people, case_factory, now, person_factory, action
+):
+    from juanzong_access_control.domain.identities import Role
+
+    for case in (case_factory(), case_factory(finished=True)):
+        d = decide(people.filing, action, case, [], now)
+        assert d.allowed, d
+        assert rules.ART4_1_4 in d.rule and rules.ART3_8 in d.rule and rules.ART3_7 in d.rule
+        assert ObligationKind.RECORD_ACCESS in {o.kind for o in d.obligations}
+    assert not decide(people.filing, action, case_factory(finished=True, archived=True), [], now).allowed
+    d = decide(people.filing, action, case_factory(classified=True), [], now)
+    assert not d.allowed and rules.ART10 in d.rule
+    elsewhere = person_factory("u-filing2", Role.FILING_DIVISION_STAFF, court="长春市中级人民法院")
+    assert not decide(elsewhere, action, case_factory(), [], now).allowed
+
+
+@pytest.mark.parametrize("action", sorted(DOSSIER_READS))
+def test_archives_office_reads_closed_cases_it_audits_第四条二1(people, case_factory, now, person_factory, action):
+    from juanzong_access_control.domain.identities import Role
+
+    for case in (case_factory(finished=True), case_factory(finished=True, archived=True)):
+        d = decide(people.archivist, action, case, [], now)
+        assert d.allowed and d.rule == rules.ART4_2_1, d
+        assert ObligationKind.RECORD_ACCESS in {o.kind for o in d.obligations}
+    assert not decide(people.archivist, action, case_factory(), [], now).allowed
+    d = decide(people.archivist, action, case_factory(finished=True, classified=True), [], now)
+    assert not d.allowed and rules.ART10 in d.rule
+    elsewhere = person_factory("u-arch2", Role.ARCHIVES_OFFICE_STAFF, court="长春市中级人民法院")
+    assert not decide(elsewhere, action, case_factory(finished=True), [], now).allowed
+
+
+def test_duty_reads_do_not_extend_to_other_actions(people, case_factory, now):
+    closed = case_factory(finished=True)
+    for who in (people.filing, people.archivist):
+        assert not decide(who, Action.MANAGE, closed, [], now).allowed
+    assert not decide(people.archivist, Action.WRITE, closed, [], now).allowed
+    assert not decide(people.tech, Action.READ_PAGES, closed, [], now).allowed
 
 
 # -- machine accounts -------------------------------------------------------------------------------

@@ -519,6 +519,9 @@ class _Decider:
                 return self.allow(
                     rules.ART4_2, "档案科负责本院电子档案的管理和调阅。", "archives office custody"
                 )
+            duty = self.duty_read()
+            if duty is not None:
+                return duty
         # 第三条(二)(四): a 原审 link lets the later case's team read the original's e-dossier and e-archive (a
         # search inside it is reading it) — nothing else; a 涉密 later case works outside this system (第十条).
         if action in LINK_READS and any(
@@ -530,6 +533,28 @@ class _Decider:
                 "team of a case that linked this one as its original trial",
             )
         return self.by_grant(approval_route(p, case))
+
+    def duty_read(self) -> Decision | None:
+        """Duty reads of a dossier (page, text, search) by the principal's own court, audited as any read:
+        立案庭 (智能办案辅助中心) 编目、核查 and matches the paper material against the e-dossier of every case not
+        yet archived (第三条(三)(七)(八), 第四条(一)4); 档案科 audits the closed cases before archiving and keeps
+        the archive (第四条(二)1). A 涉密 case never gets here (第十条: no e-dossier in this system)."""
+        p, case, action = self.p, self.case, self.action
+        if action not in DOSSIER_READS:
+            return None
+        if p.has(Role.FILING_DIVISION_STAFF) and not case.archived:
+            return self.allow(
+                f"{rules.ART3_3}; {rules.ART3_7}; {rules.ART3_8}; {rules.ART4_1_4}",
+                "立案庭智能办案辅助中心为编目、核查和依据电子卷宗匹配纸质材料组卷，可阅览本院未归档案件的电子卷宗（全程留痕）。",
+                "duty read: filing division catalogues, checks and matches the dossier",
+            )
+        if p.has(Role.ARCHIVES_OFFICE_STAFF) and case.finished:
+            return self.allow(
+                rules.ART4_2_1,
+                "办公室档案科为审核归档，可阅览本院已结案件的电子卷宗（全程留痕）。",
+                "duty read: archives office audits a closed case",
+            )
+        return None
 
     def sitting_body(self) -> DeliberativeBody | None:
         """The 法官会议 or 审委会 the case is submitted to, if the principal sits on it (第九条第2项)."""
