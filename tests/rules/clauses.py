@@ -300,13 +300,11 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(
         f"{JG}/第三条(八)/组卷匹配", JG, "第三条", "(八)",
         "核查合格后，辅助中心依据电子卷宗逐一匹配纸质材料组卷、质检。",
-        "archive compares the paper list with the e-dossier (content, count, order), but the centre may not read the "
-        "pages of an unfinished case it has to match (issue 22 item 7).",
-        "partly",
-        reason="issue 22 item 7: the 立案庭 centre is refused read_pages on unfinished cases while it must 核查 and "
-               "match them; the duty read is not allowed, nor audited as such.",
-        tests=T("ar_review", "test_paper_list_content_count_and_order"),
-        planned=P(JG, "art3", "test_assistance_centre_reads_pages_it_must_check_and_match_audited_第三条八"),
+        "archive compares the paper list with the e-dossier (content, count, order); the centre reads the pages of "
+        "its court's cases until archived (a duty read naming 第三条(八), in the audit trail).",
+        "enforced",
+        tests=T("ar_review", "test_paper_list_content_count_and_order")
+        + P(JG, "art3", "test_assistance_centre_reads_pages_it_must_check_and_match_audited_第三条八"),
         items=(7,),
     ),
     Clause(
@@ -362,12 +360,11 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(
         f"{JG}/第四条(一)4", JG, "第四条", "(一)4",
         "立案庭负责结案后电子卷宗核查、组卷质检装订、移送归档和一键转换。",
-        "the centre runs 核查, 组卷 and 转换 in archive's workflow, but cannot read the pages it checks (item 7).",
-        "partly",
-        reason="issue 22 item 7: the duty read of the pages for 核查/组卷 is refused on unfinished cases, while the "
-               "centre may change their catalogue.",
-        tests=T("ar_workflow", "test_happy_path_from_closing_to_archived"),
-        planned=P(JG, "art4", "test_filing_division_duty_reads_only_for_its_duties_and_audited_第四条一4"),
+        "the centre runs 核查, 组卷 and 转换 in archive's workflow and reads the pages it checks (until archived, "
+        "not 涉密; audited, naming 第四条(一)4), nothing more.",
+        "enforced",
+        tests=T("ar_workflow", "test_happy_path_from_closing_to_archived")
+        + P(JG, "art4", "test_filing_division_duty_reads_only_for_its_duties_and_audited_第四条一4"),
         items=(7,),
     ),
     Clause(
@@ -385,13 +382,12 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(
         f"{JG}/第四条(二)1", JG, "第四条", "(二)1",
         "档案科审核纸质卷宗归档入库，并管理存储电子档案。",
-        "archive keeps the e-archive; the archives office reads the archive and its reports but not the pages it "
-        "audits before archiving (item 7).",
-        "partly",
-        reason="issue 22 item 7: the 档案科 may read the archive but not the pages it audits.",
+        "archive keeps the e-archive; the archives office reads the archive, its reports and the pages of its court's "
+        "closed cases it audits (audited, naming 第四条(二)1), not those of a case still being tried.",
+        "enforced",
         tests=T("ar_rules", "test_check_reports_are_workflow_views_until_archived")
-        + T("sec06", "test_archives_staffs_package_and_report_reads_are_decided_and_in_the_audit_trail"),
-        planned=P(JG, "art4", "test_archives_office_reads_the_pages_it_audits_audited_第四条二1"),
+        + T("sec06", "test_archives_staffs_package_and_report_reads_are_decided_and_in_the_audit_trail")
+        + P(JG, "art4", "test_archives_office_reads_the_pages_it_audits_audited_第四条二1"),
         items=(7,),
     ),
     Clause(
