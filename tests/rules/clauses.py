@@ -722,12 +722,10 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(
         f"{JG}/第十条第一款/时限", JG, "第十条", "第一款",
         "涉密案件不进入电子卷宗流程，也不应有扫描、编目等电子卷宗时限和催办。",
-        "the notifier starts the 立案 clocks for 涉密 cases: reminders and escalations to scan what must not be "
-        "scanned.",
-        "not_enforced",
-        reason="issue 22 item 2: clocks ignore 第十条.",
-        planned=P(JG, "art10", "test_no_edossier_clock_or_reminder_for_a_secret_case_第十条"),
-        items=(2,),
+        "intake's case.registered says secret (not paperless): the notifier keeps the case's record but starts no "
+        "立案 e-dossier clock (so no reminder or escalation) and leaves it out of 随案同步生成率's denominator.",
+        "enforced",
+        tests=P(JG, "art10", "test_no_edossier_clock_or_reminder_for_a_secret_case_第十条"),
     ),
     Clause(
         f"{JG}/第十条第二款", JG, "第十条", "第二款",
@@ -799,11 +797,10 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(
         f"{JG}/第十四条/时限", JG, "第十四条", "",
         "范围外（刑事、赔偿、执行、2019年12月1日前收案）案件不应有电子卷宗时限和催办。",
-        "the notifier starts 立案 clocks for out-of-scope cases too.",
-        "not_enforced",
-        reason="issue 22 item 2: clocks ignore 第十四条.",
-        planned=P(JG, "art14", "test_no_edossier_clock_for_an_out_of_scope_case_第十四条"),
-        items=(2,),
+        "intake's case.registered says not paperless: the notifier keeps the case's record but starts no 立案 "
+        "e-dossier clock (so no reminder or escalation) and leaves it out of 随案同步生成率's denominator.",
+        "enforced",
+        tests=P(JG, "art14", "test_no_edossier_clock_for_an_out_of_scope_case_第十四条"),
     ),
     # ------------------------------------------------------------------ 吉高院通报29期
     Clause(

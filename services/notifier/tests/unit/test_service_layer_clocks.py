@@ -126,3 +126,25 @@ async def test_a_hearing_scheduled_counts_back_from_the_hearing_and_a_refusal_le
     with pytest.raises(DomainError):  # no court anywhere: dead-lettered, and the unit of work rolls back
         await deliver(w, closed(), court=None)
     assert list(w.repos.clocks.docs) == [f"{COURT}/{CASE}/pre_hearing_edossier/2026-10-12"]
+
+
+@pytest.mark.parametrize("outside", [{"secret": True, "paperless": False}, {"category": "criminal", "paperless": False}],
+                         ids=["secret_第十条", "criminal_第十四条"])
+async def test_a_case_outside_the_paperless_flow_gets_no_edossier_clock_nor_indicator_place(outside):
+    """吉高法〔2020〕11号 第十条第一款, 第十四条: as intake's case.registered says, a 涉密 or out-of-scope case gets no
+    立案 e-dossier clock (so no reminder or escalation) and no place in 随案同步生成率's denominator — its panel is
+    still known (access checks read it)."""
+    w = world()
+    await deliver(w, registered().model_copy(update=outside))
+    assert not w.repos.clocks.docs
+    assert await w.repos.indicators.events(COURT) == []
+    assert await w.repos.directory.court_of_case(CASE) == COURT
+    assert await w.clocks.process_due(now=datetime.now(SHANGHAI) + timedelta(days=30)) == 0
+
+
+async def test_an_in_scope_case_gets_its_filing_clocks():
+    w = world()
+    await deliver(w, registered())
+    assert clock(w, "filing_edossier")["state"] == "running"
+    assert clock(w, "filing_materials_handover")["state"] == "running"
+    assert [e.type for e in await w.repos.indicators.events(COURT)] == ["case.registered"]

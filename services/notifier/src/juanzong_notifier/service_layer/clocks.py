@@ -146,6 +146,12 @@ def derive(clock: Clock, cfg: NotifierConfig, calendar: WorkingCalendar, now: da
     }
 
 
+def outside_paperless_flow(registered: CaseRegistered) -> bool:
+    """A 涉密 case (吉高法〔2020〕11号 第十条第一款) or one outside the paperless flow (第十四条), as intake's
+    case.registered says: it gets no e-dossier clock and no place in the e-dossier indicators."""
+    return registered.secret or not registered.paperless
+
+
 async def apply(uow, cfg: NotifierConfig, inbound: InboundEvent, registered: CaseRegistered | None = None) -> None:
     """Apply one event: directory (case.registered), indicator facts, deadline clocks."""
     repos: Repositories = uow.repos
@@ -153,6 +159,8 @@ async def apply(uow, cfg: NotifierConfig, inbound: InboundEvent, registered: Cas
         await repos.directory.record_case(
             inbound.court, inbound.case_id, department=registered.department, secret=registered.secret,
             panel=[m.model_dump(mode="json") for m in registered.panel])
+        if outside_paperless_flow(registered):
+            return  # 第十条/第十四条: no e-dossier clock, no reminder, no place in 随案同步生成率's denominator
     if inbound.type in INDICATOR_EVENT_TYPES:
         await repos.indicators.record(inbound)
     if not cfg.rules.reacting_to(inbound.type):
