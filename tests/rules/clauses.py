@@ -661,13 +661,14 @@ CLAUSES: tuple[Clause, ...] = (
     Clause(
         f"{JG}/第九条第2项/法官会议审委会", JG, "第九条", "第2项",
         "案件提交法官会议、审判委员会讨论的，法官会议成员、审委会委员可查阅。",
-        "access-control's policy opens the case to the body's members once it is submitted, but waits for stage "
-        "names intake's CaseStage cannot hold (422): the submission cannot be recorded, so members never read.",
-        "not_enforced",
-        reason="issue 22 item 4: no way to record a submission to the 法官会议/审委会 (with its date); members can "
-               "never read the case.",
-        planned=P(JG, "art9", "test_members_read_a_case_intake_records_as_submitted_to_the_committee_第九条第2项",
-                  "test_members_read_a_case_intake_records_as_submitted_to_the_judges_meeting_第九条第2项"),
+        "the 承办法官 records the submission in intake (POST /v1/cases/{n}/deliberations, body, date, members); "
+        "access-control hears case.submitted_for_deliberation and the members read the pages from then on, audited; "
+        "before it, and for members not named, refused.",
+        "partly",
+        reason="the pages (read_pages) open to the members; the case record (read_case) does not yet.",
+        tests=P(JG, "art9", "test_members_read_a_case_intake_records_as_submitted_to_the_committee_第九条第2项",
+                "test_members_read_a_case_intake_records_as_submitted_to_the_judges_meeting_第九条第2项"),
+        planned=P(JG, "art9", "test_members_read_the_case_record_once_it_is_submitted_第九条第2项"),
         items=(4,),
     ),
     Clause(

@@ -235,9 +235,9 @@ async def test_submitted_to_committee_members_may_read_第九条(ac_service, tok
         return (await decide(client, await tokens("judge-li"), case_number))["allowed"]
     await wait_for(registered)
     assert (await decide(client, committee, case_number))["allowed"] is False
-    await publisher.publish(REGISTRY.create("case.stage.changed", {
-        "case_number": case_number, "stage": "submitted_to_committee", "at": datetime.now(UTC)},
-        court="吉01", case_id=case_number))
+    await publisher.publish(REGISTRY.create("case.submitted_for_deliberation", {
+        "case_number": case_number, "body": "adjudication_committee", "submitted_on": datetime.now(UTC).date(),
+        "member_ids": None, "at": datetime.now(UTC)}, court="吉01", case_id=case_number))
 
     async def readable():
         d = await decide(client, committee, case_number)

@@ -12,7 +12,6 @@ from juanzong_access_control.domain.borrowing import Borrowing
 from juanzong_access_control.domain.cases import (
     UNASSIGNED,
     CaseFacts,
-    DeliberativeBody,
     LinkedCase,
     LinkRecord,
     Panel,
@@ -55,10 +54,14 @@ class MemoryCases:
     async def closed(self, case_number: str, closed_at: datetime, court: str) -> None:
         self.docs.setdefault(case_number, {"court": court, "submitted_to": []})["finished"] = True
 
-    async def stage_changed(self, case_number: str, stage: str, submitted_to: DeliberativeBody | None) -> None:
+    async def stage_changed(self, case_number: str, stage: str) -> None:
+        if case_number in self.docs:
+            self.docs[case_number]["stage"] = stage
+
+    async def submitted(self, case_number: str, submission: Submission) -> None:
         doc = self.docs.get(case_number)
-        if doc is not None and submitted_to is not None and submitted_to not in doc["submitted_to"]:
-            doc["submitted_to"].append(submitted_to)
+        if doc is not None and submission not in doc["submitted_to"]:
+            doc["submitted_to"].append(submission)
 
     async def archived(self, case_number: str, archival_code: str | None, at: datetime) -> None:
         if case_number in self.docs:
@@ -95,7 +98,7 @@ class MemoryCases:
                          department=doc.get("department"), registered=doc.get("registered", False),
                          paperless=doc.get("paperless") is True, finished=doc["finished"] or doc.get("archived"),
                          archived=doc.get("archived", False), classified=doc.get("classified", False),
-                         panel=self._panel(doc), submitted_to=tuple(Submission(body=b) for b in doc["submitted_to"]),
+                         panel=self._panel(doc), submitted_to=tuple(doc["submitted_to"]),
                          linked_by=tuple(linked))
 
 

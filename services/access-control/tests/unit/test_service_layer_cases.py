@@ -14,6 +14,7 @@ from juanzong_shared.events.intake import (
     CaseRegistered,
     CaseReturnedToLowerCourt,
     CaseStageChanged,
+    CaseSubmittedForDeliberation,
     OriginalLinked,
     OriginalUnlinked,
     PanelMember,
@@ -55,9 +56,12 @@ async def test_registration_gives_the_case_its_team_and_closing_finishes_it(worl
     assert world.uow.commits == 1 and world.uow.published_types() == []  # case facts emit nothing
     assert (await world.decisions.decide(people.member, Action.READ_PAGES, CASE))[0].allowed
 
-    await world.deliver(ev.on_stage_changed, CaseStageChanged(case_number=CASE, stage="submitted_to_committee",
-                                                              at=NOW))
-    assert (await world.repos.cases.facts(CASE)).submitted_to[0].body is DeliberativeBody.ADJUDICATION_COMMITTEE
+    await world.deliver(ev.on_stage_changed, CaseStageChanged(case_number=CASE, stage="hearing", at=NOW))
+    assert (await world.repos.cases.facts(CASE)).submitted_to == ()
+    await world.deliver(ev.on_submitted_for_deliberation, CaseSubmittedForDeliberation(
+        case_number=CASE, body="adjudication_committee", submitted_on=NOW.date(), member_ids=["u-wu"], at=NOW))
+    submitted = (await world.repos.cases.facts(CASE)).submitted_to
+    assert submitted[0].body is DeliberativeBody.ADJUDICATION_COMMITTEE and submitted[0].member_ids == {"u-wu"}
     await world.deliver(ev.on_closed, CaseClosed(case_number=CASE, closed_at=NOW), court=HIGH)
     assert (await world.repos.cases.facts(CASE)).finished
     await world.deliver(ev.on_archived, Archived(case_number=CASE, archival_code="A-1", at=NOW,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -52,6 +53,17 @@ class CaseStageChanged(Payload):
     at: datetime
     from_stage: str | None = None
     paperless: bool = Field(True, description="False for 涉密 (第十条) or out-of-scope (第十四条) cases: no staged scanning")
+
+
+class CaseSubmittedForDeliberation(Payload):
+    """The case was submitted to a 法官会议 or the 审判委员会 for discussion (吉高法〔2020〕11号 第九条第2项)."""
+
+    case_number: str
+    body: Literal["judges_meeting", "adjudication_committee"]
+    submitted_on: date
+    member_ids: list[str] | None = Field(
+        None, description="who sits on the body for this case; null: every holder of the body's role in the court")
+    at: datetime
 
 
 class CaseReturnedToLowerCourt(Payload):
@@ -140,6 +152,8 @@ SPECS = [
     EventSpec("case.registered", 1, CaseRegistered, PRODUCER, "A case was registered (立案)."),
     EventSpec("case.closed", 1, CaseClosed, PRODUCER, "The case was closed (结案); the archive clocks start."),
     EventSpec("case.stage.changed", 1, CaseStageChanged, PRODUCER, "The case moved to another stage."),
+    EventSpec("case.submitted_for_deliberation", 1, CaseSubmittedForDeliberation, PRODUCER,
+              "Submitted to the 法官会议 or 审判委员会: its members may read the case (吉高法〔2020〕11号 第九条第2项)."),
     EventSpec("case.returned_to_lower_court", 1, CaseReturnedToLowerCourt, PRODUCER,
               "Returned to the lower court: original e-dossier missing (吉高法〔2020〕11号 第三条(二))."),
     EventSpec("case.original.linked", 1, OriginalLinked, PRODUCER, "An original-trial e-dossier/e-archive was linked."),

@@ -191,11 +191,14 @@ class CaseRepository(_Repository):
                                          "$setOnInsert": {"court": court, "panel": {}, "submitted_to": []}},
                            upsert=True)
 
-    async def stage_changed(self, case_number: str, stage: str, submitted_to: DeliberativeBody | None) -> None:
-        update: dict[str, Any] = {"$set": {"stage": stage}}
-        if submitted_to is not None:
-            update["$addToSet"] = {"submitted_to": {"body": submitted_to.value, "member_ids": None}}
-        await self._update(case_number, update)
+    async def stage_changed(self, case_number: str, stage: str) -> None:
+        await self._update(case_number, {"$set": {"stage": stage}})
+
+    async def submitted(self, case_number: str, submission: Submission) -> None:
+        """The case was submitted to a 法官会议 or the 审委会 (吉高法〔2020〕11号 第九条第2项)."""
+        members = sorted(submission.member_ids) if submission.member_ids is not None else None
+        entry = {"body": submission.body.value, "member_ids": members}
+        await self._update(case_number, {"$set": {}, "$addToSet": {"submitted_to": entry}})
 
     async def archived(self, case_number: str, archival_code: str | None, at: datetime) -> None:
         await self._update(case_number, {"$set": {"finished": True, "archived": True, "archival_code": archival_code,

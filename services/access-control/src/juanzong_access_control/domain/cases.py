@@ -147,16 +147,6 @@ class DeliberativeBody(StrEnum):
         return "法官会议" if self is DeliberativeBody.JUDGES_MEETING else "审判委员会"
 
 
-# intake's stage names that put the case before a deliberative body (吉高法〔2020〕11号 第九条第2项)
-SUBMISSION_STAGES = {
-    "submitted_to_judges_meeting": DeliberativeBody.JUDGES_MEETING,
-    "judges_meeting": DeliberativeBody.JUDGES_MEETING,
-    "submitted_to_committee": DeliberativeBody.ADJUDICATION_COMMITTEE,
-    "submitted_to_adjudication_committee": DeliberativeBody.ADJUDICATION_COMMITTEE,
-    "adjudication_committee": DeliberativeBody.ADJUDICATION_COMMITTEE,
-}
-
-
 class Submission(BaseModel):
     """The case is submitted to a 法官会议 or the 审委会 for discussion.
 

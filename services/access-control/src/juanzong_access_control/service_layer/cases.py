@@ -18,12 +18,13 @@ from juanzong_shared.events.intake import (
     CaseRegistered,
     CaseReturnedToLowerCourt,
     CaseStageChanged,
+    CaseSubmittedForDeliberation,
     OriginalLinked,
     OriginalUnlinked,
     ScanTaskChanged,
 )
 
-from ..domain.cases import SUBMISSION_STAGES, link_records_after, panel_of_registration
+from ..domain.cases import DeliberativeBody, Submission, link_records_after, panel_of_registration
 from .decisions import Decisions
 
 
@@ -52,7 +53,15 @@ class CaseEvents:
     @handles("case.stage.changed")
     async def on_stage_changed(self, p: CaseStageChanged, delivery: Delivery) -> None:
         self._changing(p.case_number, delivery)
-        await delivery.uow.repos.cases.stage_changed(p.case_number, p.stage, SUBMISSION_STAGES.get(p.stage))
+        await delivery.uow.repos.cases.stage_changed(p.case_number, p.stage)
+
+    @handles("case.submitted_for_deliberation")
+    async def on_submitted_for_deliberation(self, p: CaseSubmittedForDeliberation, delivery: Delivery) -> None:
+        """提交法官会议/审委会: its members read the case from then on (吉高法〔2020〕11号 第九条第2项)."""
+        self._changing(p.case_number, delivery)
+        await delivery.uow.repos.cases.submitted(p.case_number, Submission(
+            body=DeliberativeBody(p.body),
+            member_ids=frozenset(p.member_ids) if p.member_ids is not None else None))
 
     @handles("archive.archived")
     async def on_archived(self, p: Archived, delivery: Delivery) -> None:
@@ -89,7 +98,8 @@ class CaseEvents:
 
     @property
     def handlers(self) -> list:
-        return [self.on_registered, self.on_closed, self.on_stage_changed, self.on_archived,
+        return [self.on_registered, self.on_closed, self.on_stage_changed, self.on_submitted_for_deliberation,
+                self.on_archived,
                 self.on_original_linked, self.on_original_unlinked, self.on_returned_to_lower_court,
                 self.on_scan_task_created]
 

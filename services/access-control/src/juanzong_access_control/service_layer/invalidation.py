@@ -34,7 +34,8 @@ log = get_logger(__name__)
 # case events: the case whose facts each changes (the durable handlers in ``cases.py`` change the same one); a
 # return to the lower court names the later case: forgetting it also forgets every cached original whose facts
 # name it (Decisions._linking)
-CASE_EVENTS = ("case.registered", "case.closed", "case.stage.changed", "archive.archived", "case.original.linked",
+CASE_EVENTS = ("case.registered", "case.closed", "case.stage.changed", "case.submitted_for_deliberation",
+               "archive.archived", "case.original.linked",
                "case.original.unlinked", "case.returned_to_lower_court", "scan.task.created")
 # events this service emits after committing a change to a case's grants
 GRANT_EVENTS = ("access.request.approved", "access.request.revoked", "access.request.expired")

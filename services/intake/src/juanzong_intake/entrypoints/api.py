@@ -128,6 +128,15 @@ async def record_hearing(case_number: CaseNumberPath, body: cmds.RecordHearing, 
     return CaseOut.from_doc(await cases.record_hearing(case_number, body, actor, access=access))
 
 
+@router.post("/cases/{case_number}/deliberations", response_model=CaseOut, status_code=201,
+             summary="Record a submission to the 法官会议 / 审判委员会 (吉高法〔2020〕11号 第九条第2项)",
+             responses=_responses(403, 404, 409, 422))
+async def submit_for_deliberation(case_number: CaseNumberPath, body: cmds.SubmitForDeliberation, cases: CasesDep,
+                                  identity: CurrentIdentity, access: AccessDep) -> CaseOut:
+    actor = _actor(identity, Operation.UPDATE_CASE)
+    return CaseOut.from_doc(await cases.submit_for_deliberation(case_number, body, actor, access=access))
+
+
 # -- original-trial records ------------------------------------------------------------------------
 @router.post("/cases/{case_number}/submissions", response_model=ManifestResult, status_code=201,
              summary="Lower-court submission manifest (报送清单); auto-link; return when the e-dossier is missing",

@@ -62,6 +62,8 @@ class CaseOut(BaseModel):
     registered_at: datetime
     registered_by: str
     hearings: list[dict[str, Any]] = Field(default_factory=list)
+    deliberations: list[dict[str, Any]] = Field(
+        default_factory=list, description="submissions to the 法官会议 / 审判委员会 (吉高法〔2020〕11号 第九条第2项)")
     overdue: bool = False
     overdue_clocks: list[dict[str, Any]] = Field(default_factory=list)
     returned: dict[str, Any] | None = None
@@ -90,7 +92,8 @@ class CaseOut(BaseModel):
             scope=ScopeOut(scope=scope.scope.value, in_flow=scope.in_flow, reason=scope.reason_zh,
                            article=scope.article),
             e_dossier=e_dossier, registered_at=doc["registered_at"], registered_by=doc["registered_by"],
-            hearings=doc.get("hearings") or [], overdue=bool(doc.get("overdue")),
+            hearings=doc.get("hearings") or [], deliberations=doc.get("deliberations") or [],
+            overdue=bool(doc.get("overdue")),
             overdue_clocks=doc.get("overdue_clocks") or [], returned=doc.get("returned"),
             closed_at=doc.get("closed_at"), result=doc.get("result"))
 

@@ -6,7 +6,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from juanzong_shared.events.intake import CaseClosed, CaseRegistered, CaseStageChanged, HearingEvent
+from juanzong_shared.events.intake import (
+    CaseClosed,
+    CaseRegistered,
+    CaseStageChanged,
+    CaseSubmittedForDeliberation,
+    HearingEvent,
+)
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
@@ -211,6 +217,22 @@ class Cases(UseCases):
             await uow.repos.cases.update_case(case.key, {}, push={"hearings": entry})
             uow.emit(HearingEvent(case_number=case.key, at=cmd.at, paperless=case.e_dossier_allowed),
                      event_type=f"case.hearing.{cmd.status}", court=case.court_code, case_number=case.key)
+        return await self._move(case_number, UPDATE_CASE, access, change)
+
+    async def submit_for_deliberation(self, case_number: str, cmd: cmds.SubmitForDeliberation, actor: Actor, *,
+                                      access: CaseAccess) -> dict[str, Any]:
+        """提交法官会议/审判委员会讨论, with the date: recorded on the case, and its members may read the case from
+        then on (吉高法〔2020〕11号 第九条第2项). ``update_case`` on the case (its 承办法官, the division head)."""
+        async def change(uow, doc, case: Case) -> None:
+            if case.stage in (CaseStage.CLOSED, CaseStage.ARCHIVED):
+                raise WrongStage("stage", f"案件已{case.stage.zh}，不能再提交讨论")
+            members = sorted(set(cmd.members)) if cmd.members is not None else None
+            entry = {"body": cmd.body, "submitted_at": cmd.submitted_at.isoformat(), "members": members,
+                     "recorded_at": now_utc(), "by": actor.subject}
+            await uow.repos.cases.update_case(case.key, {}, push={"deliberations": entry})
+            uow.emit(CaseSubmittedForDeliberation(case_number=case.key, body=cmd.body, submitted_on=cmd.submitted_at,
+                                                  member_ids=members, at=now_utc()),
+                     court=case.court_code, case_number=case.key)
         return await self._move(case_number, UPDATE_CASE, access, change)
 
     # -- staged materials (长中法〔2018〕129号 第六条, 第七条) ------------------------------------------

@@ -159,3 +159,16 @@ class DeclareMaterial(Command):
 
 class SetMaterialFacts(MaterialFacts):
     """Facts that decide whether conditional materials are expected (答辩状 only if one was filed …)."""
+
+
+class SubmitForDeliberation(Command):
+    """The case was submitted to a 法官会议 or the 审判委员会 (吉高法〔2020〕11号 第九条第2项)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"body": "adjudication_committee", "submitted_at": "2026-12-07", "members": ["judge.wang"]}]})
+
+    body: Literal["judges_meeting", "adjudication_committee"]
+    submitted_at: date
+    members: list[str] | None = Field(None, min_length=1, max_length=100,
+                                      description="who sits on the body for this case; omitted: every holder of "
+                                                  "the body's role in the court")
