@@ -4,7 +4,7 @@ import json
 import types
 import typing
 import uuid
-from datetime import UTC, datetime
+from datetime import date, UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -31,7 +31,7 @@ def sample(annotation):
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return {n: sample(f.annotation) for n, f in annotation.model_fields.items() if f.is_required()}
     return {str: "x", int: 1, float: 0.5, bool: True, datetime: datetime.now(UTC).isoformat(),
-            uuid.UUID: str(uuid.uuid4())}.get(annotation, "x")
+            date: datetime.now(UTC).date().isoformat(), uuid.UUID: str(uuid.uuid4())}.get(annotation, "x")
 
 
 SPECS = list(REGISTRY)

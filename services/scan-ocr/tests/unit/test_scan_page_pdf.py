@@ -6,7 +6,6 @@ import io
 import random
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,18 +255,6 @@ def test_scan_missing_font_names_the_debian_package(tmp_path: Path) -> None:
         find_cjk_font([missing])
     assert "fonts-wqy-zenhei" in str(caught.value) and "字体" in str(caught.value)
     assert find_cjk_font([missing, find_cjk_font()]) == find_cjk_font()  # falls through to one present
-
-
-def test_scan_a4_page_with_40_lines_is_fast() -> None:
-    image, lines = scan_like(*A4_300DPI), court_page_lines()
-    render_searchable_pdf(image, 300, lines)  # font loading is a once-per-process cost
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        render_searchable_pdf(image, 300, lines)
-        timings.append(time.perf_counter() - started)
-    # Target is < 100 ms on an idle core; the margin absorbs other work on a shared machine.
-    assert min(timings) < 0.15, timings
 
 
 @pytest.mark.parametrize(
