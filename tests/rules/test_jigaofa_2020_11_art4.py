@@ -8,63 +8,39 @@ is a decision naming the article and is in the case's audit trail.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from juanzong_devstack.api_client import cn_path
 
 pytestmark = pytest.mark.e2e
 
 
-def decision(api, who: str, action: str, case_number: str) -> dict:
-    return api.post("access-control", "/v1/decisions", who, {"action": action, "case_number": case_number},
-                    expect=(200,))
 
 
-def eventually_decided(api, who: str, action: str, case_number: str, allowed: bool, timeout: float = 30) -> dict:
-    """access-control hears of a registration or a closing a moment after intake answered."""
-    deadline = time.monotonic() + timeout
-    while True:
-        d = decision(api, who, action, case_number)
-        if d["allowed"] is allowed or time.monotonic() > deadline:
-            return d
-        time.sleep(0.5)
 
 
-def audited_reads(api, rules, case_number: str, actor: str, action: str, until: int = 1) -> list[dict]:
-    """The allowed decisions of ``actor`` for ``action`` in the case's audit trail (read by its 承办法官)."""
-    deadline = time.monotonic() + 15
-    while True:
-        records = api.get("access-control", "/v1/audit", rules.JUDGE,
-                          params={"case_number": case_number, "limit": 500})["items"]
-        found = [r for r in records if r["actor"] == actor and r["action"] == "decision"
-                 and r["detail"].get("action") == action and r["detail"].get("allowed") is True]
-        if len(found) >= until or time.monotonic() > deadline:
-            return found
-        time.sleep(0.3)
 
 
 def test_filing_division_duty_reads_only_for_its_duties_and_audited_第四条一4(api, rules):
     cn = rules.register_case(api)["case_number"]
-    d = eventually_decided(api, rules.FILING, "read_pages", cn, True)
+    d = rules.eventually_decided(api, rules.FILING, "read_pages", cn, True)
     assert d["allowed"] and "第四条(一)4" in d["rule"], d
     # the duty is reading the dossier: administering its access is not part of it (第九条第2项)
-    m = decision(api, rules.FILING, "manage", cn)
+    m = rules.decision(api, rules.FILING, "manage", cn)
     assert not m["allowed"], m
     # someone of the same court without that duty still reads nothing
-    o = decision(api, rules.OUTSIDER, "read_pages", cn)
+    o = rules.decision(api, rules.OUTSIDER, "read_pages", cn)
     assert not o["allowed"], o
-    assert audited_reads(api, rules, cn, f"u-{rules.FILING}", "read_pages"), "duty read not in the audit trail"
+    assert rules.audited_reads(api, cn, f"u-{rules.FILING}", "read_pages"), "duty read not in the audit trail"
 
 
 def test_archives_office_reads_the_pages_it_audits_audited_第四条二1(api, rules):
     cn = rules.register_case(api)["case_number"]
     # a case still being tried: not the 档案科's to read
-    d = eventually_decided(api, rules.ARCHIVIST, "read_pages", cn, False, timeout=3)
+    d = rules.eventually_decided(api, rules.ARCHIVIST, "read_pages", cn, False, timeout=3)
     assert not d["allowed"], d
     path = f"/v1/cases/{cn_path(cn)}"
     assert api.post("intake", path + "/close", rules.JUDGE, {"result": "驳回上诉，维持原判"})["status"] == "closed"
-    d = eventually_decided(api, rules.ARCHIVIST, "read_pages", cn, True)
+    d = rules.eventually_decided(api, rules.ARCHIVIST, "read_pages", cn, True)
     assert d["allowed"] and "第四条(二)1" in d["rule"], d
-    reads = audited_reads(api, rules, cn, f"u-{rules.ARCHIVIST}", "read_pages")
+    reads = rules.audited_reads(api, cn, f"u-{rules.ARCHIVIST}", "read_pages")
     assert reads, f"the 档案科 duty read of {cn} is not in its audit trail"

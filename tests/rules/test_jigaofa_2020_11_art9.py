@@ -26,9 +26,6 @@ PANEL = {"undertaking_judge": "u-judge-wang", "presiding_judge": "u-judge-wang",
          "clerks": ["u-clerk-liu"]}
 
 
-def decide(api, who: str, case_number: str, action: str = "read_pages") -> dict:
-    return api.post("access-control", "/v1/decisions", who, {"action": action, "case_number": case_number},
-                    expect=(200,))
 
 
 def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -43,13 +40,14 @@ def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
 
 def registered(api, rules) -> str:
     case_number = rules.register_case(api, panel=PANEL)["case_number"]
-    eventually(lambda: decide(api, rules.JUDGE, case_number)["allowed"], 30, "access-control knows the case")
+    eventually(lambda: rules.decision(api, rules.JUDGE, "read_pages", case_number)["allowed"], 30,
+               "access-control knows the case")
     return case_number
 
 
 def assert_cannot_read(api, rules, who: str, case_number: str) -> None:
     for action in ("read_case", "read_pages"):
-        d = decide(api, who, case_number, action)
+        d = rules.decision(api, who, action, case_number)
         assert d["allowed"] is False, (who, action, d)
     status, body = api.status_of("intake", "GET", f"/v1/cases/{rules.cn_path(case_number)}", who)
     rules.assert_refused(status, body, (403, 404))
@@ -57,7 +55,7 @@ def assert_cannot_read(api, rules, who: str, case_number: str) -> None:
 
 def reads_once_submitted(api, rules, who: str, case_number: str, body_zh: str) -> None:
     def allowed() -> dict | None:
-        d = decide(api, who, case_number)
+        d = rules.decision(api, who, "read_pages", case_number)
         return d if d["allowed"] else None
     d = eventually(allowed, 30, f"{who} reads once the case is submitted")
     assert ART in d["rule"] and body_zh in d["reason"], d
@@ -83,8 +81,8 @@ def test_members_read_a_case_intake_records_as_submitted_to_the_committee_第九
 
     reads_once_submitted(api, rules, COMMITTEE_WU, case_number, "审判委员会")
     # a committee member not named for this case, and judges outside it, still read nothing
-    assert decide(api, LEADER_ZHOU, case_number)["allowed"] is False
-    assert decide(api, rules.OUTSIDER, case_number)["allowed"] is False
+    assert rules.decision(api, LEADER_ZHOU, "read_pages", case_number)["allowed"] is False
+    assert rules.decision(api, rules.OUTSIDER, "read_pages", case_number)["allowed"] is False
 
 
 def test_members_read_a_case_intake_records_as_submitted_to_the_judges_meeting_第九条第2项(api, rules):
@@ -97,4 +95,4 @@ def test_members_read_a_case_intake_records_as_submitted_to_the_judges_meeting_�
     assert case["deliberations"][-1]["body"] == "judges_meeting" and case["deliberations"][-1]["members"] is None
 
     reads_once_submitted(api, rules, MEETING_ZHENG, case_number, "法官会议")
-    assert decide(api, COMMITTEE_WU, case_number)["allowed"] is False  # the 审委会 was not asked
+    assert rules.decision(api, COMMITTEE_WU, "read_pages", case_number)["allowed"] is False  # the 审委会 was not asked
